@@ -1,0 +1,65 @@
+"""`vid2vid` entry point: dispatches sub-commands and turns user errors into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vid2vid import __version__
+from vid2vid.errors import UserError
+
+DESCRIPTION = """\
+Few-shot video-to-video synthesis: turn a video of semantic inputs (pose skeletons, face sketches, street
+segmentation) into a photorealistic video of a person or place given only K example images of it.
+
+Start with `vid2vid demo`, or make data with `vid2vid data synth dancers --out data/dancers`."""
+
+PENDING = {
+    "train": "train a generator (few-shot vid2vid, vid2vid, baselines)",
+    "generate": "generate a video from a driving video and K example images",
+    "eval": "evaluate checkpoints and reproduce the paper's table",
+    "bench": "speed and memory benchmarks",
+    "demo": "end-to-end demo on built-in synthetic data",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from vid2vid.cli import data
+
+    parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"vid2vid {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    data.add_parser(sub)
+    for name, help_text in PENDING.items():
+        p = sub.add_parser(name, help=f"{help_text} (not yet available)", description=f"{help_text} (not yet available)")
+        p.set_defaults(func=_not_yet(name))
+    return parser
+
+
+def _not_yet(name: str):
+    def run(args: argparse.Namespace) -> int:
+        print(f"vid2vid {name}: not yet available in this version", file=sys.stderr)
+        return 2
+
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except UserError as err:
+        print(f"vid2vid {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"vid2vid {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Typed, frozen configuration and its strict YAML loader.
+
+Every component has one frozen dataclass; its field defaults are the only defaults. A YAML file maps section names to
+the fields of those dataclasses; an unknown key, a wrong type or an unreadable file is a ``UserError`` that names the
+key and the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from vid2vid.errors import UserError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which dataset to read and how samples are drawn from it."""
+
+    root: str = ""  # dataset folder written by `vid2vid data synth` (or real-video preparation)
+    split: str = "train"  # "train" or "test" (held-out domains)
+    seq_len: int = 4  # T: consecutive frames per sample
+    num_examples: int = 1  # K: example images (with their semantic maps) per sample
+    examples_from: str = "clip"  # "clip": examples from the sample's own clip (as in the paper); "domain": any clip of the domain
+    frame_stride: int = 1  # step between consecutive frames of a sample
+    seed: int = 0  # sampling seed; samples are a pure function of (seed, epoch, index)
+
+    def __post_init__(self) -> None:
+        for name in ("seq_len", "num_examples", "frame_stride"):
+            if getattr(self, name) < 1:
+                raise UserError(f"data.{name} must be >= 1, got {getattr(self, name)}")
+        if self.examples_from not in ("clip", "domain"):
+            raise UserError(f"data.examples_from must be 'clip' or 'domain', got '{self.examples_from}'")
+        if self.split not in ("train", "test"):
+            raise UserError(f"data.split must be 'train' or 'test', got '{self.split}'")
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check (and gently convert) a YAML value against a field type; raise a UserError naming ``where``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, where)
+            except UserError as err:
+                errors.append(str(err))
+        raise UserError(errors[0] if errors else f"{where}: invalid value {value!r}")
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise UserError(f"{where}: expected a list, got {value!r}")
+        args = typing.get_args(tp)
+        item_tp = args[0] if args else Any
+        return tuple(_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value))
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise UserError(f"{where}: expected a mapping of {tp.__name__} fields, got {value!r}")
+        return from_mapping(tp, value, where)
+    if tp is Any:
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise UserError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UserError(f"{where}: expected a number, got {value!r}")
+        if not math.isfinite(float(value)):
+            raise UserError(f"{where}: expected a finite number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise UserError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise UserError(f"{where}: unsupported config type {_type_name(tp)}")
+
+
+def from_mapping(cls: type[T], mapping: dict[str, Any], where: str = "config") -> T:
+    """Build the frozen dataclass ``cls`` from a mapping; unknown keys and wrong types are errors naming the key."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(mapping) - fields)
+    if unknown:
+        raise UserError(
+            f"{where}: unknown key '{unknown[0]}' (known keys: {', '.join(sorted(fields))})"
+        )
+    kwargs = {key: _coerce(value, hints[key], f"{where}.{key}") for key, value in mapping.items()}
+    try:
+        return cls(**kwargs)
+    except UserError as err:
+        raise UserError(f"{where}: {err}") from None
+
+
+def load_yaml(path: str | Path, cls: type[T]) -> T:
+    """Load a YAML file into the dataclass ``cls``; errors name the file and the offending key."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"config file not found: {path} (check the path; example configs are in src/vid2vid/configs/)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise UserError(f"config file {path} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"config file {path} must contain a mapping of keys, got {type(data).__name__}")
+    return from_mapping(cls, data, where=str(path))
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    """The resolved config as plain YAML-able data (tuples become lists)."""
+
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(config)

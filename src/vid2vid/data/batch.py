@@ -1,0 +1,56 @@
+"""Typed samples and batches of few-shot video data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import torch
+
+
+@dataclass
+class VideoSample:
+    """One training sample: T consecutive frames of one clip and K examples of the same domain."""
+
+    semantics: torch.Tensor  # (T, C, H, W) float in [0, 1]
+    images: torch.Tensor  # (T, 3, H, W) float in [-1, 1]
+    flow: torch.Tensor  # (T, 2, H, W) pixels, frame t -> frame t-1 (zeros where unknown, e.g. t = 0 of a clip)
+    flow_valid: torch.Tensor  # (T,) bool: whether flow[t] is known
+    example_images: torch.Tensor  # (K, 3, H, W) float in [-1, 1]
+    example_semantics: torch.Tensor  # (K, C, H, W) float in [0, 1]
+    keypoints: torch.Tensor  # (T, J, 3) x, y, visible; J = 0 when the dataset has none
+    domain: int  # index of the domain in its split
+    clip: int  # index of the clip in the dataset's clip list
+    start: int  # first frame index in the clip
+
+
+@dataclass
+class VideoBatch:
+    """A batch of samples: the same fields with a leading batch dimension B."""
+
+    semantics: torch.Tensor  # (B, T, C, H, W)
+    images: torch.Tensor  # (B, T, 3, H, W)
+    flow: torch.Tensor  # (B, T, 2, H, W)
+    flow_valid: torch.Tensor  # (B, T)
+    example_images: torch.Tensor  # (B, K, 3, H, W)
+    example_semantics: torch.Tensor  # (B, K, C, H, W)
+    keypoints: torch.Tensor  # (B, T, J, 3)
+    domain: torch.Tensor  # (B,)
+    clip: torch.Tensor  # (B,)
+    start: torch.Tensor  # (B,)
+
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> "VideoBatch":
+        """Move every tensor to ``device``."""
+        return replace(self, **{f.name: getattr(self, f.name).to(device, non_blocking=non_blocking) for f in fields(self)})
+
+    def pin_memory(self) -> "VideoBatch":
+        """Called by DataLoader(pin_memory=True)."""
+        return replace(self, **{f.name: getattr(self, f.name).pin_memory() for f in fields(self)})
+
+
+def collate_samples(samples: list[VideoSample]) -> VideoBatch:
+    """Stack samples into a batch (use as ``DataLoader(collate_fn=collate_samples)``)."""
+    out = {}
+    for f in fields(VideoSample):
+        values = [getattr(s, f.name) for s in samples]
+        out[f.name] = torch.stack(values) if isinstance(values[0], torch.Tensor) else torch.tensor(values)
+    return VideoBatch(**out)

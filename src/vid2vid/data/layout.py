@@ -1,0 +1,202 @@
+"""The one on-disk dataset format, written by the synthetic generators and by real-video preparation.
+
+```
+DIR/
+  dataset.json                     DatasetMeta: kind, task, size, semantic encoding, splits and their domains
+  train/<domain>/<clip>/           one folder per clip; domains in train/ are the training identities / cities
+  test/<domain>/<clip>/            held-out domains, never seen in training
+    clip.json                      {"frames": N, "fps": ...}
+    rgb/000000.png ...             N frames, RGB, H x W
+    semantic/000000.png ...        skeleton map (RGB), face sketch (gray) or label ids (gray, values < num_labels)
+    parts/000000.png ...           optional: DensePose-like part index, u*255, v*255 (pose task)
+    mask/000000.png ...            optional: 255 on the subject
+    flow_fwd.npy                   optional: (N-1, H, W, 2) float16, pixels, frame i -> frame i+1
+    flow_bwd.npy                   optional: (N-1, H, W, 2) float16, pixels, frame i+1 -> frame i
+    keypoints.npy                  optional: (N, J, 3) float32, x, y, visible
+```
+Flow ``flow_bwd[i]`` is defined on frame i+1's pixels: sampling frame i at ``p + flow_bwd[i][p]`` reproduces frame i+1
+on visible pixels. ``dataset.json`` is written last: a folder without it is incomplete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vid2vid.errors import UserError
+
+FORMAT_NAME = "vid2vid-dataset"
+FORMAT_VERSION = 1
+META_FILE = "dataset.json"
+CLIP_FILE = "clip.json"
+SPLITS = ("train", "test")
+FRAME_DIRS = ("rgb", "semantic", "parts", "mask")
+
+
+def frame_name(index: int) -> str:
+    """File name of frame ``index`` inside a per-frame folder."""
+    return f"{index:06d}.png"
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    """What ``dataset.json`` holds. Model input shapes are derived from it, never typed twice."""
+
+    kind: str  # "dancers" | "faces" | "streets" | "real-pose" | ...
+    task: str  # "pose" | "face" | "street"
+    semantic: str  # "skeleton" | "sketch" | "labels"
+    height: int
+    width: int
+    fps: float
+    splits: dict[str, list[str]]  # split -> domain folder names
+    num_labels: int = 0  # for semantic == "labels"
+    label_names: list[str] = field(default_factory=list)
+    num_parts: int = 0  # part indices 1..num_parts in parts/ (0 = background), pose task
+    keypoints: str | None = None  # "coco18" | "ibug68" | None
+    extras: list[str] = field(default_factory=list)  # per-frame folders beyond rgb/semantic: "parts", "mask"
+    has_flow: bool = True
+    source: dict = field(default_factory=dict)  # how it was made (generator, seed, options)
+    format: str = FORMAT_NAME
+    version: int = FORMAT_VERSION
+
+    @property
+    def semantic_channels(self) -> int:
+        """Channels of the model's semantic input (see ``data.semantics.encode_semantic``)."""
+        if self.semantic == "labels":
+            return self.num_labels
+        if self.semantic == "sketch":
+            return 1
+        return 3 + (3 if "parts" in self.extras else 0)
+
+    @property
+    def semantic_file_channels(self) -> int:
+        """Channels of the PNGs in ``semantic/``."""
+        return 3 if self.semantic == "skeleton" else 1
+
+
+def read_meta(root: str | Path) -> DatasetMeta:
+    """Read ``dataset.json``; a missing or broken file is a UserError saying what to do."""
+    path = Path(root) / META_FILE
+    if not Path(root).is_dir():
+        raise UserError(f"dataset folder not found: {root} (create one with `vid2vid data synth dancers --out {root}`)")
+    if not path.is_file():
+        raise UserError(
+            f"{path} is missing: {root} is not a finished vid2vid dataset (an interrupted `vid2vid data synth` leaves "
+            "no dataset.json; run it again)"
+        )
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"{path} is not valid JSON ({err}); regenerate the dataset") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT_NAME:
+        raise UserError(f"{path} is not a vid2vid dataset description (missing \"format\": \"{FORMAT_NAME}\")")
+    if raw.get("version") != FORMAT_VERSION:
+        raise UserError(f"{path} has format version {raw.get('version')}, this vid2vid reads {FORMAT_VERSION}")
+    known = set(DatasetMeta.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise UserError(f"{path}: unknown key '{unknown[0]}'")
+    try:
+        return DatasetMeta(**raw)
+    except TypeError as err:
+        raise UserError(f"{path}: {err}") from None
+
+
+def write_meta(root: str | Path, meta: DatasetMeta) -> None:
+    """Write ``dataset.json`` atomically (temp file + rename)."""
+    path = Path(root) / META_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(meta), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def clip_dirs(root: str | Path, split: str, domain: str) -> list[Path]:
+    """Clip folders of one domain, sorted."""
+    base = Path(root) / split / domain
+    return sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+
+def read_clip_frames(clip: Path) -> int:
+    """Number of frames of a clip, from its ``clip.json``."""
+    path = clip / CLIP_FILE
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["frames"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise UserError(f"{path} is missing or broken ({err}); run `vid2vid data check` on the dataset") from None
+
+
+def read_png(path: Path, channels: int) -> np.ndarray:
+    """Read a PNG as (H, W, channels) uint8 (RGB order for 3 channels); UserError if unreadable."""
+    flag = cv2.IMREAD_COLOR if channels == 3 else cv2.IMREAD_GRAYSCALE
+    image = cv2.imread(str(path), flag)
+    if image is None:
+        raise UserError(f"cannot read image {path} (missing or corrupt); run `vid2vid data check` on the dataset")
+    if channels == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return image[:, :, None]
+
+
+def write_png(path: Path, image: np.ndarray) -> None:
+    """Write (H, W, 3) RGB or (H, W[, 1]) gray uint8 as PNG (fast compression)."""
+    if image.ndim == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    elif image.ndim == 3:
+        image = image[:, :, 0]
+    if not cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+        raise UserError(f"cannot write {path} (check that the folder is writable and the disk not full)")
+
+
+class ClipWriter:
+    """Writes one clip frame by frame in constant memory (flow and keypoints go to pre-sized memory maps)."""
+
+    def __init__(self, clip: Path, frames: int, height: int, width: int, fps: float,
+                 extras: tuple[str, ...] = (), flow: bool = True, keypoints: int = 0) -> None:
+        self.clip, self.frames = clip, frames
+        self.extras = extras
+        for name in ("rgb", "semantic", *extras):
+            (clip / name).mkdir(parents=True, exist_ok=True)
+        self.flow_fwd = self.flow_bwd = self.keypoints = None
+        if flow and frames > 1:
+            shape = (frames - 1, height, width, 2)
+            self.flow_fwd = np.lib.format.open_memmap(clip / "flow_fwd.npy", mode="w+", dtype=np.float16, shape=shape)
+            self.flow_bwd = np.lib.format.open_memmap(clip / "flow_bwd.npy", mode="w+", dtype=np.float16, shape=shape)
+        if keypoints:
+            self.keypoints = np.zeros((frames, keypoints, 3), np.float32)
+        self.fps = fps
+        self.written = 0
+
+    def add(self, rgb: np.ndarray, semantic: np.ndarray, extras: dict[str, np.ndarray] | None = None,
+            flow_fwd: np.ndarray | None = None, flow_bwd: np.ndarray | None = None,
+            keypoints: np.ndarray | None = None) -> None:
+        """Append frame ``self.written``; ``flow_bwd`` points to the previous frame, ``flow_fwd`` to the next."""
+        i = self.written
+        name = frame_name(i)
+        write_png(self.clip / "rgb" / name, rgb)
+        write_png(self.clip / "semantic" / name, semantic)
+        for key in self.extras:
+            write_png(self.clip / key / name, (extras or {})[key])
+        if self.flow_fwd is not None:
+            if flow_fwd is not None and i < self.frames - 1:
+                self.flow_fwd[i] = flow_fwd
+            if flow_bwd is not None and i > 0:
+                self.flow_bwd[i - 1] = flow_bwd
+        if self.keypoints is not None and keypoints is not None:
+            self.keypoints[i] = keypoints
+        self.written += 1
+
+    def close(self) -> None:
+        """Flush memory maps and write ``clip.json`` (last, so a clip without it is incomplete)."""
+        if self.written != self.frames:
+            raise RuntimeError(f"{self.clip}: wrote {self.written} frames, expected {self.frames}")
+        for mm in (self.flow_fwd, self.flow_bwd):
+            if mm is not None:
+                mm.flush()
+        self.flow_fwd = self.flow_bwd = None
+        if self.keypoints is not None:
+            np.save(self.clip / "keypoints.npy", self.keypoints)
+        (self.clip / CLIP_FILE).write_text(json.dumps({"frames": self.frames, "fps": self.fps}) + "\n", encoding="utf-8")

@@ -1,0 +1,141 @@
+"""Render a whole synthetic dataset to the on-disk layout, clip by clip, in parallel processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from vid2vid.data.layout import META_FILE, SPLITS, ClipWriter, DatasetMeta, write_meta
+from vid2vid.data.synth.kind import get_kind
+from vid2vid.errors import UserError
+
+KEYPOINT_COUNTS = {"coco18": 18, "ibug68": 68}
+
+
+@dataclass(frozen=True)
+class SynthOptions:
+    """Options of `vid2vid data synth`; ``domains`` counts all domains, ``test_domains`` of them are held out."""
+
+    kind: str
+    out: str
+    domains: int = 8
+    test_domains: int = 2
+    clips: int = 4
+    frames: int = 32
+    height: int = 128
+    width: int = 128
+    seed: int = 0
+    workers: int = 0  # 0: one per CPU core
+
+    def validate(self) -> None:
+        get_kind(self.kind)
+        if self.domains < 2:
+            raise UserError(f"--domains must be >= 2 (at least one training and one held-out domain), got {self.domains}")
+        if not 1 <= self.test_domains < self.domains:
+            raise UserError(
+                f"--test-domains must be between 1 and --domains - 1 = {self.domains - 1}, got {self.test_domains}"
+            )
+        if self.clips < 1:
+            raise UserError(f"--clips must be >= 1, got {self.clips}")
+        if self.frames < 2:
+            raise UserError(f"--frames must be >= 2 (flow needs two frames), got {self.frames}")
+        if self.height < 32 or self.width < 32:
+            raise UserError(f"image size must be at least 32x32, got height {self.height}, width {self.width}")
+        if self.height > 4096 or self.width > 4096:
+            raise UserError(f"image size must be at most 4096x4096, got height {self.height}, width {self.width}")
+
+
+def domain_name(index: int) -> str:
+    return f"d{index:03d}"
+
+
+def clip_name(index: int) -> str:
+    return f"c{index:03d}"
+
+
+def _domain_rng(seed: int, domain: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, 0, domain]))
+
+
+def _clip_rng(seed: int, domain: int, clip: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, 1, domain, clip]))
+
+
+def render_clip_to_disk(opts: SynthOptions, split: str, domain: int, clip: int) -> int:
+    """Render and write one clip; returns the number of frames written. Runs in a worker process."""
+    kind = get_kind(opts.kind)
+    look = kind.make_domain(_domain_rng(opts.seed, domain))
+    folder = Path(opts.out) / split / domain_name(domain) / clip_name(clip)
+    writer = ClipWriter(folder, opts.frames, opts.height, opts.width, kind.fps, extras=kind.extras,
+                        keypoints=KEYPOINT_COUNTS.get(kind.keypoints or "", 0))
+    for frame in kind.render_clip(look, _clip_rng(opts.seed, domain, clip), opts.frames, opts.height, opts.width):
+        extras = {"parts": frame.parts, "mask": frame.mask}
+        writer.add(frame.rgb, frame.semantic, extras, frame.flow_fwd, frame.flow_bwd, frame.keypoints)
+    writer.close()
+    return opts.frames
+
+
+def _prepare_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a folder; choose another path")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise UserError(f"--out {out} is not empty; choose an empty folder or pass --overwrite")
+        if not (out / META_FILE).exists() and not any((out / s).is_dir() for s in SPLITS):
+            raise UserError(f"--out {out} holds files that are not a vid2vid dataset; refusing to overwrite them")
+        for name in (*SPLITS, META_FILE):
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write_test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        raise UserError(f"cannot write to --out {out}: {err.strerror}; choose a writable folder") from None
+
+
+def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool = True) -> DatasetMeta:
+    """Render the dataset described by ``opts``; ``dataset.json`` is written last."""
+    opts.validate()
+    kind = get_kind(opts.kind)
+    out = Path(opts.out)
+    _prepare_out(out, overwrite)
+    n_train = opts.domains - opts.test_domains
+    splits = {"train": list(range(n_train)), "test": list(range(n_train, opts.domains))}
+    jobs = [(split, d, c) for split, ds in splits.items() for d in ds for c in range(opts.clips)]
+    workers = opts.workers or os.cpu_count() or 1
+    bar = tqdm(total=len(jobs) * opts.frames, unit="frame", desc=f"synth {opts.kind}", disable=not progress)
+    if workers == 1:
+        for job in jobs:
+            bar.update(render_clip_to_disk(opts, *job))
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            futures = [pool.submit(render_clip_to_disk, opts, *job) for job in jobs]
+            for future in futures:
+                bar.update(future.result())
+    bar.close()
+    parts = 0
+    if "parts" in kind.extras:
+        from vid2vid.data.skeleton import NUM_BODY_PARTS
+
+        parts = NUM_BODY_PARTS
+    meta = DatasetMeta(
+        kind=kind.name, task=kind.task, semantic=kind.semantic, height=opts.height, width=opts.width,
+        fps=float(kind.fps), splits={s: [domain_name(d) for d in ds] for s, ds in splits.items()},
+        num_labels=len(kind.label_names or ()), label_names=list(kind.label_names or ()), num_parts=parts,
+        keypoints=kind.keypoints, extras=list(kind.extras), has_flow=True,
+        source={"generator": f"vid2vid data synth {kind.name}", "seed": opts.seed, "clips": opts.clips,
+                "frames": opts.frames},
+    )
+    write_meta(out, meta)
+    return meta

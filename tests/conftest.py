@@ -1,0 +1,42 @@
+"""Shared fixtures: a tiny hand-made dataset written through the real ClipWriter (no renderer needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vid2vid.data.layout import ClipWriter, DatasetMeta, write_meta
+
+LABELS = 5
+
+
+def make_tiny_dataset(root: Path, frames: int = 6, clips: int = 2, size: int = 32) -> DatasetMeta:
+    """A 'labels' dataset: a square of label 1 sliding right by one pixel per frame on label 0, with exact flow."""
+    splits = {"train": ["d000", "d001"], "test": ["d002"]}
+    for split, domains in splits.items():
+        for d, domain in enumerate(domains):
+            for c in range(clips):
+                writer = ClipWriter(root / split / domain / f"c{c:03d}", frames, size, size, 10.0)
+                for t in range(frames):
+                    ids = np.zeros((size, size, 1), np.uint8)
+                    ids[8:20, 4 + t: 16 + t] = 1
+                    rgb = np.full((size, size, 3), 40 * d, np.uint8)
+                    rgb[ids[:, :, 0] == 1] = (200, 50 + 10 * c, 30)
+                    fwd = np.zeros((size, size, 2), np.float32)
+                    fwd[ids[:, :, 0] == 1, 0] = 1.0
+                    bwd = np.zeros((size, size, 2), np.float32)
+                    bwd[ids[:, :, 0] == 1, 0] = -1.0
+                    writer.add(rgb, ids, flow_fwd=fwd, flow_bwd=bwd)
+                writer.close()
+    meta = DatasetMeta(kind="toy", task="street", semantic="labels", height=size, width=size, fps=10.0,
+                       splits=splits, num_labels=LABELS, label_names=[f"l{i}" for i in range(LABELS)])
+    write_meta(root, meta)
+    return meta
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path: Path) -> Path:
+    make_tiny_dataset(tmp_path / "toy")
+    return tmp_path / "toy"
