@@ -27,18 +27,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     synth = data_sub.add_parser("synth", help="render a synthetic dataset", description=SYNTH_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    synth.add_argument("kind", choices=KIND_NAMES, help="which dataset to render")
-    synth.add_argument("--out", required=True, help="output folder (created; must be empty unless --overwrite)")
-    synth.add_argument("--domains", type=int, default=8, help="number of domains in all (default 8)")
-    synth.add_argument("--test-domains", type=int, default=2,
-                       help="how many of the domains are held out for testing (default 2)")
-    synth.add_argument("--clips", type=int, default=4, help="clips per domain (default 4)")
-    synth.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
-    synth.add_argument("--size", type=int, default=128, help="square image size in pixels (default 128)")
+    synth.add_argument("kind", nargs="?", choices=KIND_NAMES, help="which dataset to render")
+    synth.add_argument("--out", help="output folder (created; must be empty unless --overwrite)")
+    synth.add_argument("--config", help="YAML file with any of the options below (flags given here override it)")
+    synth.add_argument("--domains", type=int, help="number of domains in all (default 8)")
+    synth.add_argument("--test-domains", type=int, help="how many of the domains are held out for testing (default 2)")
+    synth.add_argument("--clips", type=int, help="clips per domain (default 4)")
+    synth.add_argument("--frames", type=int, help="frames per clip (default 32)")
+    synth.add_argument("--size", type=int, help="square image size in pixels (default 128)")
     synth.add_argument("--height", type=int, help="image height (overrides --size)")
     synth.add_argument("--width", type=int, help="image width (overrides --size)")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    synth.add_argument("--workers", type=int, default=0, help="parallel processes (default: one per CPU core)")
+    synth.add_argument("--seed", type=int, help="random seed (default 0)")
+    synth.add_argument("--workers", type=int, help="parallel processes (default: one per CPU core)")
     synth.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
     synth.add_argument("--quiet", action="store_true", help="no progress bar")
     synth.set_defaults(func=run_synth)
@@ -52,18 +52,42 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--quiet", action="store_true", help="no progress bar")
     check.set_defaults(func=run_check)
 
+    preview = data_sub.add_parser("preview", help="write a contact sheet PNG of a dataset",
+                                  description="Write a PNG grid: one row per domain (training, then held-out), a few "
+                                  "frames each, RGB next to the semantic map (and the part map for pose).")
+    preview.add_argument("root", help="dataset folder")
+    preview.add_argument("--out", required=True, help="PNG file to write")
+    preview.add_argument("--domains", type=int, default=3, help="domains shown per split (default 3)")
+    preview.add_argument("--frames", type=int, default=3, help="frames shown per domain (default 3)")
+    preview.set_defaults(func=run_preview)
+
+
+def synth_options(args: argparse.Namespace):
+    """SynthOptions from an optional YAML file, overridden by the flags given on the command line."""
+    from vid2vid.config import from_mapping, load_yaml
+    from vid2vid.data.synth.generate import SynthOptions
+    from vid2vid.errors import UserError
+
+    base = load_yaml(args.config, SynthOptions) if args.config else None
+    mapping = {} if base is None else {k: v for k, v in vars(base).items()}
+    flags = {"kind": args.kind, "out": args.out, "domains": args.domains, "test_domains": args.test_domains,
+             "clips": args.clips, "frames": args.frames, "seed": args.seed, "workers": args.workers,
+             "height": args.height or args.size, "width": args.width or args.size}
+    mapping.update({k: v for k, v in flags.items() if v is not None})
+    for required in ("kind", "out"):
+        if not mapping.get(required):
+            raise UserError(f"give the dataset {required} ({'KIND argument' if required == 'kind' else '--out DIR'}) "
+                            "or put it in --config")
+    return from_mapping(SynthOptions, mapping, where=args.config or "command line")
+
 
 def run_synth(args: argparse.Namespace) -> int:
-    from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+    from vid2vid.data.synth.generate import write_synthetic
 
-    opts = SynthOptions(
-        kind=args.kind, out=args.out, domains=args.domains, test_domains=args.test_domains, clips=args.clips,
-        frames=args.frames, height=args.height or args.size, width=args.width or args.size, seed=args.seed,
-        workers=args.workers,
-    )
+    opts = synth_options(args)
     meta = write_synthetic(opts, overwrite=args.overwrite, progress=not args.quiet)
-    print(f"wrote {args.kind} to {args.out}: {len(meta.splits['train'])} training and {len(meta.splits['test'])} "
-          f"held-out domains x {args.clips} clips x {args.frames} frames at {meta.width}x{meta.height}")
+    print(f"wrote {opts.kind} to {opts.out}: {len(meta.splits['train'])} training and {len(meta.splits['test'])} "
+          f"held-out domains x {opts.clips} clips x {opts.frames} frames at {meta.width}x{meta.height}")
     return 0
 
 
@@ -79,3 +103,11 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"problem: {problem}", file=sys.stdout)
     print(f"{args.root}: {len(problems)} problem(s) found", file=sys.stdout)
     return 1
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    from vid2vid.data.preview import contact_sheet
+
+    path = contact_sheet(args.root, args.out, domains_per_split=args.domains, frames=args.frames)
+    print(f"wrote {path}")
+    return 0

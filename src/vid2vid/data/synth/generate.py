@@ -34,7 +34,6 @@ class SynthOptions:
     workers: int = 0  # 0: one per CPU core
 
     def validate(self) -> None:
-        get_kind(self.kind)
         if self.domains < 2:
             raise UserError(f"--domains must be >= 2 (at least one training and one held-out domain), got {self.domains}")
         if not 1 <= self.test_domains < self.domains:
@@ -107,9 +106,9 @@ def _prepare_out(out: Path, overwrite: bool) -> None:
 def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool = True) -> DatasetMeta:
     """Render the dataset described by ``opts``; ``dataset.json`` is written last."""
     opts.validate()
-    kind = get_kind(opts.kind)
     out = Path(opts.out)
     _prepare_out(out, overwrite)
+    kind = get_kind(opts.kind)
     n_train = opts.domains - opts.test_domains
     splits = {"train": list(range(n_train)), "test": list(range(n_train, opts.domains))}
     jobs = [(split, d, c) for split, ds in splits.items() for d in ds for c in range(opts.clips)]
