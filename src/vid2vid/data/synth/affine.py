@@ -12,8 +12,9 @@ import numpy as np
 
 def invert_affine(mats: np.ndarray) -> np.ndarray:
     """Invert a stack of 2x3 affine matrices: (N, 2, 3) -> (N, 2, 3)."""
-    lin = mats[:, :, :2]
-    inv_lin = np.linalg.inv(lin)
+    a, b, c, d = mats[:, 0, 0], mats[:, 0, 1], mats[:, 1, 0], mats[:, 1, 1]
+    det = a * d - b * c  # closed form: np.linalg.inv on tiny stacks is slow under thread contention
+    inv_lin = np.stack([np.stack([d, -b], -1), np.stack([-c, a], -1)], 1) / det[:, None, None]
     inv_t = -np.einsum("nij,nj->ni", inv_lin, mats[:, :, 2])
     return np.concatenate([inv_lin, inv_t[:, :, None]], axis=2)
 
@@ -33,9 +34,9 @@ def pixel_grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 def apply_per_pixel(mats: np.ndarray, ids: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Map every pixel through the matrix of its object: ``mats[ids]`` applied to (xs, ys)."""
-    m = mats[ids].astype(np.float32)  # (H, W, 2, 3)
-    u = m[..., 0, 0] * xs + m[..., 0, 1] * ys + m[..., 0, 2]
-    v = m[..., 1, 0] * xs + m[..., 1, 1] * ys + m[..., 1, 2]
+    coef = mats.reshape(len(mats), 6).astype(np.float32).T  # (6, N): gather each coefficient separately
+    u = coef[0][ids] * xs + coef[1][ids] * ys + coef[2][ids]
+    v = coef[3][ids] * xs + coef[4][ids] * ys + coef[5][ids]
     return u, v
 
 
