@@ -15,7 +15,6 @@ segmentation) into a photorealistic video of a person or place given only K exam
 Start with `vid2vid demo`, or make data with `vid2vid data synth dancers --out data/dancers`."""
 
 PENDING = {
-    "train": "train a generator (few-shot vid2vid, vid2vid, baselines)",
     "generate": "generate a video from a driving video and K example images",
     "eval": "evaluate checkpoints and reproduce the paper's table",
     "bench": "speed and memory benchmarks",
@@ -24,13 +23,14 @@ PENDING = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vid2vid.cli import data
+    from vid2vid.cli import data, train
 
     parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"vid2vid {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     data.add_parser(sub)
+    train.add_parser(sub)
     for name, help_text in PENDING.items():
         p = sub.add_parser(name, help=f"{help_text} (not yet available)", description=f"{help_text} (not yet available)")
         p.set_defaults(func=_not_yet(name))

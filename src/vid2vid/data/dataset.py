@@ -131,9 +131,12 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         kp = np.load(path, mmap_mode="r")
         return torch.from_numpy(np.asarray(kp[frames], dtype=np.float32))
 
-    def __getitem__(self, index: int) -> VideoSample:
+    def __getitem__(self, index: int | tuple[int, int]) -> VideoSample:
+        """``index`` or ``(index, draw)``: the draw number replaces the epoch in the examples' random seed, so a
+        step-based sampler can vary examples per training step without touching worker state."""
+        index, draw = index if isinstance(index, tuple) else (index, self.epoch)
         clip, start = self.locate(index)
-        rng = np.random.default_rng(np.random.SeedSequence([self.cfg.seed, self.epoch, index]))
+        rng = np.random.default_rng(np.random.SeedSequence([self.cfg.seed, draw, index]))
         frames = [start + t * self.cfg.frame_stride for t in range(self.cfg.seq_len)]
         loaded = [self.load_frame(clip, f) for f in frames]
         examples = [self.load_frame(c, f) for c, f in self._example_refs(rng, clip, set(frames))]

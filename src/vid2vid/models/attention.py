@@ -1,0 +1,71 @@
+"""E_A: attention over K examples. Keys come from each example's semantic map, the query from the current one;
+each query position takes a softmax over all K x h x w key positions.
+
+`attend` never materialises the (h*w) x (K*h*w) matrix: it runs `scaled_dot_product_attention` (memory-efficient
+on CPU and CUDA) with a one-hot "which example" channel appended to the values, so the same call also returns the
+attention mass each example receives at every query position (for display and for picking the example to warp).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vid2vid.models.config import GeneratorConfig
+from vid2vid.models.layers import ConvBlock
+
+
+class AttentionNetwork(nn.Module):
+    """Separate key and query encoders: conv-norm-act, then `attention_downsamples` stride-2 convs."""
+
+    def __init__(self, cfg: GeneratorConfig) -> None:
+        super().__init__()
+        ch, a = cfg.channels, cfg.attention_downsamples
+        kw = dict(norm=cfg.norm, spectral=cfg.spectral_norm)
+
+        def encoder() -> nn.Sequential:
+            return nn.Sequential(ConvBlock(cfg.semantic_channels, ch[0], **kw),
+                                 *[ConvBlock(ch[i], ch[i + 1], stride=2, **kw) for i in range(a)])
+
+        self.key = encoder()
+        self.query = encoder()
+
+
+def _round8(x: int) -> int:
+    return (x + 7) // 8 * 8
+
+
+def attend(query: torch.Tensor, keys: torch.Tensor, values: list[torch.Tensor]
+           ) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """query (B, D, h, w); keys (B, K, D, h', w'); values[j] (B, K, c_j, h', w').
+
+    Returns the attended values [(B, c_j, h, w)] and the attention mass per example (B, K, h, w), which sums to 1
+    over K at every query position. Scores are dot products scaled by 1/sqrt(D)."""
+    b, d, h, w = query.shape
+    k = keys.shape[1]
+    sizes = [v.shape[2] for v in values]
+    q = query.permute(0, 2, 3, 1).reshape(b, 1, h * w, d)
+    key = keys.permute(0, 1, 3, 4, 2).reshape(b, 1, -1, d)
+    m = key.shape[2] // k
+    onehot = torch.eye(k, dtype=query.dtype, device=query.device).repeat_interleave(m, dim=0)  # (K*m, K)
+    val = torch.cat([v.permute(0, 1, 3, 4, 2).reshape(b, k * m, -1) for v in values]
+                    + [onehot.expand(b, -1, -1)], dim=2)
+    total = val.shape[2]
+    # The fast SDPA kernels want equal query and value widths: split the values over heads of width >= D and
+    # zero-pad queries/keys up to that width (zeros do not change the scores).
+    heads = max(1, round(total / d))
+    width = max(d, _round8(math.ceil(total / heads)))
+    val = F.pad(val, (0, heads * width - total)).view(b, k * m, heads, width).transpose(1, 2)
+    q = F.pad(q, (0, width - d)).expand(b, heads, h * w, width)
+    key = F.pad(key, (0, width - d)).expand(b, heads, k * m, width)
+    out = F.scaled_dot_product_attention(q, key, val, scale=1.0 / math.sqrt(d))  # (B, heads, h*w, width)
+    out = out.transpose(1, 2).reshape(b, h, w, heads * width)
+    results, start = [], 0
+    for c in sizes:
+        results.append(out[..., start:start + c].permute(0, 3, 1, 2))
+        start += c
+    mass = out[..., start:start + k].permute(0, 3, 1, 2)
+    return results, mass

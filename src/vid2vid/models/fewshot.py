@@ -1,0 +1,64 @@
+"""Few-shot vid2vid's network weight generation module E = (E_F, E_P, E_A), as the generator's appearance module.
+
+K = 1: everything (E_F features, q^l, the generated weights, the decoder input) depends only on the example and
+is computed once in `encode`. K >= 2: the attention query comes from the current frame, so `encode` keeps the
+E_F features at the attention level and the keys, and `condition` runs, per frame, the query encoder, one
+memory-efficient attention call, the rest of E_F, and E_P.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from vid2vid.models.attention import AttentionNetwork, attend
+from vid2vid.models.config import GeneratorConfig
+from vid2vid.models.embedding import ExampleEncoder, WeightGenerator
+from vid2vid.models.outputs import Conditioning, ExampleCode
+
+
+class FewShotAppearance(nn.Module):
+    uses_examples = True
+    extra_semantic_channels = 0
+
+    def __init__(self, cfg: GeneratorConfig) -> None:
+        super().__init__()
+        self.num_generated = cfg.num_adaptive_layers
+        self.levels = cfg.num_downsamples
+        self.attention_level = cfg.attention_downsamples
+        self.encoder = ExampleEncoder(cfg)  # E_F
+        self.weights = WeightGenerator(cfg)  # E_P
+        self.attention = AttentionNetwork(cfg)  # E_A
+
+    def encode(self, images: torch.Tensor, semantics: torch.Tensor) -> ExampleCode:
+        """images (B, K, 3, H, W), semantics (B, K, C, H, W) -> the example-only part of the conditioning."""
+        b, k = images.shape[:2]
+        flat_images, flat_semantics = images.flatten(0, 1), semantics.flatten(0, 1)
+        if k == 1:
+            image, semantic = self.encoder.down(flat_images, flat_semantics, 0, self.levels)
+            index = torch.zeros(b, dtype=torch.long, device=images.device)
+            return ExampleCode(images, semantics, conditioning=self._generate(image, semantic, None, index))
+        image, semantic = self.encoder.down(flat_images, flat_semantics, 0, self.attention_level)
+        keys = self.attention.key(flat_semantics)
+        return ExampleCode(images, semantics, image_features=image.unflatten(0, (b, k)),
+                           semantic_features=semantic.unflatten(0, (b, k)), keys=keys.unflatten(0, (b, k)))
+
+    def condition(self, code: ExampleCode, semantic: torch.Tensor) -> Conditioning:
+        """The per-frame conditioning: cached for K = 1, attention + rest of E_F + E_P for K >= 2."""
+        if code.conditioning is not None:
+            return code.conditioning
+        query = self.attention.query(semantic)
+        (image, sem), mass = attend(query, code.keys, [code.image_features, code.semantic_features])
+        image, sem = self.encoder.down(image, sem, self.attention_level, self.levels)
+        index = mass.flatten(2).sum(2).argmax(1)
+        return self._generate(image, sem, mass, index)
+
+    def _generate(self, image: torch.Tensor, semantic: torch.Tensor, mass: torch.Tensor | None,
+                  index: torch.Tensor) -> Conditioning:
+        embed, blocks = self.weights(self.encoder.appearance(image, semantic))
+        return Conditioning(bottleneck=image, embed_weights=embed, block_weights=blocks, attention=mass,
+                            example_index=index)
+
+    def decoder_input(self, semantic_bottleneck: torch.Tensor, cond: Conditioning) -> torch.Tensor:
+        """The decoder starts from the (attended) example's bottleneck features, as in the reference."""
+        return cond.bottleneck

@@ -1,0 +1,142 @@
+"""The sequential generator shared by every arch: flow W and mask M, the synthesis network H, example warping,
+and the appearance module that decides how examples (if any) condition H.
+
+    code = generator.encode_examples(images, semantics)      # once per video
+    out = generator.step(semantic_t, code, prev_semantics, prev_frames)  # per frame
+
+x_t = (1 - m_t) * warp(x_{t-1}, w_t) + m_t * h'_t, where h'_t = (1 - m_e) * warp(e, w_e) + m_e * h_t with example
+warping (paper eq. 11) and h'_t = h_t without. The first frame has no history: x_0 = h'_0 (as in the paper,
+warping starts once a previous frame exists). With `warp_embedding` the warped example / previous frame and
+their masks also modulate the finest decoder layers (the reference's "SPADE combine").
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from vid2vid.models.config import GeneratorConfig
+from vid2vid.models.flow import FlowNetwork
+from vid2vid.models.outputs import ExampleCode, FrameOutput
+from vid2vid.models.synthesis import SynthesisNetwork, WarpEmbedding
+from vid2vid.models.warp import warp
+
+
+def pad_history(history: torch.Tensor, n: int) -> torch.Tensor:
+    """Keep the last n entries of (B, m, ...) along dim 1; with m < n, repeat the oldest entry in front."""
+    if history.shape[1] >= n:
+        return history[:, history.shape[1] - n:]
+    return torch.cat([history[:, :1].expand(-1, n - history.shape[1], *history.shape[2:]), history], dim=1)
+
+
+def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """examples (B, K, ...) and index (B,) -> (B, ...)."""
+    return examples[torch.arange(examples.shape[0], device=examples.device), index.to(examples.device)]
+
+
+class SequentialGenerator(nn.Module):
+    def __init__(self, cfg: GeneratorConfig, appearance: nn.Module) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.appearance = appearance
+        self.flow = FlowNetwork(cfg)
+        example_maps = cfg.warp_embedding and cfg.example_warp
+        self.example_embedding = WarpEmbedding(cfg, cfg.warp_embedding_layers) if example_maps else None
+        self.previous_embedding = WarpEmbedding(cfg, cfg.warp_embedding_layers) if cfg.warp_embedding else None
+        num_maps = int(example_maps) + int(cfg.warp_embedding)
+        self.synthesis = SynthesisNetwork(cfg, cfg.semantic_channels + appearance.extra_semantic_channels,
+                                          appearance.num_generated, num_maps)
+        self.memory_format = torch.contiguous_format  # set to channels_last by layers.as_channels_last
+
+    @property
+    def uses_examples(self) -> bool:
+        return self.appearance.uses_examples
+
+    def _fmt(self, x: torch.Tensor | None) -> torch.Tensor | None:
+        if x is None or x.dim() != 4:
+            return x
+        return x.contiguous(memory_format=self.memory_format)
+
+    def _check_size(self, x: torch.Tensor) -> None:
+        m = self.cfg.size_multiple
+        if x.shape[-1] % m or x.shape[-2] % m:
+            raise ValueError(f"frame size {tuple(x.shape[-2:])} must be a multiple of {m} for this generator")
+
+    def encode_examples(self, images: torch.Tensor | None = None, semantics: torch.Tensor | None = None
+                        ) -> ExampleCode:
+        """images (B, K, 3, H, W) in [-1, 1] and semantics (B, K, C, H, W) -> everything that depends only on the
+        examples. K is free at run time. The single-domain generator takes none."""
+        if not self.uses_examples:
+            return self.appearance.encode()
+        if images is None or semantics is None:
+            raise ValueError(f"the {self.cfg.arch} generator needs example images and their semantic maps")
+        if images.dim() != 5 or semantics.shape[:2] != images.shape[:2] or semantics.shape[-2:] != images.shape[-2:]:
+            raise ValueError(f"examples {tuple(images.shape)} and semantics {tuple(semantics.shape)} must be "
+                             f"(B, K, 3, H, W) and (B, K, C, H, W)")
+        self._check_size(images)
+        fmt = self.memory_format
+        images, semantics = images.contiguous(), semantics.contiguous()
+        if fmt == torch.channels_last:  # keep the (B, K) layout but make each example channels-last
+            images = images.flatten(0, 1).contiguous(memory_format=fmt).unflatten(0, images.shape[:2])
+            semantics = semantics.flatten(0, 1).contiguous(memory_format=fmt).unflatten(0, semantics.shape[:2])
+        return self.appearance.encode(images, semantics)
+
+    def step(self, semantic: torch.Tensor, code: ExampleCode, prev_semantics: torch.Tensor | None = None,
+             prev_frames: torch.Tensor | None = None) -> FrameOutput:
+        """Generate one frame. semantic (B, C, H, W); prev_semantics (B, m, C, H, W) and prev_frames
+        (B, m, 3, H, W), oldest first, or None on the first frame (m < n is padded by repeating the oldest)."""
+        self._check_size(semantic)
+        cfg = self.cfg
+        semantic = self._fmt(semantic)
+        has_prev = prev_frames is not None
+        if has_prev != (prev_semantics is not None):
+            raise ValueError("pass prev_semantics and prev_frames together")
+        if has_prev:
+            prev_semantics = pad_history(prev_semantics, cfg.num_prev_frames)
+            prev_frames = pad_history(prev_frames, cfg.num_prev_frames)
+        cond = self.appearance.condition(code, semantic)
+
+        example = example_semantic = None
+        if cfg.example_warp:
+            example = self._fmt(pick(code.images, cond.example_index))
+            example_semantic = self._fmt(pick(code.semantics, cond.example_index))
+        flow = None
+        if has_prev or cfg.example_warp:
+            flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
+
+        warped = example_warped = None
+        if has_prev:
+            warped = self._fmt(warp(prev_frames[:, -1], flow.flow))
+        if cfg.example_warp:
+            example_warped = self._fmt(warp(example, flow.example_flow))
+        warp_maps = []
+        if self.example_embedding is not None:
+            warp_maps.append(self.example_embedding(example_warped, flow.example_mask))
+        if self.previous_embedding is not None:
+            warp_maps.append(self.previous_embedding(warped, flow.mask) if has_prev else None)
+
+        h_input = semantic
+        if self.appearance.extra_semantic_channels:
+            b, _, h, w = semantic.shape
+            h_input = self._fmt(torch.cat([semantic, cond.style[:, :, None, None].expand(b, -1, h, w)], dim=1))
+        semantic_maps = self.synthesis.embedding(h_input, cond.embed_weights)
+        x = self.appearance.decoder_input(semantic_maps[-1], cond)
+        hallucinated = self.synthesis(x, semantic_maps, warp_maps, cond.block_weights, cond.adain)
+
+        image = hallucinated
+        if cfg.example_warp:
+            image = example_warped + flow.example_mask * (image - example_warped)  # (1 - m_e) warp(e) + m_e h_t
+        if has_prev:
+            image = warped + flow.mask * (image - warped)  # (1 - m_t) * warp(x_{t-1}) + m_t * h'_t
+        return FrameOutput(
+            image=image, hallucinated=hallucinated,
+            flow=flow.flow if has_prev else None, mask=flow.mask if has_prev else None, warped=warped,
+            example_flow=flow.example_flow if cfg.example_warp else None,
+            example_mask=flow.example_mask if cfg.example_warp else None,
+            example_warped=example_warped, attention=cond.attention, example_index=cond.example_index)
+
+    def forward(self, semantic: torch.Tensor, examples: torch.Tensor | None = None,
+                example_semantics: torch.Tensor | None = None, prev_semantics: torch.Tensor | None = None,
+                prev_frames: torch.Tensor | None = None) -> FrameOutput:
+        """One frame from scratch (examples encoded inside); for video use `unroll` / `Stream`."""
+        return self.step(semantic, self.encode_examples(examples, example_semantics), prev_semantics, prev_frames)

@@ -1,0 +1,1 @@
+"""Training: the loop, its schedule, checkpoints, distributed set-up and logging."""

@@ -1,0 +1,245 @@
+"""The training loop: one function whose keyword-only arguments are the ``train`` section of the config (EDM style).
+
+Per step: one sequence per sample; its length follows the progressive schedule (single frames first, then 2, 4,
+8, ...). For each frame t: generate x_t from the detached previous generated frames (the shared ``unroll``), one
+discriminator update, then one generator update. TTUR Adam, EMA of the generator, gradient accumulation, optional
+CUDA mixed precision, torchrun-ready. Checkpoints are atomic; SIGINT/SIGTERM save before exiting.
+"""
+
+from __future__ import annotations
+
+import copy
+import signal
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from tqdm import tqdm
+
+from vid2vid.config import to_dict
+from vid2vid.data.batch import VideoBatch, collate_samples
+from vid2vid.data.dataset import FewShotVideoDataset
+from vid2vid.errors import UserError
+from vid2vid.models.config import build_generator
+from vid2vid.models.unroll import unroll
+from vid2vid.training import checkpoint as ckpt
+from vid2vid.training import distributed as dist
+from vid2vid.training.logger import RunLogger
+from vid2vid.training.objective import Discriminators, FrameContext, Objective, weighted_sum
+from vid2vid.training.sampler import StepBatchSampler
+from vid2vid.training.schedule import sequence_length
+
+
+def training_loop(
+    run_dir: str,
+    cfg: Any,  # RunConfig (data, model, loss, train)
+    *,
+    max_steps: int = 10000,  # training steps; a step is one sequence per sample with per-frame D and G updates
+    batch_size: int = 4,  # sequences per process per micro-batch; effective batch = batch_size * accum_steps * processes
+    accum_steps: int = 1,  # micro-batches whose gradients are accumulated before each optimiser step
+    lr_g: float = 2e-4,  # generator Adam learning rate
+    lr_d: float = 8e-4,  # discriminator Adam learning rate (TTUR: 4x the generator's, as in the reference)
+    beta1: float = 0.0,  # Adam beta1 (the reference code's 0; the paper's text says 0.5)
+    beta2: float = 0.999,  # Adam beta2
+    single_frame_steps: int = 1000,  # steps of single-frame training before sequences start
+    double_every: int = 1000,  # steps between doublings of the sequence length (2, 4, 8, ... up to data.seq_len)
+    ema_beta: float = 0.999,  # EMA decay of the generator weights (0 disables averaging: EMA = current weights)
+    amp: str = "none",  # none | bf16 | fp16: mixed precision (CUDA only; ignored on CPU)
+    device: str = "auto",  # auto | cpu | cuda
+    workers: int = 2,  # DataLoader worker processes per training process
+    log_every: int = 10,  # steps between TensorBoard scalar logs
+    image_every: int = 100,  # steps between image grids (TensorBoard + PNG); 0 disables
+    checkpoint_every: int = 500,  # steps between checkpoints (one is always written at the end)
+    keep_checkpoints: int = 3,  # newest checkpoints kept
+    seed: int = 0,  # seed of the weights and of the data order
+    resume: bool = False,  # continue from the newest checkpoint in run_dir
+    progress: bool = True,  # tqdm progress bar
+) -> Path:
+    """Train and return the path of the last checkpoint."""
+    run_dir = Path(run_dir)
+    device_ = dist.init(device)
+    rank, world, main = dist.rank(), dist.world_size(), dist.is_main()
+    torch.manual_seed(seed)
+
+    # Everything that can be wrong with the config fails here, before any training.
+    full = FewShotVideoDataset(cfg.data)  # validates seq_len against clips and K against domains
+    meta = full.meta
+    from vid2vid.training.options import resolve_generator
+
+    gcfg = resolve_generator(cfg.model, meta.task, meta.semantic_channels)
+    if meta.height % gcfg.size_multiple or meta.width % gcfg.size_multiple:
+        raise UserError(f"dataset {cfg.data.root} is {meta.width}x{meta.height}; this generator needs sizes that are "
+                        f"multiples of {gcfg.size_multiple} (regenerate the data or lower num_downsamples)")
+    G = build_generator(gcfg).to(device_)
+    face = meta.keypoints == "coco18"
+    D = Discriminators(cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
+    objective = Objective(cfg.loss, D).to(device_)
+    ema = copy.deepcopy(G).eval().requires_grad_(False)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(beta1, beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(beta1, beta2))
+    use_amp = amp != "none" and device_.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp == "fp16")
+    amp_dtype = torch.bfloat16 if amp == "bf16" else torch.float16
+
+    step = 0
+    latest = ckpt.latest_checkpoint(run_dir) if resume else None
+    if resume and latest is None and main:
+        print(f"--resume: no checkpoint in {run_dir}, starting from scratch")
+    if latest is not None:
+        state = ckpt.load_checkpoint(latest, map_location=device_)
+        G.load_state_dict(state["generator"])
+        D.load_state_dict(state["discriminators"])
+        ema.load_state_dict(state["ema"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        ckpt.set_rng_state(state["rng"])
+        step = int(state["step"])
+    dist.broadcast_module(G)
+    dist.broadcast_module(D)
+    dist.broadcast_module(ema)
+
+    resolved = to_dict(cfg)
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(yaml.safe_dump({**resolved, "generator": asdict(gcfg)}, sort_keys=False))
+    logger = RunLogger(run_dir, enabled=main)
+
+    def save() -> Path | None:
+        if not main:
+            return None
+        state = {"generator": G.state_dict(), "discriminators": D.state_dict(), "ema": ema.state_dict(),
+                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "rng": ckpt.rng_state(),
+                 "config": resolved, "generator_config": asdict(gcfg), "dataset": asdict(meta)}
+        return ckpt.save_checkpoint(run_dir, step, state, keep=keep_checkpoints)
+
+    stop = {"signal": None}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop["signal"] = signum
+
+    old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    bar = tqdm(total=max_steps, initial=step, desc="train", unit="step", disable=not (progress and main))
+    last_path = None
+    try:
+        while step < max_steps and stop["signal"] is None:
+            T = sequence_length(step, single_frame_steps, double_every, cfg.data.seq_len)
+            phase_end = step + 1
+            while phase_end < max_steps and sequence_length(phase_end, single_frame_steps, double_every,
+                                                            cfg.data.seq_len) == T:
+                phase_end += 1
+            dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T))
+            sampler = StepBatchSampler(len(dataset), batch_size, accum_steps, step, phase_end, seed, rank, world)
+            loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=workers,
+                                                 collate_fn=collate_samples, persistent_workers=False)
+            batches = iter(loader)
+            while step < phase_end and stop["signal"] is None:
+                t0 = time.perf_counter()
+                micro = [next(batches).to(device_) for _ in range(accum_steps)]
+                logs = train_step(G, D, objective, opt_g, opt_d, micro, cfg.loss, scaler, use_amp, amp_dtype,
+                                  logger if (image_every and step % image_every == 0) else None, step)
+                with torch.no_grad():
+                    for p_ema, p in zip(ema.parameters(), G.parameters()):
+                        p_ema.lerp_(p, 1.0 - ema_beta)
+                    for b_ema, b in zip(ema.buffers(), G.buffers()):
+                        b_ema.copy_(b)
+                step += 1
+                if step % log_every == 0 or step == max_steps:
+                    logs["train/seq_len"] = float(T)
+                    logs["train/sec_per_step"] = time.perf_counter() - t0
+                    logger.scalars(step, logs)
+                bar.set_postfix({"T": T, "G": f"{logs['G/total']:.3f}", "D": f"{logs['D/total']:.3f}"})
+                bar.update(1)
+                if step % checkpoint_every == 0 and step < max_steps:
+                    last_path = save()
+            del batches, loader
+        last_path = save()
+        if stop["signal"] is not None and main:
+            print(f"\nstopped by signal {stop['signal']} at step {step}; saved {last_path}; continue with --resume")
+    finally:
+        bar.close()
+        logger.close()
+        for s, h in old_handlers.items():
+            signal.signal(s, h)
+        dist.barrier()
+    return last_path
+
+
+def train_step(G, D, objective: Objective, opt_g, opt_d, micro: list[VideoBatch], weights, scaler, use_amp: bool,
+               amp_dtype: torch.dtype, logger: RunLogger | None, step: int) -> dict[str, float]:
+    """One step over a sequence: for each frame, a D update then a G update. Returns mean loss terms."""
+    T = micro[0].semantics.shape[1]
+    accum = len(micro)
+    history: list[list[torch.Tensor]] = [[] for _ in micro]  # generated frames (detached), per micro-batch
+    sums: dict[str, float] = {}
+    dev_type = micro[0].images.device.type
+
+    def add(terms: dict[str, torch.Tensor], total: torch.Tensor, name: str) -> None:
+        for k, v in terms.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach()) / (T * accum)
+        sums[name] = sums.get(name, 0.0) + float(total.detach()) / (T * accum)
+
+    for t in range(T):
+        outs = []
+        opt_d.zero_grad(set_to_none=True)
+        D.requires_grad_(True)
+        for i, b in enumerate(micro):
+            with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+                out, ctx = generate_frame(G, b, t, history[i], objective)
+                d_terms = objective.d_terms(out, ctx)
+                d_total = weighted_sum(d_terms, weights)
+            scaler.scale(d_total / accum).backward()
+            add(d_terms, d_total, "D/total")
+            outs.append((out, ctx))
+        dist.average_gradients(D)
+        scaler.step(opt_d)
+        opt_g.zero_grad(set_to_none=True)
+        D.requires_grad_(False)
+        for i, (out, ctx) in enumerate(outs):
+            with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+                g_terms = objective.g_terms(out, ctx)
+                g_total = weighted_sum(g_terms, weights)
+            scaler.scale(g_total / accum).backward()
+            add(g_terms, g_total, "G/total")
+            history[i].append(out.image.detach().float())
+        dist.average_gradients(G)
+        scaler.step(opt_g)
+        scaler.update()
+        if not all(torch.isfinite(torch.tensor(v)) for v in sums.values()):
+            raise FloatingPointError(f"non-finite loss at step {step}, frame {t}: {sums}")
+        if logger is not None and t == T - 1:
+            b, (out, _) = micro[0], outs[0]
+            ex = b.example_images if G.uses_examples else None
+            logger.frame_grid(step, ex, b.semantics[:, t], b.images[:, t], out)
+    D.requires_grad_(True)
+    return sums
+
+
+def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], objective: Objective):
+    """x_t of micro-batch ``b`` from its detached generated history, and the loss context around it."""
+    n = G.cfg.num_prev_frames
+    prev_frames = prev_semantics = None
+    if generated:
+        prev_frames = torch.stack(generated[-n:], dim=1)
+        prev_semantics = b.semantics[:, max(0, t - len(generated[-n:])):t]
+    examples = (b.example_images, b.example_semantics) if G.uses_examples else (None, None)
+    out = unroll(G, b.semantics[:, t:t + 1], *examples, prev_frames=prev_frames, prev_semantics=prev_semantics)[0]
+    has_flow = t > 0 and bool(b.flow_valid[:, t].all())
+    ctx = FrameContext(
+        semantic=b.semantics[:, t], real=b.images[:, t], prev_real=b.images[:, t - 1] if t > 0 else None,
+        teacher_flow=b.flow[:, t] if has_flow else None,
+        example=b.example_images[:, 0] if G.uses_examples else None,
+        keypoints=b.keypoints[:, t] if b.keypoints.shape[2] == 18 else None)
+    temporal = objective.d.temporal
+    if temporal is not None:
+        windows = temporal.windows(t + 1)
+        if windows:
+            scale, idx = windows[(t + len(generated)) % len(windows)]
+            frames_so_far = generated + [out.image]
+            ctx.fake_window = torch.stack([frames_so_far[i] for i in idx], dim=1)
+            ctx.real_window = b.images[:, idx]
+            ctx.flow_window = b.flow[:, idx[1:]]
+            ctx.temporal_scale = scale
+    return out, ctx

@@ -1,0 +1,135 @@
+"""The training objective: the discriminators, every loss term per frame, and the one place where terms are weighted.
+
+Each ``*_terms`` function returns a dict of unweighted scalar terms; ``weighted_sum`` applies ``LossWeights`` and the
+loop logs every term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import torch
+from torch import nn
+
+from vid2vid.losses import flow as flow_losses
+from vid2vid.losses.gan import d_loss, feature_matching, g_loss
+from vid2vid.losses.perceptual import PerceptualLoss
+from vid2vid.models.discriminator import FaceDiscriminator, ImageDiscriminator, TemporalDiscriminator, face_boxes
+from vid2vid.models.outputs import FrameOutput
+from vid2vid.errors import UserError
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    """Weights of the loss terms; defaults are the few-shot vid2vid paper's (temporal GAN weighted 0 there)."""
+
+    gan: float = 1.0  # image GAN (hinge; LSGAN with gan_kind: lsgan)
+    feature_matching: float = 10.0  # discriminator feature matching
+    perceptual: float = 10.0  # VGG19 relu1_1..relu5_1 L1
+    flow: float = 10.0  # L1 to the teacher flow on confident pixels
+    warp: float = 10.0  # real previous frame warped by the predicted flow vs the real frame
+    mask: float = 10.0  # occlusion mask towards 1 - teacher confidence
+    temporal: float = 0.0  # temporal GAN over consecutive frames + flow (vid2vid; 0 in few-shot vid2vid)
+    face: float = 1.0  # face-region GAN (pose task with COCO-18 keypoints only)
+    gan_kind: str = "hinge"  # hinge | lsgan
+    ndf: int = 32  # discriminator base channels
+    d_layers: int = 4  # PatchGAN layers
+    d_scales: int = 2  # image discriminator scales
+    temporal_frames: int = 3  # frames seen by the temporal discriminator
+    temporal_scales: int = 2  # frame rates of the temporal discriminator
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, float) and v < 0:
+                raise UserError(f"loss.{f.name} must be >= 0, got {v}")
+        if self.gan_kind not in ("hinge", "lsgan"):
+            raise UserError(f"loss.gan_kind must be 'hinge' or 'lsgan', got '{self.gan_kind}'")
+
+
+def weighted_sum(terms: dict[str, torch.Tensor], weights: LossWeights) -> torch.Tensor:
+    """Sum of ``weight * term`` over the terms present (term names are LossWeights field names, maybe prefixed)."""
+    total = None
+    for name, value in terms.items():
+        w = getattr(weights, name.split("/")[-1])
+        if w:
+            total = w * value if total is None else total + w * value
+    if total is None:
+        return next(iter(terms.values())) * 0
+    return total
+
+
+class Discriminators(nn.Module):
+    """All discriminators of a run; those with weight 0 (or not applicable to the task) are not built."""
+
+    def __init__(self, weights: LossWeights, semantic_channels: int, use_example: bool, face: bool) -> None:
+        super().__init__()
+        w = weights
+        self.image = ImageDiscriminator(semantic_channels, use_example, w.ndf, w.d_layers, w.d_scales)
+        self.temporal = (TemporalDiscriminator(w.temporal_frames, w.temporal_scales, w.ndf, w.d_layers, w.d_scales)
+                         if w.temporal > 0 else None)
+        self.face = FaceDiscriminator(semantic_channels, ndf=w.ndf) if face and w.face > 0 else None
+
+
+@dataclass
+class FrameContext:
+    """The real data around frame t that the losses need (all (B, ...) tensors)."""
+
+    semantic: torch.Tensor  # (B, C, H, W)
+    real: torch.Tensor  # (B, 3, H, W)
+    prev_real: torch.Tensor | None  # (B, 3, H, W) real frame t-1, None at t = 0
+    teacher_flow: torch.Tensor | None  # (B, 2, H, W) t -> t-1, None when unknown
+    example: torch.Tensor | None  # (B, 3, H, W) the first example (the discriminator's reference)
+    keypoints: torch.Tensor | None  # (B, 18, 3) COCO-18 for the face discriminator
+    real_window: torch.Tensor | None = None  # (B, F, 3, H, W) real frames ending at t (temporal D)
+    fake_window: torch.Tensor | None = None  # (B, F, 3, H, W) generated frames ending at t
+    flow_window: torch.Tensor | None = None  # (B, F-1, 2, H, W) teacher flows inside the window
+    temporal_scale: int = 0
+
+
+class Objective(nn.Module):
+    """Computes D and G loss terms for one generated frame."""
+
+    def __init__(self, weights: LossWeights, discriminators: Discriminators) -> None:
+        super().__init__()
+        self.w = weights
+        self.d = discriminators
+        self.perceptual = PerceptualLoss() if weights.perceptual > 0 else None
+
+    def _face_boxes(self, ctx: FrameContext) -> torch.Tensor:
+        h, w = ctx.real.shape[-2:]
+        return face_boxes(ctx.keypoints, h, w)
+
+    def d_terms(self, out: FrameOutput, ctx: FrameContext) -> dict[str, torch.Tensor]:
+        fake = out.image.detach()
+        kind = self.w.gan_kind
+        terms = {"D/gan": d_loss(self.d.image(ctx.real, ctx.semantic, ctx.example),
+                                 self.d.image(fake, ctx.semantic, ctx.example), kind)}
+        if self.d.face is not None and ctx.keypoints is not None:
+            boxes = self._face_boxes(ctx)
+            terms["D/face"] = d_loss(self.d.face(ctx.real, ctx.semantic, boxes),
+                                     self.d.face(fake, ctx.semantic, boxes), kind)
+        if self.d.temporal is not None and ctx.fake_window is not None:
+            s = ctx.temporal_scale
+            terms["D/temporal"] = d_loss(self.d.temporal(ctx.real_window, ctx.flow_window, s),
+                                         self.d.temporal(ctx.fake_window.detach(), ctx.flow_window, s), kind)
+        return terms
+
+    def g_terms(self, out: FrameOutput, ctx: FrameContext) -> dict[str, torch.Tensor]:
+        kind = self.w.gan_kind
+        fake_feats = self.d.image(out.image, ctx.semantic, ctx.example)
+        with torch.no_grad():
+            real_feats = self.d.image(ctx.real, ctx.semantic, ctx.example)
+        terms = {"G/gan": g_loss(fake_feats, kind), "G/feature_matching": feature_matching(real_feats, fake_feats)}
+        if self.perceptual is not None:
+            terms["G/perceptual"] = self.perceptual(out.image, ctx.real)
+        if out.flow is not None and ctx.teacher_flow is not None and ctx.prev_real is not None:
+            conf = flow_losses.teacher_confidence(ctx.prev_real, ctx.real, ctx.teacher_flow)
+            terms["G/flow"] = flow_losses.flow_l1(out.flow, ctx.teacher_flow, conf)
+            terms["G/warp"] = flow_losses.warp_l1(ctx.prev_real, ctx.real, out.flow, conf)
+            terms["G/mask"] = flow_losses.mask_l1(out.mask, conf)
+        if self.d.face is not None and ctx.keypoints is not None:
+            terms["G/face"] = g_loss(self.d.face(out.image, ctx.semantic, self._face_boxes(ctx)), kind)
+        if self.d.temporal is not None and ctx.fake_window is not None:
+            terms["G/temporal"] = g_loss(self.d.temporal(ctx.fake_window, ctx.flow_window, ctx.temporal_scale), kind)
+        return terms

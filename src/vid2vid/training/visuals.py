@@ -1,0 +1,61 @@
+"""Pictures for logs and docs: flow colour coding and image grids (rows of tensors in [-1, 1] or [0, 1])."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+
+def flow_to_rgb(flow: torch.Tensor, max_magnitude: float | None = None) -> torch.Tensor:
+    """(N, 2, H, W) flow in pixels -> (N, 3, H, W) in [-1, 1]: hue = direction, saturation = magnitude."""
+    f = flow.detach().float().cpu().numpy()
+    out = []
+    for dx, dy in f:
+        mag, ang = cv2.cartToPolar(dx, dy)
+        scale = max_magnitude or max(float(mag.max()), 1e-6)
+        hsv = np.stack([ang * 90 / np.pi, np.clip(mag / scale, 0, 1) * 255, np.full_like(mag, 255)], axis=-1)
+        rgb = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)
+        out.append(torch.from_numpy(rgb).permute(2, 0, 1).float() / 127.5 - 1)
+    return torch.stack(out)
+
+
+def semantic_preview(semantic: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) semantic input in [0, 1] -> (N, 3, H, W) in [-1, 1] for display.
+
+    C = 1: gray; C = 3 or 6 (pose): the first three channels (skeleton RGB); C > 6: label ids coloured."""
+    c = semantic.shape[1]
+    if c == 1:
+        rgb = semantic.repeat(1, 3, 1, 1)
+    elif c in (3, 6):
+        rgb = semantic[:, :3]
+    else:
+        from vid2vid.data.labels import colorize_labels
+
+        ids = semantic.argmax(1).cpu().numpy()
+        rgb = torch.from_numpy(np.stack([colorize_labels(i) for i in ids])).permute(0, 3, 1, 2).float() / 255
+    return rgb.float() * 2 - 1
+
+
+def image_grid(rows: list[list[torch.Tensor]]) -> torch.Tensor:
+    """Rows of (3, H, W) tensors in [-1, 1] (or (1, H, W) masks in [0, 1]) -> one (3, H', W') image in [0, 1]."""
+    def prep(t: torch.Tensor) -> torch.Tensor:
+        t = t.detach().float().cpu()
+        if t.shape[0] == 1:  # masks are in [0, 1]
+            t = t.repeat(3, 1, 1) * 2 - 1
+        return torch.nn.functional.pad((t.clamp(-1, 1) + 1) / 2, (1, 1, 1, 1), value=1.0)
+
+    width = max(len(r) for r in rows)
+    lines = []
+    for r in rows:
+        tiles = [prep(t) for t in r]
+        blank = torch.ones_like(tiles[0])
+        tiles += [blank] * (width - len(tiles))
+        lines.append(torch.cat(tiles, dim=2))
+    return torch.cat(lines, dim=1)
+
+
+def save_png(image: torch.Tensor, path: str) -> None:
+    """(3, H, W) in [0, 1] -> PNG file."""
+    arr = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+    cv2.imwrite(str(path), cv2.cvtColor(arr, cv2.COLOR_RGB2BGR))

@@ -1,0 +1,107 @@
+"""Every loss is zero (or minimal) where it should be and passes gradients."""
+
+import pytest
+import torch
+
+from vid2vid.losses import flow as flow_losses
+from vid2vid.losses.gan import d_loss, feature_matching, g_loss
+from vid2vid.models.discriminator import (FaceDiscriminator, ImageDiscriminator, TemporalDiscriminator, crop_boxes,
+                                          face_boxes)
+
+
+def feats(value: float, requires_grad: bool = False):
+    t = torch.full((2, 1, 4, 4), value, requires_grad=requires_grad)
+    return [[torch.ones(2, 3, 4, 4) * value, t]], t
+
+
+@pytest.mark.parametrize("kind", ["hinge", "lsgan"])
+def test_gan_losses_minimal_for_perfect_discriminator_and_generator(kind):
+    real, _ = feats(1.0)
+    fake, _ = feats(-1.0 if kind == "hinge" else 0.0)
+    assert d_loss(real, fake, kind).item() == pytest.approx(0.0)
+    fooled, t = feats(1.0, requires_grad=True)
+    g = g_loss(fooled, kind)
+    assert g.item() == pytest.approx(-1.0 if kind == "hinge" else 0.0)
+    worse, t = feats(-0.5, requires_grad=True)
+    g_worse = g_loss(worse, kind)
+    assert g_worse > g
+    g_worse.backward()
+    assert t.grad is not None and t.grad.abs().sum() > 0
+
+
+def test_feature_matching_zero_on_equal_features_and_grad():
+    real = [[torch.randn(1, 4, 8, 8), torch.randn(1, 1, 8, 8)]]
+    fake_feat = real[0][0].clone().requires_grad_(True)
+    assert feature_matching(real, [[fake_feat, real[0][1]]]).item() == 0.0
+    moved = fake_feat + 1
+    loss = feature_matching(real, [[moved, real[0][1]]])
+    loss.backward()
+    assert loss.item() == pytest.approx(1.0) and fake_feat.grad.abs().sum() > 0
+
+
+def test_perceptual_loss_zero_on_identical_and_grad():
+    from vid2vid.losses.perceptual import PerceptualLoss
+
+    loss_fn = PerceptualLoss()
+    real = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert loss_fn(real.clone(), real).item() == pytest.approx(0.0, abs=1e-6)
+    fake = (real + 0.3 * torch.randn_like(real)).clamp(-1, 1).requires_grad_(True)
+    loss = loss_fn(fake, real)
+    loss.backward()
+    assert loss.item() > 0 and fake.grad.abs().sum() > 0
+    # bigger differences cost more
+    assert loss_fn(-real, real) > loss
+
+
+def test_vgg_weights_are_the_real_ones():
+    from vid2vid.losses.perceptual import VGG19Features
+
+    vgg = VGG19Features()
+    w = vgg.net[0].weight
+    assert w.shape == (64, 3, 3, 3) and 0.05 < w.abs().mean() < 1.0 and len(torch.unique(w)) > 50
+    out = vgg(torch.zeros(1, 3, 32, 32))
+    assert [f.shape[1] for f in out] == [64, 128, 256, 512, 512]
+
+
+def test_flow_warp_mask_losses():
+    torch.manual_seed(0)
+    prev = torch.rand(1, 3, 16, 16) * 2 - 1
+    real = torch.roll(prev, shifts=1, dims=3)  # content moved right by 1 px: flow into prev is -1 in x
+    teacher = torch.zeros(1, 2, 16, 16)
+    teacher[:, 0] = -1.0
+    conf = flow_losses.teacher_confidence(prev, real, teacher)
+    assert conf[..., 1:].mean() == 1.0  # all but the wrapped-around border column
+    flow = teacher.clone().requires_grad_(True)
+    assert flow_losses.flow_l1(flow, teacher, conf).item() == 0.0
+    assert flow_losses.warp_l1(prev, real, flow, conf).item() == pytest.approx(0.0, abs=1e-6)
+    bad = torch.zeros_like(teacher, requires_grad=True)
+    loss = flow_losses.flow_l1(bad, teacher, conf) + flow_losses.warp_l1(prev, real, bad, conf)
+    loss.backward()
+    assert loss.item() > 0 and bad.grad.abs().sum() > 0
+    mask = (1 - conf).clone().requires_grad_(True)
+    assert flow_losses.mask_l1(mask, conf).item() == 0.0
+    flow_losses.mask_l1(torch.full_like(conf, 0.5, requires_grad=True), conf).backward()
+
+
+def test_discriminators_shapes_and_grad():
+    img = torch.randn(2, 3, 64, 64, requires_grad=True)
+    sem = torch.rand(2, 6, 64, 64)
+    d = ImageDiscriminator(6, use_example=True, ndf=8, n_layers=3, num_scales=2)
+    out = d(img, sem, img.detach())
+    assert len(out) == 2 and out[0][-1].shape[1] == 1
+    g_loss(out).backward()
+    assert img.grad.abs().sum() > 0
+    td = TemporalDiscriminator(frames=3, temporal_scales=2, ndf=8, n_layers=3)
+    assert td.windows(4) == [(0, [1, 2, 3])]
+    assert td.windows(5) == [(0, [2, 3, 4]), (1, [0, 2, 4])]
+    out = td(torch.randn(2, 3, 3, 64, 64), torch.randn(2, 2, 2, 64, 64), scale=1)
+    assert out[0][-1].shape[:2] == (2, 1)
+    kp = torch.zeros(2, 18, 3)
+    kp[:, 0] = torch.tensor([32.0, 20.0, 1.0])
+    kp[:, 1] = torch.tensor([32.0, 30.0, 1.0])
+    boxes = face_boxes(kp, 64, 64)
+    assert torch.allclose(boxes[0], torch.tensor([32.0, 20.0, 12.0]))
+    crops = crop_boxes(img, boxes, 16)
+    assert crops.shape == (2, 3, 16, 16)
+    fd = FaceDiscriminator(6, crop=16, ndf=8)
+    assert fd(img, sem, boxes)[0][-1].shape[0] == 2

@@ -1,0 +1,59 @@
+"""E_A's memory-efficient attention against a materialised softmax over all K x h x w positions."""
+
+import pytest
+import torch
+
+from vid2vid.models.attention import attend
+from vid2vid.models.layers import conv1x1_per_sample
+
+
+def naive(query, keys, values):
+    b, d, h, w = query.shape
+    k = keys.shape[1]
+    q = query.flatten(2).transpose(1, 2)  # (B, hw, D)
+    key = keys.permute(0, 1, 3, 4, 2).reshape(b, -1, d)  # (B, K*m, D)
+    weights = torch.softmax(q @ key.transpose(1, 2) / d ** 0.5, dim=2)  # (B, hw, K*m): softmax over all positions
+    out = [(weights @ v.permute(0, 1, 3, 4, 2).reshape(b, -1, v.shape[2])).transpose(1, 2).reshape(b, -1, h, w)
+           for v in values]
+    mass = weights.view(b, h * w, k, -1).sum(3).transpose(1, 2).reshape(b, k, h, w)
+    return out, mass, weights
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("channels", [(8, 8), (16, 5)])
+def test_attend_matches_materialised_softmax(k, channels):
+    torch.manual_seed(k)
+    b, d, h, w = 2, 12, 5, 6
+    query = torch.randn(b, d, h, w)
+    keys = torch.randn(b, k, d, h, w)
+    values = [torch.randn(b, k, c, h, w) for c in channels]
+    out, mass = attend(query, keys, values)
+    ref_out, ref_mass, weights = naive(query, keys, values)
+    for got, ref in zip(out, ref_out):
+        assert got.shape == ref.shape and torch.allclose(got, ref, atol=1e-5)
+    assert torch.allclose(mass, ref_mass, atol=1e-5)
+    # attention weights sum to 1 over examples and positions, for every query position
+    assert torch.allclose(weights.sum(2), torch.ones(b, h * w), atol=1e-5)
+    assert torch.allclose(mass.sum(1), torch.ones(b, h, w), atol=1e-5)
+
+
+def test_attend_gradients_match():
+    torch.manual_seed(0)
+    query = torch.randn(1, 8, 4, 4, requires_grad=True)
+    keys = torch.randn(1, 2, 8, 4, 4, requires_grad=True)
+    value = torch.randn(1, 2, 8, 4, 4, requires_grad=True)
+    (out,), _ = attend(query, keys, [value])
+    grads = torch.autograd.grad(out.square().sum(), (query, keys, value))
+    (ref,), _, _ = naive(query, keys, [value])
+    ref_grads = torch.autograd.grad(ref.square().sum(), (query, keys, value))
+    for g, r in zip(grads, ref_grads):
+        assert torch.allclose(g, r, atol=1e-4)
+
+
+def test_per_sample_conv_matches_a_loop_of_convs():
+    torch.manual_seed(0)
+    x = torch.randn(3, 5, 4, 6)
+    weight, bias = torch.randn(3, 7, 5), torch.randn(3, 7)
+    got = conv1x1_per_sample(x, weight, bias)
+    ref = torch.cat([torch.nn.functional.conv2d(x[i:i + 1], weight[i, :, :, None, None], bias[i]) for i in range(3)])
+    assert torch.allclose(got, ref, atol=1e-5)

@@ -1,0 +1,140 @@
+"""Training: a tiny run works end to end, resumes exactly after kill -9, runs under torchrun, rejects bad configs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from vid2vid.cli.main import main
+from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+from vid2vid.training.checkpoint import latest_checkpoint, load_checkpoint
+from vid2vid.training.schedule import sequence_length
+
+
+@pytest.fixture(scope="module")
+def dancers(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data") / "dancers"
+    write_synthetic(SynthOptions("dancers", str(root), domains=3, test_domains=1, clips=1, frames=6, height=32,
+                                 width=32, workers=1), progress=False)
+    return root
+
+
+def write_config(path: Path, root: Path, **train) -> Path:
+    cfg = {"data": {"root": str(root), "seq_len": 3, "num_examples": 2},
+           "model": {"preset": "tiny"},
+           "loss": {"ndf": 4, "d_layers": 2, "d_scales": 1, "temporal": 1.0, "temporal_frames": 2},
+           "train": {"max_steps": 6, "batch_size": 1, "single_frame_steps": 2, "double_every": 2, "workers": 0,
+                     "log_every": 1, "image_every": 3, "checkpoint_every": 3, "progress": False, **train}}
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vid2vid.cli.main", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_schedule_single_frames_then_doubling():
+    lengths = [sequence_length(s, 2, 3, 30) for s in range(0, 20)]
+    assert lengths[:2] == [1, 1] and lengths[2:5] == [2, 2, 2] and lengths[5:8] == [4, 4, 4]
+    assert sequence_length(10_000, 2, 3, 30) == 30
+
+
+def test_tiny_run_writes_events_images_checkpoints(dancers, tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", dancers)
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
+    assert list((run / "tensorboard").glob("events.out.tfevents.*"))
+    assert (run / "images" / "step-00000003.png").exists()
+    assert (run / "config.yaml").exists()
+    state = load_checkpoint(latest_checkpoint(run))
+    assert state["step"] == 6 and state["generator_config"]["arch"] == "fewshot"
+    assert {"generator", "discriminators", "ema", "opt_g", "opt_d", "rng", "config"} <= set(state)
+    for tensor in state["generator"].values():
+        assert torch.isfinite(tensor.float()).all()
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run / "tensorboard"))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    for tag in ("G/gan", "G/perceptual", "G/flow", "G/warp", "G/mask", "G/temporal", "G/face", "D/gan"):
+        assert tag in tags, tag
+    assert all(torch.isfinite(torch.tensor(e.value)) for tag in tags for e in events.Scalars(tag))
+
+
+def test_resume_after_kill_is_exact(dancers, tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=8, checkpoint_every=4, image_every=0)
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    assert main(["train", "--config", str(cfg), "--run-dir", str(straight), "--quiet"]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "vid2vid.cli.main", "train", "--config", str(cfg), "--run-dir",
+                             str(killed), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    target = killed / "checkpoint-00000004.pt"
+    deadline = time.time() + 240
+    while not target.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert target.exists()
+    for later in killed.glob("checkpoint-*.pt"):  # if the run got further before the kill landed, forget it
+        if later.name > target.name:
+            later.unlink()
+    assert main(["train", "--config", str(cfg), "--run-dir", str(killed), "--resume", "--quiet"]) == 0
+    a = load_checkpoint(straight / "checkpoint-00000008.pt")
+    b = load_checkpoint(killed / "checkpoint-00000008.pt")
+    for key in ("generator", "discriminators", "ema"):
+        for name, tensor in a[key].items():
+            assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
+
+
+def test_sigterm_saves_checkpoint(dancers, tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=100000, checkpoint_every=100000, image_every=0)
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "vid2vid.cli.main", "train", "--config", str(cfg), "--run-dir",
+                             str(run), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (run / "config.yaml").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "continue with --resume" in out and latest_checkpoint(run) is not None
+
+
+def test_torchrun_two_processes_gloo(dancers, tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=3, image_every=0)
+    run = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                             "--master_port", "29517", "-m", "vid2vid.cli.main", "train", "--config", str(cfg),
+                             "--run-dir", str(run), "--device", "cpu", "--quiet"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    state = load_checkpoint(latest_checkpoint(run))
+    assert state["step"] == 3
+
+
+@pytest.mark.parametrize("edit,needle", [
+    (lambda c: c["train"].update(lr_gg=1), "unknown key 'lr_gg'"),
+    (lambda c: c["data"].update(num_examples=50), "num_examples K=50"),
+    (lambda c: c["data"].update(seq_len=40), "seq_len 40"),
+    (lambda c: c["train"].update(lr_g=float("nan")), "finite"),
+    (lambda c: c["train"].update(lr_d=-1.0), "lr_d must be a positive"),
+    (lambda c: c["model"].update(arch="gan9000"), "gan9000"),
+])
+def test_bad_configs_fail_before_training(dancers, tmp_path, edit, needle):
+    cfg_path = write_config(tmp_path / "c.yaml", dancers)
+    cfg = yaml.safe_load(cfg_path.read_text())
+    edit(cfg)
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    result = run_cli("train", "--config", str(cfg_path), "--run-dir", str(tmp_path / "run"))
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
