@@ -61,6 +61,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     preview.add_argument("--frames", type=int, default=3, help="frames shown per domain (default 3)")
     preview.set_defaults(func=run_preview)
 
+    from vid2vid.cli import prepare
+
+    prepare.add_parser(data_sub)
+
 
 def synth_options(args: argparse.Namespace):
     """SynthOptions from an optional YAML file, overridden by the flags given on the command line."""

@@ -15,15 +15,13 @@ segmentation) into a photorealistic video of a person or place given only K exam
 Start with `vid2vid demo`, or make data with `vid2vid data synth dancers --out data/dancers`."""
 
 PENDING = {
-    "generate": "generate a video from a driving video and K example images",
     "eval": "evaluate checkpoints and reproduce the paper's table",
     "bench": "speed and memory benchmarks",
-    "demo": "end-to-end demo on built-in synthetic data",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vid2vid.cli import data, train
+    from vid2vid.cli import data, demo, generate, train
 
     parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     data.add_parser(sub)
     train.add_parser(sub)
+    generate.add_parser(sub)
+    demo.add_parser(sub)
     for name, help_text in PENDING.items():
         p = sub.add_parser(name, help=f"{help_text} (not yet available)", description=f"{help_text} (not yet available)")
         p.set_defaults(func=_not_yet(name))

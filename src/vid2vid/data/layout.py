@@ -30,6 +30,8 @@ import numpy as np
 
 from vid2vid.errors import UserError
 
+cv2.setLogLevel(2)  # errors only: unreadable files are reported by us, with the fix, not as OpenCV warnings
+
 FORMAT_NAME = "vid2vid-dataset"
 FORMAT_VERSION = 1
 META_FILE = "dataset.json"

@@ -56,7 +56,7 @@ class FrameSource:
                                 "or a folder of images") from None
             if not self.container.streams.video:
                 self.container.close()
-                raise UserError(f"{self.path} has no video stream")
+                raise UserError(f"{self.path} contains no video frames (no video stream)")
             stream = self.container.streams.video[0]
             stream.thread_type = "AUTO"
             rate = stream.average_rate or stream.guessed_rate or Fraction(25)

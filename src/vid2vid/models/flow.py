@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from vid2vid.models.config import GeneratorConfig
-from vid2vid.models.layers import ConvBlock, ResBlock, conv2d, up2
+from vid2vid.models.layers import ConvBlock, ResBlock, conv2d
 
 
 @dataclass
@@ -38,7 +38,8 @@ class FlowNetwork(nn.Module):
         self.down = nn.Sequential(ConvBlock(in_channels, ch[0], **kw),
                                   *[ConvBlock(ch[i], ch[i + 1], stride=2, **kw) for i in range(cfg.flow_downsamples)])
         self.blocks = nn.Sequential(*[ResBlock(ch[-1], **kw) for _ in range(cfg.flow_blocks)])
-        self.up = nn.ModuleList(ConvBlock(ch[i + 1], ch[i], **kw) for i in reversed(range(cfg.flow_downsamples)))
+        self.up = nn.ModuleList(ConvBlock(ch[i + 1], ch[i], upsample=True, **kw)
+                                for i in reversed(range(cfg.flow_downsamples)))
         targets = 2 if self.example else 1
         self.flow_head = conv2d(ch[0], 2 * targets, 3)  # W: (dx, dy) per target
         self.mask_head = conv2d(ch[0], targets, 3)  # M: one soft mask per target
@@ -60,7 +61,7 @@ class FlowNetwork(nn.Module):
         x = self.down(torch.cat(parts, dim=1))
         x = self.blocks(x)
         for layer in self.up:
-            x = layer(up2(x))
+            x = layer(x)
         flow = self.flow_head(x) * self.scale
         mask = torch.sigmoid(self.mask_head(x))
         if not self.example:

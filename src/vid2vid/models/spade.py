@@ -53,8 +53,10 @@ class SpadeResBlock(nn.Module):
             starts.append(starts[-1] + 2 * c)
         self._slices = [(s, c) for s, c in zip(starts, self.norm_sizes)]
 
-    def _modulation(self, maps: list[torch.Tensor | None], generated: GeneratedConv | None) -> torch.Tensor:
-        """(B, modulation_channels, H, W): [1 + gamma, beta] per normalisation, from all present maps at once."""
+    def _modulation(self, maps: list[torch.Tensor | None], generated: GeneratedConv | None
+                    ) -> tuple[torch.Tensor, bool]:
+        """(B, modulation_channels, H, W): [1 + gamma, beta] per normalisation, from all present maps at once,
+        and whether the (eval-mode) batch norms were folded into it."""
         if len(maps) != len(self.map_channels):
             raise ValueError(f"SPADE block expects {len(self.map_channels)} maps, got {len(maps)}")
         inputs, columns, start = [], [], 0
@@ -77,17 +79,40 @@ class SpadeResBlock(nn.Module):
             bias = self.modulation.bias + self.gamma_offset.to(full.dtype)
         if self.generated_first:
             g_weight, g_bias = generated
+            g_bias = g_bias + self.gamma_offset.to(g_bias.dtype)
             if weight is not None:
                 g_weight = torch.cat([g_weight, weight.to(g_weight.dtype).expand(g_weight.shape[0], -1, -1)], dim=2)
-                g_bias = g_bias + bias.to(g_bias.dtype)
-            else:
-                g_bias = g_bias + self.gamma_offset.to(g_bias.dtype)
-            return conv1x1_per_sample(x, g_weight, g_bias)
-        return conv1x1(x, weight, bias)
+                g_bias = g_bias + self.modulation.bias.to(g_bias.dtype)
+            weight, bias = g_weight, g_bias
+        fold = self._can_fold(x, weight.shape[-1])
+        if fold:
+            weight, bias = self._fold_norms(weight, bias)
+        if self.generated_first:
+            return conv1x1_per_sample(x, weight, bias), fold
+        return conv1x1(x, weight, bias), fold
 
-    def _modulate(self, x: torch.Tensor, k: int, mod: torch.Tensor, adain: torch.Tensor | None) -> torch.Tensor:
+    def _can_fold(self, x: torch.Tensor, in_channels: int) -> bool:
+        """Eval-mode batch norm is a per-channel affine map and can be folded into the modulation weights; worth
+        it when a pass over the normalised tensors costs more than rescaling the weights (large maps)."""
+        return (not self.training and isinstance(self.norms[0], nn.BatchNorm2d)
+                and self.norms[0].track_running_stats and x.shape[2] * x.shape[3] > 2 * in_channels)
+
+    def _fold_norms(self, weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rows [1 + gamma, beta] of norm k become [s (1 + gamma), beta + t (1 + gamma)] for norm(x) = s x + t."""
+        weights, biases = [], []
+        for norm, (start, c) in zip(self.norms, self._slices):
+            scale = torch.rsqrt(norm.running_var + norm.eps).to(weight.dtype)
+            shift = -norm.running_mean.to(weight.dtype) * scale
+            w_g, w_b = weight[..., start:start + c, :], weight[..., start + c:start + 2 * c, :]
+            b_g, b_b = bias[..., start:start + c], bias[..., start + c:start + 2 * c]
+            weights += [w_g * scale[:, None], w_b + w_g * shift[:, None]]
+            biases += [b_g * scale, b_b + b_g * shift]
+        return torch.cat(weights, dim=-2), torch.cat(biases, dim=-1)
+
+    def _modulate(self, x: torch.Tensor, k: int, mod: torch.Tensor, folded: bool,
+                  adain: torch.Tensor | None) -> torch.Tensor:
         start, c = self._slices[k]
-        h = torch.addcmul(mod[:, start + c:start + 2 * c], self.norms[k](x), mod[:, start:start + c])
+        h = torch.addcmul(mod[:, start + c:start + 2 * c], x if folded else self.norms[k](x), mod[:, start:start + c])
         if adain is not None:  # AdaIN baseline: instance-normalise again, then scale/shift from the style vector
             gamma = adain[:, start:start + c, None, None]
             beta = adain[:, start + c:start + 2 * c, None, None]
@@ -98,11 +123,11 @@ class SpadeResBlock(nn.Module):
                 adain: torch.Tensor | None = None) -> torch.Tensor:
         """x (B, fin, H, W); maps[j] (B, map_channels[j], H, W) or None (left out); generated (W (B, O, I0),
         b (B, O)) for map 0 when `generated_first`; adain (B, modulation_channels) for the AdaIN baseline."""
-        mod = self._modulation(maps, generated)
+        mod, folded = self._modulation(maps, generated)
         if self.learned_shortcut:
-            x_s = self.conv_s(self._modulate(x, 2, mod, adain))
+            x_s = conv1x1(self._modulate(x, 2, mod, folded, adain), self.conv_s.weight.flatten(1), None)
         else:
             x_s = x
-        dx = self.conv_0(lrelu_(self._modulate(x, 0, mod, adain)))
-        dx = self.conv_1(lrelu_(self._modulate(dx, 1, mod, adain)))
+        dx = self.conv_0(lrelu_(self._modulate(x, 0, mod, folded, adain)))
+        dx = self.conv_1(lrelu_(self._modulate(dx, 1, mod, folded, adain)))
         return x_s + dx

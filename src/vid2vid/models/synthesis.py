@@ -26,7 +26,8 @@ class SemanticEmbedding(nn.Module):
         self.num_generated = num_generated
         self.first = ConvBlock(in_channels, ch[0], norm="none")
         self.down = nn.ModuleList(ConvBlock(ch[i], ch[i + 1], stride=2, norm="none") for i in range(n))
-        self.up = nn.ModuleDict({str(i): ConvBlock(ch[i + 1], ch[i], norm="none") for i in range(num_generated, n)})
+        self.up = nn.ModuleDict({str(i): ConvBlock(ch[i + 1], ch[i], norm="none", upsample=True)
+                                 for i in range(num_generated, n)})
 
     def forward(self, semantic: torch.Tensor, generated: list[GeneratedConv] | None = None) -> list[torch.Tensor]:
         """semantic (B, C, H, W) -> [level 0 (B, ch0, H, W), ..., level n (B, ch_n, H/2**n, W/2**n)]."""
@@ -36,7 +37,7 @@ class SemanticEmbedding(nn.Module):
         maps = [x]
         for i in range(len(self.down) - 1, -1, -1):
             if i >= self.num_generated:
-                x = self.up[str(i)](up2(x))
+                x = self.up[str(i)](x)
             else:
                 if generated is None:
                     raise ValueError("the semantic embedding needs generated weights for its finest layers")
@@ -54,7 +55,7 @@ class WarpEmbedding(nn.Module):
         self.levels = levels
         self.first = ConvBlock(cfg.image_channels + 1, ch[0], norm="none")
         self.down = nn.ModuleList(ConvBlock(ch[i], ch[i + 1], stride=2, norm="none") for i in range(n))
-        self.up = nn.ModuleList(ConvBlock(ch[i + 1] * (1 if i == n - 1 else 2), ch[i], norm="none")
+        self.up = nn.ModuleList(ConvBlock(ch[i + 1] * (1 if i == n - 1 else 2), ch[i], norm="none", upsample=True)
                                 for i in range(n))
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
@@ -67,7 +68,7 @@ class WarpEmbedding(nn.Module):
         out = []
         for i in range(n - 1, -1, -1):
             inp = x if i == n - 1 else torch.cat([x, skips[i + 1]], dim=1)
-            x = self.up[i](up2(inp))
+            x = self.up[i](inp)
             if i < self.levels:
                 out.append(x)
         return out[::-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -22,9 +23,12 @@ class RunLogger:
             self.writer = SummaryWriter(str(run_dir / "tensorboard"))
 
     def scalars(self, step: int, values: dict[str, float]) -> None:
+        """TensorBoard scalars plus one JSON line in <run_dir>/log.jsonl (readable without TensorBoard)."""
         if self.writer is not None:
             for name, value in values.items():
                 self.writer.add_scalar(name, value, step)
+            with open(self.images.parent / "log.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps({"step": step, **{k: round(v, 5) for k, v in values.items()}}) + "\n")
 
     def frame_grid(self, step: int, examples: torch.Tensor | None, semantic: torch.Tensor, real: torch.Tensor,
                    out: FrameOutput) -> None:

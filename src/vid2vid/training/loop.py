@@ -73,6 +73,10 @@ def training_loop(
     if meta.height % gcfg.size_multiple or meta.width % gcfg.size_multiple:
         raise UserError(f"dataset {cfg.data.root} is {meta.width}x{meta.height}; this generator needs sizes that are "
                         f"multiples of {gcfg.size_multiple} (regenerate the data or lower num_downsamples)")
+    smallest = min(meta.height, meta.width) // 2 ** (cfg.loss.d_scales - 1 + cfg.loss.d_layers - 1)
+    if smallest < 4:
+        raise UserError(f"{meta.width}x{meta.height} frames are too small for a {cfg.loss.d_layers}-layer, "
+                        f"{cfg.loss.d_scales}-scale discriminator; lower loss.d_layers or loss.d_scales")
     G = build_generator(gcfg).to(device_)
     face = meta.keypoints == "coco18"
     D = Discriminators(cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)

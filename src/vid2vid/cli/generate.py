@@ -1,0 +1,66 @@
+"""`vid2vid generate`: a video from a driving video (or a dataset clip) and K example images, streamed to mp4."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = """\
+Generate a video: the person / face / city of the K example images, moving like the driving input.
+
+  vid2vid generate --checkpoint model.pt --driving dance.mp4 --examples me1.jpg me2.jpg --out out.mp4
+
+--driving is a video file or image folder (pose / face: keypoints are detected with mediapipe; street: a label-map
+video), or a clip folder of a vid2vid dataset (its semantic maps are used as they are). Examples are photos
+(their semantic maps are detected the same way) or frames of a dataset (<clip>/rgb/000012.png). The output has the
+driving input's frame count and frame rate, and its audio when present. Frames are processed one at a time, so
+any length fits in memory."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", help="generate a video from a driving input and K examples", description=HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", required=True, help="trained checkpoint (.pt)")
+    p.add_argument("--driving", required=True, help="driving video, image folder or dataset clip folder")
+    p.add_argument("--examples", nargs="*", default=[], help="K example images of the target person / face / city")
+    p.add_argument("--out", required=True, help="output mp4")
+    p.add_argument("--side-by-side", action="store_true", help="write driving | examples | output")
+    p.add_argument("--attention", help="also write the attention maps (which example fed which region) to this mp4")
+    p.add_argument("--finetune", type=int, default=0, metavar="N",
+                   help="adapt the model to the examples for N steps first (the checkpoint is not changed)")
+    p.add_argument("--no-crop", action="store_true", help="do not crop/frame the person or face (real inputs)")
+    p.add_argument("--no-normalize", action="store_true",
+                   help="do not rescale the driving pose to the example person's height and floor line")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vid2vid.errors import UserError
+    from vid2vid.inference.inputs import open_driving, load_examples
+    from vid2vid.inference.pipeline import Pipeline
+    from vid2vid.inference.render import render_video
+
+    out = Path(args.out)
+    for path in [out] + ([Path(args.attention)] if args.attention else []):
+        if not path.parent.is_dir():
+            raise UserError(f"output folder {path.parent} does not exist; create it or choose another path")
+        if path.suffix.lower() != ".mp4":
+            raise UserError(f"output {path} must end in .mp4")
+    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device)
+    examples, semantics, example_keypoints = load_examples(pipe, [Path(p) for p in args.examples],
+                                                           crop=not args.no_crop)
+    driving = open_driving(pipe, Path(args.driving), crop=not args.no_crop,
+                           target_keypoints=None if args.no_normalize else example_keypoints)
+    pipe.set_examples(examples, semantics)
+    if args.finetune:
+        losses = pipe.finetune(args.finetune, progress=not args.quiet)
+        print(f"finetuned {args.finetune} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+    stats, _ = render_video(pipe, driving, examples, out, driving.fps, audio_from=driving.audio_from,
+                            layout_side_by_side=args.side_by_side, attention_out=args.attention,
+                            total=driving.count or None, progress=not args.quiet)
+    note = driving.report() if hasattr(driving, "report") else ""
+    print(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps in {stats.seconds:.1f} s "
+          f"({stats.frames / max(stats.seconds, 1e-9):.2f} frames/s){note}")
+    return 0

@@ -1,0 +1,1 @@
+"""Inference: the Pipeline object, test-time finetuning, video generation and the demo."""

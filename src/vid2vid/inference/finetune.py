@@ -1,0 +1,40 @@
+"""Test-time finetuning (few-shot vid2vid, Sec. 4): adapt the generator to the K examples before generating.
+
+Each step reconstructs one example from its own semantic map, conditioned on all K examples, with L1 + VGG19
+perceptual loss; the flow network is left as is (there is no motion in still examples). Batch norms stay in eval
+mode (running statistics), so a single example per step is fine.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from vid2vid.losses.perceptual import PerceptualLoss
+from vid2vid.models.unroll import unroll
+
+
+def finetune_on_examples(model: torch.nn.Module, examples: torch.Tensor, semantics: torch.Tensor, steps: int,
+                         lr: float = 1e-4, progress: bool = True, perceptual_weight: float = 10.0) -> list[float]:
+    """Adapt ``model`` in place. examples (1, K, 3, H, W), semantics (1, K, C, H, W)."""
+    if steps <= 0:
+        return []
+    params = [p for name, p in model.named_parameters() if not name.startswith("flow.")]
+    opt = torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
+    vgg = PerceptualLoss().to(examples.device)
+    model.eval()
+    k = examples.shape[1]
+    losses = []
+    with torch.enable_grad():
+        for step in tqdm(range(steps), desc="finetune", unit="step", disable=not progress):
+            i = step % k
+            out = unroll(model, semantics[:, i:i + 1], examples, semantics)[0]
+            target = examples[:, i]
+            loss = F.l1_loss(out.image, target) + perceptual_weight * vgg(out.image, target)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+    model.requires_grad_(False)
+    return losses

@@ -1,0 +1,124 @@
+"""`Pipeline`: load a checkpoint once, encode K examples once, then generate frames one at a time.
+
+    pipe = Pipeline.from_checkpoint("model.pt")
+    pipe.set_examples(images, semantics)        # RGB uint8 arrays + encoded semantic maps, encoded once
+    for frame in pipe.generate(driving):          # driving: iterable of (C, H, W) semantic tensors
+        frame.image                                # (H, W, 3) uint8
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from vid2vid.data.layout import DatasetMeta
+from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
+from vid2vid.errors import UserError
+from vid2vid.models.config import GeneratorConfig, build_generator
+from vid2vid.models.layers import inference_copy
+from vid2vid.models.unroll import Stream
+from vid2vid.training.checkpoint import load_checkpoint
+
+
+@dataclass
+class GeneratedFrame:
+    image: np.ndarray  # (H, W, 3) uint8 RGB
+    attention: np.ndarray | None  # (K, h, w) float: share of each example per region (K >= 2), else None
+    example_index: int | None  # the example warped into this frame (few-shot with example warping)
+
+
+class Pipeline:
+    """A generator ready for inference, with the dataset description it was trained on (task, size, encoding)."""
+
+    def __init__(self, generator: torch.nn.Module, gcfg: GeneratorConfig, meta: DatasetMeta,
+                 device: str | torch.device = "cpu", source: str = "") -> None:
+        self.train_model = generator.to(device).eval()  # the trainable form (finetuning adapts it)
+        self.model = inference_copy(self.train_model)  # spectral norm and batch norm folded
+        self.gcfg, self.meta, self.device, self.source = gcfg, meta, torch.device(device), source
+        self.examples: torch.Tensor | None = None
+        self.example_semantics: torch.Tensor | None = None
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu", weights: str = "ema") -> "Pipeline":
+        """Load a training checkpoint or an exported one; ``weights`` picks the EMA (default) or raw generator."""
+        state = load_checkpoint(path, map_location="cpu")
+        if "generator_config" not in state or "dataset" not in state:
+            raise UserError(f"{path} is not a vid2vid generator checkpoint (no generator_config/dataset entries)")
+        gcfg = GeneratorConfig(**state["generator_config"])
+        meta = DatasetMeta(**state["dataset"])
+        key = weights if weights in state else "generator"
+        model = build_generator(gcfg)
+        try:
+            model.load_state_dict({k: v.float() for k, v in state[key].items()})
+        except RuntimeError as err:
+            raise UserError(f"{path} does not match this version's {gcfg.arch} generator "
+                            f"({str(err).splitlines()[1].strip()[:120]}...); retrain or use a matching vid2vid version") from None
+        return cls(model, gcfg, meta, device, source=str(path))
+
+    @property
+    def task(self) -> str:
+        return self.meta.task
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) the model was trained at."""
+        return self.meta.height, self.meta.width
+
+    @property
+    def uses_examples(self) -> bool:
+        return bool(self.model.uses_examples)
+
+    def encode_semantic(self, semantic: np.ndarray, parts: np.ndarray | None = None) -> torch.Tensor:
+        """Stored-format uint8 maps -> the model's (C, H, W) input (see ``data.semantics.encode_semantic``)."""
+        return encode_semantic(self.meta, semantic, parts)
+
+    def set_examples(self, images: Sequence[np.ndarray], semantics: Sequence[torch.Tensor]) -> None:
+        """K example images (H, W, 3) uint8 at the model's size with their encoded semantic maps; encoded once."""
+        if not self.uses_examples:
+            if images:
+                raise UserError(f"{self.source}: this is a single-domain vid2vid model; it takes no examples")
+            return
+        if not images:
+            raise UserError("few-shot generation needs at least one example image (--examples)")
+        if len(images) != len(semantics):
+            raise ValueError("one semantic map per example image")
+        h, w = self.size
+        for i, (img, sem) in enumerate(zip(images, semantics)):
+            if img.shape[:2] != (h, w) or tuple(sem.shape[-2:]) != (h, w):
+                raise UserError(f"example {i + 1} is {img.shape[1]}x{img.shape[0]}; the model needs {w}x{h} "
+                                "(prepare examples with the same framing as the driving video)")
+        self.examples = torch.stack([encode_image(i) for i in images]).unsqueeze(0).to(self.device)
+        self.example_semantics = torch.stack(list(semantics)).unsqueeze(0).to(self.device)
+
+    def _check_semantic(self, semantic: torch.Tensor) -> None:
+        c, h, w = semantic.shape
+        if c != self.meta.semantic_channels or (h, w) != self.size:
+            raise UserError(f"driving semantic map is {c}x{h}x{w}; this {self.task} model needs "
+                            f"{self.meta.semantic_channels}x{self.size[0]}x{self.size[1]}")
+
+    @torch.inference_mode()
+    def generate(self, driving: Iterable[torch.Tensor]) -> Iterator[GeneratedFrame]:
+        """Stream frames for an iterable of (C, H, W) semantic maps; memory does not grow with length."""
+        if self.uses_examples and self.examples is None:
+            raise UserError("call set_examples(...) before generate(...)")
+        stream = Stream(self.model, self.examples, self.example_semantics)
+        for semantic in driving:
+            self._check_semantic(semantic)
+            out = stream.step(semantic.unsqueeze(0).to(self.device))
+            attention = out.attention[0].float().cpu().numpy() if out.attention is not None else None
+            index = int(out.example_index[0]) if out.example_index is not None else None
+            yield GeneratedFrame(decode_image(out.image[0]), attention, index)
+
+    def finetune(self, steps: int, lr: float = 1e-4, progress: bool = True) -> list[float]:
+        """Test-time finetuning on the K examples (the checkpoint on disk is untouched); returns the losses."""
+        from vid2vid.inference.finetune import finetune_on_examples
+
+        if self.examples is None:
+            raise UserError("set examples before finetuning")
+        losses = finetune_on_examples(self.train_model, self.examples, self.example_semantics, steps, lr, progress)
+        self.model = inference_copy(self.train_model)
+        return losses

@@ -1,0 +1,93 @@
+"""Real photos and videos as model inputs, through the real-data converters (mediapipe pose / face landmarks,
+label maps): examples are framed one by one; the driving video is framed once, smoothed over time and (pose)
+rescaled to the example person's height and floor line (Everybody Dance Now normalisation)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from vid2vid.data.preview import semantic_to_rgb
+from vid2vid.data.real.converters import FaceConverter, LabelConverter, PoseConverter
+from vid2vid.data.real.normalize import MotionNormalizer, floor_stats
+from vid2vid.data.video import FrameSource
+from vid2vid.errors import UserError
+from vid2vid.inference.inputs import Driving
+from vid2vid.inference.pipeline import Pipeline
+
+NORMALIZE_PROBE_FRAMES = 60  # driving frames scanned up front to measure the driving person's height and floor
+
+
+def real_examples(pipe: Pipeline, paths: list[Path], images: list[np.ndarray], crop: bool
+                  ) -> tuple[list[np.ndarray], list[torch.Tensor], np.ndarray | None]:
+    """Framed example images, their semantic maps, and (pose) their keypoints (K, 18, 3)."""
+    h, w = pipe.size
+    if pipe.task == "street":
+        raise UserError("street examples need their label maps: give frames of a prepared dataset "
+                        "(<clip>/rgb/000012.png, see `vid2vid data prepare --task street --labels ...`)")
+    conv = (PoseConverter if pipe.task == "pose" else FaceConverter)(h, w, crop=crop, video=False)
+    try:
+        frames = [conv(image, name=str(path)) for path, image in zip(paths, images)]
+    finally:
+        conv.close()
+    keypoints = np.stack([f.keypoints for f in frames]) if pipe.task == "pose" else None
+    return ([f.rgb for f in frames], [pipe.encode_semantic(f.semantic, f.parts) for f in frames], keypoints)
+
+
+def _normalizer(path: Path, pipe: Pipeline, crop: bool, target: np.ndarray, notes: list[str]
+                ) -> MotionNormalizer | None:
+    """Measure the driving person on the first frames and map them onto the example person."""
+    h, w = pipe.size
+    probe = PoseConverter(h, w, crop=crop, video=True, fps=25.0)
+    poses = []
+    try:
+        with FrameSource(path) as src:
+            for i, frame in enumerate(src):
+                if i >= NORMALIZE_PROBE_FRAMES:
+                    break
+                f = probe(frame)
+                if f.detected:
+                    poses.append(f.keypoints)
+    finally:
+        probe.close()
+    try:
+        if not poses:
+            raise UserError("no person detected in the first driving frames")
+        return MotionNormalizer(floor_stats(np.stack(poses), "the driving person"),
+                                floor_stats(target, "the example person"))
+    except UserError as err:
+        notes.append(f"pose normalisation skipped ({err})")
+        return None
+
+
+def real_driving(pipe: Pipeline, path: Path, crop: bool, target_keypoints: np.ndarray | None) -> Driving:
+    """A driving stream from a real video / image folder (pose, face) or a label-map video / folder (street)."""
+    h, w = pipe.size
+    src = FrameSource(path)
+    notes: list[str] = []
+    if pipe.task == "street":
+        conv = LabelConverter(h, w, name=str(path))
+    elif pipe.task == "pose":
+        normalizer = _normalizer(path, pipe, crop, target_keypoints, notes) if target_keypoints is not None else None
+        conv = PoseConverter(h, w, crop=crop, video=True, fps=float(src.fps), normalizer=normalizer)
+    else:
+        conv = FaceConverter(h, w, crop=crop, video=True, fps=float(src.fps))
+
+    def frames() -> Iterator[tuple[torch.Tensor, np.ndarray]]:
+        try:
+            for frame in src:
+                f = conv(frame)
+                preview = f.rgb if f.rgb is not None else semantic_to_rgb(pipe.meta, f.semantic)
+                yield pipe.encode_semantic(f.semantic, f.parts), preview
+        finally:
+            src.close()
+            if hasattr(conv, "close"):
+                conv.close()
+            if conv.report():
+                notes.append(conv.report())
+
+    return Driving(frames(), Fraction(src.fps), src.count, audio_from=path if src.has_audio else None, notes=notes)

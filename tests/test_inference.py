@@ -1,0 +1,170 @@
+"""Inference: the Pipeline streams frames, the generate CLI writes the right video, bad inputs fail in one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+
+from vid2vid.config import DataConfig
+from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+from vid2vid.data.video import FrameSource, VideoWriter, probe
+from vid2vid.inference.pipeline import Pipeline
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Path, Path]:
+    """(tiny few-shot checkpoint trained 2 steps on 32x32 dancers, its dataset)."""
+    from vid2vid.training.loop import training_loop
+    from vid2vid.training.objective import LossWeights
+    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
+
+    base = tmp_path_factory.mktemp("inference")
+    root = base / "dancers"
+    write_synthetic(SynthOptions("dancers", str(root), domains=3, test_domains=1, clips=2, frames=6, height=32,
+                                 width=32, workers=1), progress=False)
+    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=2, num_examples=2), model=ModelSpec(preset="tiny"),
+                    loss=LossWeights(ndf=4, d_layers=2, d_scales=1),
+                    train=TrainOptions(max_steps=2, batch_size=1, single_frame_steps=1, workers=0, image_every=0,
+                                       progress=False))
+    path = training_loop(str(base / "run"), cfg, **vars(cfg.train))
+    return path, root
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vid2vid.cli.main", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def examples_of(root: Path) -> list[str]:
+    return [str(root / "test/d002/c000/rgb/000001.png"), str(root / "test/d002/c000/rgb/000004.png")]
+
+
+def test_pipeline_streams_and_encodes_examples_once(trained):
+    ckpt, root = trained
+    pipe = Pipeline.from_checkpoint(ckpt)
+    assert pipe.task == "pose" and pipe.size == (32, 32)
+    from vid2vid.inference.inputs import load_examples, open_driving
+
+    images, semantics, _ = load_examples(pipe, [Path(p) for p in examples_of(root)])
+    pipe.set_examples(images, semantics)
+    calls = []
+    original = pipe.model.encode_examples
+    pipe.model.encode_examples = lambda *a, **k: calls.append(1) or original(*a, **k)
+    driving = open_driving(pipe, root / "test/d002/c001")
+    frames = list(pipe.generate(s for s, _ in driving))
+    assert len(frames) == 6 and calls == [1]
+    assert frames[0].image.shape == (32, 32, 3) and frames[0].image.dtype == np.uint8
+    assert frames[3].attention.shape[0] == 2
+    np.testing.assert_allclose(frames[3].attention.sum(0), 1.0, atol=1e-4)
+    again = list(pipe.generate(s for s, _ in open_driving(pipe, root / "test/d002/c001")))
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(frames, again))  # deterministic
+
+
+def test_finetune_leaves_checkpoint_untouched(trained):
+    ckpt, root = trained
+    before = ckpt.read_bytes()
+    pipe = Pipeline.from_checkpoint(ckpt)
+    from vid2vid.inference.inputs import load_examples
+
+    images, semantics, _ = load_examples(pipe, [Path(p) for p in examples_of(root)])
+    pipe.set_examples(images, semantics)
+    first = next(iter(pipe.generate([semantics[0]]))).image
+    losses = pipe.finetune(4, lr=1e-3, progress=False)
+    assert len(losses) == 4 and losses[-1] < losses[0]
+    assert not np.array_equal(first, next(iter(pipe.generate([semantics[0]]))).image)
+    assert ckpt.read_bytes() == before
+
+
+def test_generate_cli_keeps_frame_count_and_fps(trained, tmp_path):
+    ckpt, root = trained
+    out = tmp_path / "out.mp4"
+    result = run_cli("generate", "--checkpoint", str(ckpt), "--driving", str(root / "test/d002/c001"),
+                     "--examples", *examples_of(root), "--out", str(out), "--side-by-side", "--attention",
+                     str(tmp_path / "attn.mp4"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    count, fps, _ = probe(out)
+    assert count == 6 and fps == Fraction(15)
+    assert probe(tmp_path / "attn.mp4")[0] == 6
+
+
+def test_video_writer_copies_audio_and_rate(tmp_path):
+    src = tmp_path / "with_audio.mp4"
+    container = av.open(str(src), "w")
+    video = container.add_stream("libx264", rate=Fraction(30000, 1001))
+    video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+    audio = container.add_stream("aac", rate=16000)
+    for i in range(12):
+        frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="rgb24")
+        frame.pts = i
+        for packet in video.encode(frame):
+            container.mux(packet)
+    samples = av.AudioFrame.from_ndarray((np.sin(np.arange(8000) / 9) * 0.3).astype(np.float32)[None],
+                                         format="fltp", layout="mono")
+    samples.sample_rate, samples.pts = 16000, 0
+    for stream, frame in ((audio, samples), (audio, None), (video, None)):
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    container.close()
+    source = FrameSource(src)
+    out = tmp_path / "copy.mp4"
+    with VideoWriter(out, source.fps, source.width, source.height, audio_from=src) as writer:
+        for frame in source:
+            writer.write(frame)
+    assert probe(out) == (12, Fraction(30000, 1001), True)
+
+
+def make_empty_video(path: Path) -> None:
+    container = av.open(str(path), "w")
+    stream = container.add_stream("libx264", rate=25)
+    stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+    container.start_encoding()
+    container.close()
+
+
+@pytest.mark.parametrize("case", ["missing_driving", "not_a_video", "zero_frames", "missing_example",
+                                  "missing_out_folder", "wrong_task_driving", "not_a_checkpoint",
+                                  "mismatched_example_sizes"])
+def test_bad_inputs_one_clear_line(trained, tmp_path, case):
+    ckpt, root = trained
+    args = {"--checkpoint": str(ckpt), "--driving": str(root / "test/d002/c001"), "--out": str(tmp_path / "o.mp4")}
+    examples = examples_of(root)
+    needle = ""
+    if case == "missing_driving":
+        args["--driving"], needle = str(tmp_path / "nope.mp4"), "not found"
+    elif case == "not_a_video":
+        (tmp_path / "text.mp4").write_text("hello")
+        args["--driving"], needle = str(tmp_path / "text.mp4"), "not a readable video"
+    elif case == "zero_frames":
+        make_empty_video(tmp_path / "empty.mp4")
+        args["--driving"], needle = str(tmp_path / "empty.mp4"), "no video frames"
+    elif case == "missing_example":
+        examples, needle = [str(tmp_path / "gone.png")], "example image not found"
+    elif case == "missing_out_folder":
+        args["--out"], needle = str(tmp_path / "no" / "o.mp4"), "does not exist"
+    elif case == "wrong_task_driving":
+        streets = tmp_path / "streets"
+        write_synthetic(SynthOptions("streets", str(streets), domains=2, test_domains=1, clips=1, frames=2,
+                                     height=32, width=32, workers=1), progress=False)
+        args["--driving"], needle = str(streets / "test/d001/c000"), "is a pose model"
+    elif case == "not_a_checkpoint":
+        (tmp_path / "bad.pt").write_bytes(b"garbage")
+        args["--checkpoint"], needle = str(tmp_path / "bad.pt"), "cannot load checkpoint"
+    elif case == "mismatched_example_sizes":
+        import cv2
+
+        cv2.imwrite(str(tmp_path / "a.png"), np.zeros((40, 30, 3), np.uint8))
+        cv2.imwrite(str(tmp_path / "b.png"), np.zeros((50, 60, 3), np.uint8))
+        examples, needle = [str(tmp_path / "a.png"), str(tmp_path / "b.png")], "differ in size"
+        args["--no-crop"] = None
+    flat = [x for k, v in args.items() for x in ([k] if v is None else [k, v])]
+    result = run_cli("generate", *flat, "--examples", *examples, "--quiet")
+    assert result.returncode != 0
+    assert needle in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
