@@ -33,8 +33,11 @@ class DataConfig:
     examples_from: str = "clip"  # "clip": examples from the sample's own clip (as in the paper); "domain": any clip of the domain
     frame_stride: int = 1  # step between consecutive frames of a sample
     seed: int = 0  # sampling seed; samples are a pure function of (seed, epoch, index)
+    max_domains: int = 0  # use only the first N domains of the split (0: all); for "number of domains" studies
 
     def __post_init__(self) -> None:
+        if self.max_domains < 0:
+            raise UserError(f"data.max_domains must be >= 0, got {self.max_domains}")
         for name in ("seq_len", "num_examples", "frame_stride"):
             if getattr(self, name) < 1:
                 raise UserError(f"data.{name} must be >= 1, got {getattr(self, name)}")

@@ -15,13 +15,12 @@ segmentation) into a photorealistic video of a person or place given only K exam
 Start with `vid2vid demo`, or make data with `vid2vid data synth dancers --out data/dancers`."""
 
 PENDING = {
-    "eval": "evaluate checkpoints and reproduce the paper's table",
     "bench": "speed and memory benchmarks",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vid2vid.cli import data, demo, generate, train
+    from vid2vid.cli import data, demo, eval as eval_cli, generate, train
 
     parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(sub)
     generate.add_parser(sub)
     demo.add_parser(sub)
+    eval_cli.add_parser(sub)
     for name, help_text in PENDING.items():
         p = sub.add_parser(name, help=f"{help_text} (not yet available)", description=f"{help_text} (not yet available)")
         p.set_defaults(func=_not_yet(name))

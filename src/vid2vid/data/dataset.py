@@ -38,6 +38,8 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         if cfg.split not in self.meta.splits:
             raise UserError(f"{cfg.root}: no split '{cfg.split}' in dataset.json (has {', '.join(self.meta.splits)})")
         self.domains = list(self.meta.splits[cfg.split])
+        if cfg.max_domains:
+            self.domains = self.domains[: cfg.max_domains]
         self.clips = [
             ClipRef(path, d, read_clip_frames(path))
             for d, name in enumerate(self.domains)

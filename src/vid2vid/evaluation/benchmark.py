@@ -1,0 +1,150 @@
+"""`vid2vid eval benchmark`: the paper's Table 1 and Fig. 7 on our synthetic benchmark, from one command.
+
+For each task (dancers: pose -> person; streets: segmentation -> street) it renders the data, trains the metric
+networks (keypoint detector, segmentation net) on the training domains, trains few-shot vid2vid and the three baselines
+(Encoder, ConcatStyle, AdaIN) with the same budget, then scores all of them on the held-out domains. Few-shot vid2vid
+is also scored with K = 1, 2, 4, 8 examples and trained on fewer training domains (Fig. 7). Everything lands in
+``<out>/benchmark.json``, ``<out>/benchmark.md`` and PNG plots. Finished steps are reused when the command is run
+again with the same ``--out`` (checkpoints resume, data and detectors are kept).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from vid2vid.config import DataConfig
+from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+from vid2vid.errors import UserError
+from vid2vid.evaluation.evaluate import Detectors, detector_floor, evaluate
+from vid2vid.evaluation.report import write_report
+from vid2vid.inference.pipeline import Pipeline
+
+METHODS = ("fewshot", "encoder", "concat", "adain")
+METHOD_NAMES = {"fewshot": "few-shot vid2vid", "encoder": "Encoder", "concat": "ConcatStyle", "adain": "AdaIN"}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How big the benchmark is: the same command runs for minutes (smoke) or hours (cpu-hours, gpu)."""
+
+    size: int  # frame height and width
+    domains: int  # domains rendered per task (``test_domains`` of them held out)
+    test_domains: int
+    clips: int
+    frames: int
+    preset: str  # generator preset
+    steps: int  # training steps per method (the same for every method)
+    single_frame_steps: int
+    double_every: int
+    seq_len: int
+    batch_size: int
+    train_k: int  # examples per training sample
+    detector_steps: int
+    ks: tuple[int, ...]  # test-time K for the K study
+    domain_fractions: tuple[float, ...]  # fractions of the training domains for the domains study
+    eval_clips: int
+    eval_frames: int
+    disc_layers: int
+    disc_scales: int
+    ndf: int
+
+
+BUDGETS = {
+    "smoke": Budget(size=32, domains=5, test_domains=1, clips=2, frames=6, preset="tiny", steps=4,
+                    single_frame_steps=2, double_every=2, seq_len=2, batch_size=1, train_k=1, detector_steps=10,
+                    ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4, disc_layers=2,
+                    disc_scales=1, ndf=4),
+    "cpu-hours": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=3000,
+                        single_frame_steps=1200, double_every=1800, seq_len=4, batch_size=4, train_k=2,
+                        detector_steps=600, ks=(1, 2, 4, 8), domain_fractions=(0.25, 0.5, 1.0), eval_clips=8,
+                        eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
+    "gpu": Budget(size=128, domains=80, test_domains=8, clips=8, frames=32, preset="small", steps=40000,
+                  single_frame_steps=5000, double_every=5000, seq_len=8, batch_size=8, train_k=2,
+                  detector_steps=3000, ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0), eval_clips=16,
+                  eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
+}
+TASKS = {"dancers": "pose", "streets": "street"}
+
+
+def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
+    root = out / "data" / kind
+    if not (root / "dataset.json").exists():
+        height, width = (b.size, b.size * 2) if kind == "streets" else (b.size, b.size)
+        write_synthetic(SynthOptions(kind, str(root), domains=b.domains, test_domains=b.test_domains, clips=b.clips,
+                                     frames=b.frames, height=height, width=width), overwrite=True, progress=progress)
+    return root
+
+
+def _detectors(out: Path, kind: str, root: Path, b: Budget) -> Detectors:
+    from vid2vid.metrics import (load_keypoint_net, load_segmentation_net, train_keypoint_net,
+                                 train_segmentation_net)
+
+    path = out / "detectors" / f"{kind}.safetensors"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "dancers":
+        net = load_keypoint_net(path) if path.exists() else train_keypoint_net(root, b.detector_steps, path, log=None)
+        return Detectors(keypoints=net)
+    net = load_segmentation_net(path) if path.exists() else train_segmentation_net(root, b.detector_steps, path,
+                                                                                 log=None)
+    return Detectors(segmentation=net)
+
+
+def _train(out: Path, name: str, root: Path, arch: str, b: Budget, max_domains: int, progress: bool) -> Path:
+    from vid2vid.training.loop import training_loop
+    from vid2vid.training.objective import LossWeights
+    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
+
+    cfg = RunConfig(
+        data=DataConfig(root=str(root), seq_len=b.seq_len, num_examples=b.train_k, max_domains=max_domains),
+        model=replace(ModelSpec(preset=b.preset), arch=arch),
+        loss=LossWeights(ndf=b.ndf, d_layers=b.disc_layers, d_scales=b.disc_scales),
+        train=TrainOptions(max_steps=b.steps, batch_size=b.batch_size, single_frame_steps=b.single_frame_steps,
+                           double_every=b.double_every, workers=1, image_every=0, checkpoint_every=250,
+                           resume=True, progress=progress))
+    return training_loop(str(out / "runs" / name), cfg, **vars(cfg.train))
+
+
+def run_benchmark(out: str | Path, budget: str = "smoke", tasks: tuple[str, ...] = ("dancers", "streets"),
+                  progress: bool = True) -> dict:
+    """Run (or continue) the benchmark and write the report; returns the results."""
+    if budget not in BUDGETS:
+        raise UserError(f"unknown --budget '{budget}': choose one of {', '.join(BUDGETS)}")
+    for task in tasks:
+        if task not in TASKS:
+            raise UserError(f"unknown task '{task}': choose from {', '.join(TASKS)}")
+    b = BUDGETS[budget]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    results: dict = {"budget": budget, "settings": asdict(b), "tasks": {}}
+    from vid2vid.metrics import InceptionFeatures
+
+    inception = InceptionFeatures()
+    for kind in tasks:
+        root = _data(out, kind, b, progress)
+        detectors = _detectors(out, kind, root, b)
+        task: dict = {"floor": detector_floor(root, detectors, b.eval_clips, b.eval_frames), "methods": {},
+                      "k": {}, "domains": {}}
+        scores = lambda ckpt, k: evaluate(Pipeline.from_checkpoint(ckpt), root, k, detectors, b.eval_clips,
+                                          b.eval_frames, inception)
+        train_domains = b.domains - b.test_domains
+        checkpoints = {}
+        for arch in METHODS:
+            checkpoints[arch] = _train(out, f"{kind}-{arch}", root, arch, b, 0, progress)
+            task["methods"][arch] = scores(checkpoints[arch], b.train_k)
+        for k in b.ks:
+            task["k"][str(k)] = scores(checkpoints["fewshot"], k)
+        for fraction in b.domain_fractions:
+            n = max(1, round(train_domains * fraction))
+            ckpt = checkpoints["fewshot"] if n == train_domains else _train(
+                out, f"{kind}-fewshot-{n}domains", root, "fewshot", b, n, progress)
+            task["domains"][str(n)] = scores(ckpt, b.train_k)
+        results["tasks"][kind] = task
+        (out / "benchmark.json").write_text(json.dumps(results, indent=2) + "\n")
+    results["seconds"] = round(time.time() - started, 1)
+    (out / "benchmark.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_report(out, results, METHOD_NAMES)
+    return results

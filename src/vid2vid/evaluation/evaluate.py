@@ -1,0 +1,116 @@
+"""Score one generator on the held-out (test) domains of a dataset.
+
+Protocol: for every test clip (up to ``max_clips``), the K examples are frames spread evenly over *another* clip of the
+same held-out domain (the same clip when the domain has only one), and the clip's semantic maps drive the generator
+frame by frame (the shared ``unroll``, examples encoded once). Generated frames are compared with the real frames:
+FID (Inception pool features, all generated vs all real test frames of the evaluated clips), PSNR / SSIM, warping
+error with the exact flow, identity drift (first vs last frames), and the task metric: pose error (our keypoint
+detector on generated frames vs the driving keypoints, pixels at the dataset resolution) for pose, pixel accuracy and
+mIoU (our segmentation net on generated frames vs the driving labels) for streets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vid2vid.config import DataConfig
+from vid2vid.data.dataset import FewShotVideoDataset
+from vid2vid.data.layout import frame_name, read_png
+from vid2vid.inference.pipeline import Pipeline
+from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, SegmentationStats, WarpingErrorStats,
+                             fid_from_stats, psnr, ssim)
+from vid2vid.metrics.temporal import cosine_distance
+from vid2vid.models.unroll import unroll
+
+
+@dataclass
+class Detectors:
+    """The metric networks: keypoints for pose, segmentation for streets (either may be None)."""
+
+    keypoints: torch.nn.Module | None = None
+    segmentation: torch.nn.Module | None = None
+
+
+def _example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int, int]]:
+    same = [i for i, c in enumerate(ds.clips) if c.domain == ds.clips[clip].domain and i != clip]
+    source = same[0] if same else clip
+    frames = ds.clips[source].frames
+    return [(source, int(f)) for f in np.linspace(0, frames - 1, k).round()]
+
+
+def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
+    path = ds.clips[clip].path / "semantic"
+    return torch.stack([torch.from_numpy(read_png(path / frame_name(i), 1)[:, :, 0].astype(np.int64))
+                        for i in range(count)])
+
+
+@torch.no_grad()
+def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max_clips: int = 8,
+             max_frames: int = 32, inception: InceptionFeatures | None = None) -> dict[str, float]:
+    """Metrics of ``pipe``'s generator over the test split of ``root`` with K examples (see module docstring)."""
+    ds = FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
+    inception = inception or InceptionFeatures()
+    real_stats, fake_stats = FeatureStats(), FeatureStats()
+    pose, seg, warp_err = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), WarpingErrorStats()
+    psnrs, ssims, drifts = [], [], []
+    model = pipe.model
+    clips = list(range(len(ds.clips)))[:max_clips]
+    for clip in clips:
+        count = min(ds.clips[clip].frames, max_frames)
+        loaded = [ds.load_frame(clip, f) for f in range(count)]
+        semantics = torch.stack([s for s, _ in loaded]).unsqueeze(0)
+        real = torch.stack([x for _, x in loaded])
+        examples = (None, None)
+        if pipe.uses_examples:
+            pairs = [ds.load_frame(c, f) for c, f in _example_frames(ds, clip, k)]
+            examples = (torch.stack([x for _, x in pairs]).unsqueeze(0), torch.stack([s for s, _ in pairs]).unsqueeze(0))
+        outs = unroll(model, semantics.to(pipe.device), *[e.to(pipe.device) if e is not None else None
+                                                          for e in examples])
+        fake = torch.stack([o.image[0].float().cpu().clamp(-1, 1) for o in outs])
+        real_feats, fake_feats = inception(real), inception(fake)
+        real_stats.update(real_feats)
+        fake_stats.update(fake_feats)
+        window = max(1, count // 4)
+        drifts.append(cosine_distance(fake_feats[:window].double().mean(0), fake_feats[-window:].double().mean(0)))
+        psnrs.append(float(psnr(fake, real).mean()))
+        ssims.append(float(ssim(fake, real).mean()))
+        flow, valid = ds._flow(clip, list(range(count)))
+        warp_err.update(fake, real, flow, valid)
+        if detectors.keypoints is not None and ds.keypoint_count == 18:
+            driving = ds._keypoints(clip, list(range(count)))
+            pose.update(detectors.keypoints.detect(fake), driving)
+        if detectors.segmentation is not None and ds.meta.semantic == "labels":
+            seg.update(detectors.segmentation.predict(fake), _labels(ds, clip, count))
+    result = {"fid": fid_from_stats(real_stats, fake_stats), "psnr": float(np.mean(psnrs)),
+              "ssim": float(np.mean(ssims)), "warp_error": warp_err.value, "identity_drift": float(np.mean(drifts)),
+              "frames": fake_stats.count, "clips": len(clips), "k": k}
+    if pose.count:
+        result.update(pose_error=pose.mean, pose_detection_rate=pose.detection_rate)
+    if seg.pixels:
+        result.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou())
+    return result
+
+
+@torch.no_grad()
+def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, max_frames: int = 32) -> dict[str, float]:
+    """The metric networks on the *real* test frames: the best any generator can score (pose error floor,
+    segmentation accuracy ceiling)."""
+    ds = FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
+    pose, seg = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20)
+    for clip in range(len(ds.clips))[:max_clips]:
+        count = min(ds.clips[clip].frames, max_frames)
+        real = torch.stack([ds.load_frame(clip, f)[1] for f in range(count)])
+        if detectors.keypoints is not None and ds.keypoint_count == 18:
+            pose.update(detectors.keypoints.detect(real), ds._keypoints(clip, list(range(count))))
+        if detectors.segmentation is not None and ds.meta.semantic == "labels":
+            seg.update(detectors.segmentation.predict(real), _labels(ds, clip, count))
+    out: dict[str, float] = {}
+    if pose.count:
+        out["pose_error"] = pose.mean
+    if seg.pixels:
+        out.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou())
+    return out

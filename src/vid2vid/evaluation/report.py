@@ -1,0 +1,79 @@
+"""The benchmark's Markdown tables (the paper's Table 1 columns plus ours) and PNG plots (Fig. 7 style)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+COLUMNS = {
+    "dancers": [("pose_error", "pose error (px) ↓", 2), ("fid", "FID ↓", 1), ("psnr", "PSNR ↑", 2),
+                ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4), ("identity_drift", "drift ↓", 4)],
+    "streets": [("pixel_accuracy", "pixel acc ↑", 3), ("miou", "mIoU ↑", 3), ("fid", "FID ↓", 1),
+                ("psnr", "PSNR ↑", 2), ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4)],
+}
+
+
+def _table(rows: dict[str, dict], columns: list, label: str) -> list[str]:
+    lines = [f"| {label} | " + " | ".join(c[1] for c in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name, r in rows.items():
+        lines.append(f"| {name} | " + " | ".join(_fmt(r.get(key), d) for key, _, d in columns) + " |")
+    return lines
+
+
+def _plot(path: Path, series: dict[str, dict], xlabel: str, keys: list[tuple[str, str]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2))
+    axes = [axes] if len(keys) == 1 else axes
+    xs = [int(x) for x in series]
+    for ax, (key, title) in zip(axes, keys):
+        ax.plot(xs, [series[str(x)].get(key, float("nan")) for x in xs], marker="o")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [str(x) for x in xs])
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path:
+    """Write ``benchmark.md`` and ``<task>_k.png`` / ``<task>_domains.png`` into ``out``."""
+    s = results["settings"]
+    lines = ["# Few-shot vid2vid benchmark on synthetic data", "",
+             f"Budget `{results['budget']}`: {s['preset']} preset, {s['size']} px, {s['steps']} training steps per "
+             f"method, {s['domains'] - s['test_domains']} training and {s['test_domains']} held-out domains, "
+             f"K={s['train_k']} in training. Scores on held-out domains only ({s['eval_clips']} clips x up to "
+             f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s. Produced by "
+             f"`vid2vid eval benchmark --budget {results['budget']}`.", "",
+             "FID here is computed on few frames and is only comparable between rows of one table. The "
+             "'real frames' row scores the ground-truth frames with the same metric networks: the floor (pose error) "
+             "or ceiling (accuracy) any generator can reach.", ""]
+    for kind, task in results["tasks"].items():
+        cols = COLUMNS[kind]
+        lines += [f"## {kind}", "", "### Methods (paper Table 1)", ""]
+        rows = {method_names.get(m, m): r for m, r in task["methods"].items()}
+        rows["real frames (metric limit)"] = task["floor"]
+        lines += _table(rows, cols, "method") + [""]
+        lines += ["### Effect of K (few-shot vid2vid, test-time examples; paper Fig. 7)", ""]
+        lines += _table({f"K={k}": r for k, r in task["k"].items()}, cols, "K") + [""]
+        lines += ["### Effect of the number of training domains (paper Fig. 7)", ""]
+        lines += _table({f"{n} domains": r for n, r in task["domains"].items()}, cols, "training domains") + [""]
+        keys = [(c[0], c[1]) for c in cols[:2]]
+        _plot(out / f"{kind}_k.png", task["k"], "K (examples)", keys)
+        _plot(out / f"{kind}_domains.png", task["domains"], "training domains", keys)
+        lines += [f"![K]({kind}_k.png) ![domains]({kind}_domains.png)", ""]
+    path = out / "benchmark.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
