@@ -4,7 +4,15 @@ import pytest
 import torch
 
 from vid2vid.models.attention import attend
-from vid2vid.models.layers import conv1x1_per_sample
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models run fastest on one thread, and do not stall when the cores are shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def naive(query, keys, values):
@@ -48,12 +56,3 @@ def test_attend_gradients_match():
     ref_grads = torch.autograd.grad(ref.square().sum(), (query, keys, value))
     for g, r in zip(grads, ref_grads):
         assert torch.allclose(g, r, atol=1e-4)
-
-
-def test_per_sample_conv_matches_a_loop_of_convs():
-    torch.manual_seed(0)
-    x = torch.randn(3, 5, 4, 6)
-    weight, bias = torch.randn(3, 7, 5), torch.randn(3, 7)
-    got = conv1x1_per_sample(x, weight, bias)
-    ref = torch.cat([torch.nn.functional.conv2d(x[i:i + 1], weight[i, :, :, None, None], bias[i]) for i in range(3)])
-    assert torch.allclose(got, ref, atol=1e-5)

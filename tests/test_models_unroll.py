@@ -1,9 +1,19 @@
 """unroll() and its streaming form share one step; history handling; baselines and vid2vid through unroll."""
 
+import pytest
 import torch
 
 from vid2vid.models import Stream, build_generator, generator_preset, stack_frames, unroll
 from vid2vid.models.generator import pad_history
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models run fastest on one thread, and do not stall when the cores are shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def make(task="pose", arch="fewshot"):

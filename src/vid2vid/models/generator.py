@@ -7,7 +7,8 @@ and the appearance module that decides how examples (if any) condition H.
 x_t = (1 - m_t) * warp(x_{t-1}, w_t) + m_t * h'_t, where h'_t = (1 - m_e) * warp(e, w_e) + m_e * h_t with example
 warping (paper eq. 11) and h'_t = h_t without. The first frame has no history: x_0 = h'_0 (as in the paper,
 warping starts once a previous frame exists). With `warp_embedding` the warped example / previous frame and
-their masks also modulate the finest decoder layers (the reference's "SPADE combine").
+their masks also modulate the finest decoder layers, like the reference's "SPADE combine" but jointly with the
+semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row.
 """
 
 from __future__ import annotations

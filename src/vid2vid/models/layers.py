@@ -159,12 +159,12 @@ def _fold_batch_norm(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
 
 
 @torch.no_grad()
-def inference_copy(model: nn.Module, channels_last: bool = False) -> nn.Module:
+def inference_copy(model: nn.Module, channels_last: bool = False, inplace: bool = False) -> nn.Module:
     """An eval-mode copy for inference: spectral norm removed (weights fixed at their normalised value) and batch
     norms that directly follow a conv folded into it, so neither is recomputed per frame; optionally channels_last
     (fastest on CPU). Same outputs as `model.eval()`; its state_dict has different keys, so save the training
-    model, not this copy."""
-    model = copy.deepcopy(model).eval()
+    model, not this copy. `inplace` converts `model` itself (no second copy of the weights in memory)."""
+    model = (model if inplace else copy.deepcopy(model)).eval()
     for module in model.modules():
         if parametrize.is_parametrized(module):
             # Not parametrize.remove_parametrizations: it deletes the property from the parametrised class, which

@@ -1,0 +1,274 @@
+"""Generator speed and memory: per-frame step time and one-off example encoding, per preset, task and K.
+
+    python benchmarks/generator_speed.py                       # tiny + small + paper, CPU (and CUDA if present)
+    python benchmarks/generator_speed.py --presets paper --tasks pose --k 1
+
+Each measurement runs in its own subprocess (so peak RSS belongs to that configuration): random weights, batch 1,
+inference mode, the inference copy of the model (spectral norm and batch norm folded) in channels_last, one warm-up
+then the median of `--frames` steps (each with a full history of previous frames). bf16 autocast is measured
+separately and compared with fp32 on the same inputs. Writes benchmarks/results/generator_speed.{json,md}.
+The published generator's times (REFERENCE_FACTS.md: same 2-core CPU, torch 2.13, 2 threads, its own test
+settings) are shown next to the paper preset with the speed-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+SEMANTIC = {"pose": 6, "face": 1, "street": 20}
+SIZES = {  # (H, W) per preset; paper = the published generator's test settings
+    "tiny": {"pose": (64, 32), "face": (64, 64), "street": (32, 64)},
+    "small": {"pose": (128, 64), "face": (128, 128), "street": (64, 128)},
+    "paper": {"pose": (512, 256), "face": (256, 256), "street": (256, 512)},
+}
+PUBLISHED = {("pose", 1): 3.05, ("pose", 2): 5.08, ("face", 1): 1.37, ("face", 2): 1.87,
+             ("street", 1): 1.56, ("street", 2): 3.48}  # seconds per frame, 2-core CPU
+TARGET = {1: 1.5, 2: 2.0}  # required speed-up of the paper preset over the published generator, fp32
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _inputs(task: str, k: int, h: int, w: int, device: str) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    c = SEMANTIC[task]
+
+    def semantic(n: int) -> torch.Tensor:
+        if task == "street":  # one-hot labels
+            ids = torch.randint(0, c, (n, 1, h, w), generator=g)
+            return torch.zeros(n, c, h, w).scatter_(1, ids, 1.0)
+        return (torch.rand(n, c, h, w, generator=g) > 0.8).float() if task == "face" else torch.rand(
+            n, c, h, w, generator=g)
+
+    n_prev = 2
+    return {k_: v.to(device) for k_, v in dict(
+        semantic=semantic(1), prev_semantics=semantic(n_prev).unsqueeze(0),
+        prev_frames=torch.rand(1, n_prev, 3, h, w, generator=g) * 2 - 1,
+        examples=torch.rand(1, k, 3, h, w, generator=g) * 2 - 1, example_semantics=semantic(k).unsqueeze(0)).items()}
+
+
+def _current_rss_mb() -> float:
+    """Resident memory now (Linux), e.g. weights and inputs before the first frame."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        return float("nan")
+
+
+def _timed(fn, device: str) -> tuple[float, float, object]:
+    """(wall seconds, process CPU seconds, result)."""
+    if device == "cuda":
+        torch.cuda.synchronize()
+    start, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, time.process_time() - cpu, out
+
+
+def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int, variant: str) -> dict:
+    """One configuration, in this process. variant: fast (inference copy + channels_last) | eval | eval_cl."""
+    from vid2vid.models import build_generator, generator_preset
+    from vid2vid.models.layers import as_channels_last, count_parameters, inference_copy
+
+    torch.manual_seed(0)
+    h, w = SIZES[preset][task]
+    model = build_generator(generator_preset(preset, task, SEMANTIC[task])).to(device).eval()
+    params = count_parameters(model)
+    if variant == "fast":
+        model = inference_copy(model, inplace=True)
+    if variant in ("fast", "eval_cl"):
+        as_channels_last(model)
+    x = _inputs(task, k, h, w, device)
+    setup_rss = _current_rss_mb()
+    autocast = torch.autocast(device, dtype=torch.bfloat16, enabled=bf16)
+
+    def encode():
+        return model.encode_examples(x["examples"], x["example_semantics"])
+
+    with torch.inference_mode(), autocast:
+        encode()  # warm-up
+        enc_times, code = [], None
+        for _ in range(frames):
+            t, _, code = _timed(encode, device)
+            enc_times.append(t)
+
+        def step():
+            return model.step(x["semantic"], code, x["prev_semantics"], x["prev_frames"])
+
+        step()  # warm-up
+        times, cpu_times, out = [], [], None
+        for _ in range(frames):
+            t, cpu, out = _timed(step, device)
+            times.append(t)
+            cpu_times.append(cpu)
+    result = dict(preset=preset, task=task, k=k, device=device, dtype="bf16" if bf16 else "fp32", variant=variant,
+                  height=h, width=w, parameters=params, threads=torch.get_num_threads(),
+                  example_warp=model.cfg.example_warp,
+                  step_s=statistics.median(times), step_all_s=times, step_cpu_s=statistics.median(cpu_times),
+                  encode_s=statistics.median(enc_times),
+                  peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, setup_rss_mb=setup_rss,
+                  load_avg_1m=os.getloadavg()[0])
+    if device == "cuda":
+        result["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    if bf16:  # output difference from fp32 on the same inputs (after the RSS reading)
+        with torch.inference_mode():
+            ref = model.step(x["semantic"], model.encode_examples(x["examples"], x["example_semantics"]),
+                             x["prev_semantics"], x["prev_frames"])
+        result["bf16_image_mean_abs_diff"] = float((out.image.float() - ref.image).abs().mean())
+        result["bf16_image_max_abs_diff"] = float((out.image.float() - ref.image).abs().max())
+        result["bf16_hallucinated_mean_abs_diff"] = float((out.hallucinated.float() - ref.hallucinated).abs().mean())
+        result["bf16_same_example"] = bool(torch.equal(out.example_index, ref.example_index))
+    return result
+
+
+def _run_child(args: dict, omp_wait_policy: str) -> dict:
+    threads = args.pop("threads")
+    cmd = [sys.executable, __file__, "--child", json.dumps(args), "--threads", str(threads)]
+    env = dict(os.environ)
+    if omp_wait_policy:
+        env["OMP_WAIT_POLICY"] = omp_wait_policy
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child failed for {args}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _markdown(rows: list[dict], meta: dict) -> str:
+    lines = ["# Generator speed", "",
+             f"CPU: {meta['cpu']}, torch {meta['torch']}; batch 1, random weights, inference mode; median of "
+             f"{meta['frames']} frames after one warm-up, each frame with a full history. Each row is its own "
+             "process (peak RSS = that process). `fast` = inference copy (spectral norm and batch norm folded) in "
+             "channels_last; `eval` = the training model in eval mode (NCHW); `eval_cl` = eval + channels_last.",
+             "", f"OMP_WAIT_POLICY={meta['omp_wait_policy']}. Load average (1 min) during the measurements: {meta['load_min']:.1f} to {meta['load_max']:.1f} "
+             f"on {os.cpu_count()} cores; above ~{meta['threads']} other work was competing for the cores and "
+             "2-thread wall times are inflated (OpenMP threads wait for each other). The 1-thread process CPU time "
+             "is robust to that and bounds the quiet-machine 2-thread time from above.",
+             "", meta.get("note", ""), "",
+             "## Paper preset against the published generator (seconds per frame, fp32 unless stated)", "",
+             "| task | size (HxW) | K | published (2 thr) | ours, 2 thr wall | speed-up | ours, 1 thr CPU time | "
+             "speed-up | target | ours bf16, 2 thr | bf16 speed-up | bf16 mean abs diff (image / H) | "
+             "example encoding (once) | peak RSS |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def find(**kw):
+        return next((r for r in rows if all(r.get(a) == b for a, b in kw.items())), None)
+
+    for (task, k), pub in PUBLISHED.items():
+        fp = find(preset="paper", task=task, k=k, dtype="fp32", variant="fast", device="cpu", threads=meta["threads"])
+        if fp is None:
+            continue
+        one = find(preset="paper", task=task, k=k, dtype="fp32", variant="fast", device="cpu", threads=1)
+        bf = find(preset="paper", task=task, k=k, dtype="bf16", variant="fast", device="cpu")
+        one_cols = f"{one['step_cpu_s']:.2f} | {pub / one['step_cpu_s']:.2f}x" if one else "- | -"
+        warps = bf is not None and bf.get("example_warp", task != "street")
+        flipped = " (warped example differs*)" if warps and not bf["bf16_same_example"] else ""
+        bf_cols = (f"{bf['step_s']:.2f} | {pub / bf['step_s']:.2f}x | {bf['bf16_image_mean_abs_diff']:.4f} / "
+                   f"{bf['bf16_hallucinated_mean_abs_diff']:.4f}{flipped}" if bf else "- | - | -")
+        lines.append(f"| {task} | {fp['height']}x{fp['width']} | {k} | {pub:.2f} | {fp['step_s']:.2f} | "
+                     f"{pub / fp['step_s']:.2f}x | {one_cols} | {TARGET[k]:.1f}x | {bf_cols} | "
+                     f"{fp['encode_s']:.3f} s | {fp['peak_rss_mb']:.0f} MB |")
+    lines += ["", "Image and H differences are mean absolute differences on the [-1, 1] scale for the same inputs. "
+              "*With random weights the attention over K = 2 examples is a near tie, so bf16 rounding can pick the "
+              "other example to warp into the frame; H's own output (before that blending) differs by the H value.",
+              "", "## All measurements", "",
+              "| preset | task | size | K | device | dtype | variant | threads | params (M) | step (s) | steps (s) | "
+              "step CPU time (s) | encode (s) | RSS after setup (MB) | peak RSS (MB) | load |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        steps = ", ".join(f"{t:.3f}" for t in r["step_all_s"])
+        mem = f"{r['peak_rss_mb']:.0f}" + (f" (CUDA {r['peak_cuda_mb']:.0f})" if "peak_cuda_mb" in r else "")
+        lines.append(f"| {r['preset']} | {r['task']} | {r['height']}x{r['width']} | {r['k']} | {r['device']} | "
+                     f"{r['dtype']} | {r['variant']} | {r['threads']} | {r['parameters'] / 1e6:.2f} | "
+                     f"{r['step_s']:.3f} | {steps} | {r['step_cpu_s']:.3f} | {r['encode_s']:.3f} | "
+                     f"{r['setup_rss_mb']:.0f} | {mem} | "
+                     f"{r['load_avg_1m']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--presets", nargs="+", default=["tiny", "small", "paper"])
+    parser.add_argument("--tasks", nargs="+", default=list(SEMANTIC))
+    parser.add_argument("--k", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--frames", type=int, default=3, help="timed frames per measurement (median reported)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-bf16", action="store_true", help="skip the bf16 autocast measurements")
+    parser.add_argument("--ablation", action="store_true", help="also time eval / eval_cl variants (paper pose K=1)")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="also measure fp32 with 1 thread: its process CPU time is a load-robust upper bound on "
+                             "the quiet-machine 2-thread time")
+    parser.add_argument("--omp-wait-policy", default="PASSIVE",
+                        help="OMP_WAIT_POLICY for the measuring processes ('' = inherit). PASSIVE keeps waiting "
+                             "OpenMP threads from spinning, which matters a lot when the cores are shared")
+    parser.add_argument("--note", default="", help="free text for the report (e.g. machine load)")
+    parser.add_argument("--out", default=str(RESULTS / "generator_speed"))
+    parser.add_argument("--render", help="only rewrite the Markdown from an existing JSON file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.child:
+        print(json.dumps(measure(**json.loads(args.child))))
+        return
+    if args.render:
+        data = json.loads(Path(args.render).read_text())
+        Path(args.render).with_suffix(".md").write_text(_markdown(data["results"], data["meta"]))
+        return
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    jobs = []
+    for preset in args.presets:
+        for task in args.tasks:
+            for k in args.k:
+                for device in devices:
+                    base = dict(preset=preset, task=task, k=k, device=device, variant="fast", threads=args.threads)
+                    jobs.append(dict(base, bf16=False))
+                    if not args.no_bf16 and (device == "cuda" or preset == "paper"):
+                        jobs.append(dict(base, bf16=True))
+                    if args.single_thread and device == "cpu":
+                        jobs.append(dict(base, bf16=False, threads=1))
+    if args.ablation and "paper" in args.presets:
+        for variant in ("eval", "eval_cl"):
+            jobs.append(dict(preset="paper", task="pose", k=1, device="cpu", bf16=False, variant=variant,
+                             threads=args.threads))
+    rows = []
+    for job in jobs:
+        row = _run_child(dict(job, frames=args.frames), args.omp_wait_policy)
+        rows.append(row)
+        print(f"{row['preset']:5s} {row['task']:6s} K={row['k']} {row['device']} {row['dtype']} {row['variant']:7s} "
+              f"{row['threads']} thr  step {row['step_s']:.3f} s (CPU {row['step_cpu_s']:.3f} s)  "
+              f"encode {row['encode_s']:.3f} s  peak RSS {row['peak_rss_mb']:.0f} MB  load {row['load_avg_1m']:.1f}",
+              flush=True)
+    loads = [r["load_avg_1m"] for r in rows]
+    meta = dict(cpu=_cpu_name(), threads=args.threads, torch=torch.__version__,
+                frames=args.frames, note=args.note, load_min=min(loads), load_max=max(loads),
+                omp_wait_policy=args.omp_wait_policy or os.environ.get("OMP_WAIT_POLICY", "default"))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(dict(meta=meta, published=[
+        dict(task=t, k=k, step_s=s) for (t, k), s in PUBLISHED.items()], results=rows), indent=2))
+    out.with_suffix(".md").write_text(_markdown(rows, meta))
+    print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()
