@@ -31,7 +31,12 @@ def plot_curves(log: Path, out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    by_step = {}
+    for line in log.read_text().splitlines():  # a resumed run logs some steps twice: the later line wins
+        if line.strip():
+            row = json.loads(line)
+            by_step[row["step"]] = row
+    rows = [by_step[s] for s in sorted(by_step)]
     fig, axes = plt.subplots(2, 4, figsize=(16, 6))
     for ax, key in zip(axes.flat, CURVES):
         pts = [(r["step"], r[key]) for r in rows if key in r]

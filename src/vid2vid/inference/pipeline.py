@@ -37,7 +37,7 @@ class Pipeline:
     def __init__(self, generator: torch.nn.Module, gcfg: GeneratorConfig, meta: DatasetMeta,
                  device: str | torch.device = "cpu", source: str = "") -> None:
         self.train_model = generator.to(device).eval()  # the trainable form (finetuning adapts it)
-        self.model = inference_copy(self.train_model)  # spectral norm and batch norm folded
+        self.model = inference_copy(self.train_model, channels_last=True)  # spectral norm and batch norm folded
         self.gcfg, self.meta, self.device, self.source = gcfg, meta, torch.device(device), source
         self.examples: torch.Tensor | None = None
         self.example_semantics: torch.Tensor | None = None
@@ -120,5 +120,5 @@ class Pipeline:
         if self.examples is None:
             raise UserError("set examples before finetuning")
         losses = finetune_on_examples(self.train_model, self.examples, self.example_semantics, steps, lr, progress)
-        self.model = inference_copy(self.train_model)
+        self.model = inference_copy(self.train_model, channels_last=True)
         return losses
