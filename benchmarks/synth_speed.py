@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from vid2vid.data.layout import ClipWriter
-from vid2vid.data.synth.generate import KEYPOINT_COUNTS
+from vid2vid.data.layout import KEYPOINT_COUNTS
 from vid2vid.data.synth.kind import KIND_NAMES, get_kind
 
 RESULTS = Path(__file__).parent / "results"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from vid2vid.data.layout import ClipWriter, DatasetMeta, write_meta
 
@@ -44,3 +45,12 @@ def make_tiny_dataset(root: Path, frames: int = 6, clips: int = 2, size: int = 3
 def tiny_dataset(tmp_path: Path) -> Path:
     make_tiny_dataset(tmp_path / "toy")
     return tmp_path / "toy"
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models run fastest on one thread, and do not stall when the cores are shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

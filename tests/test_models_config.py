@@ -10,13 +10,7 @@ from vid2vid.models import GeneratorConfig, build_generator, generator_preset
 from vid2vid.models.layers import count_parameters
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and do not stall when the cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 SEMANTIC = {"pose": 6, "face": 1, "street": 20}
 # The reference implementation's generator sizes (pose and face share the architecture).

@@ -9,13 +9,7 @@ from vid2vid.models import build_generator, generator_preset, stack_frames, unro
 from vid2vid.models.layers import as_channels_last, inference_copy
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and do not stall when the cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 SEMANTIC = {"pose": 6, "face": 1, "street": 20}
 ARCHS = ["fewshot", "vid2vid", "encoder", "concat", "adain"]

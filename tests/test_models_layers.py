@@ -9,13 +9,7 @@ from vid2vid.models.layers import (ConvBlock, ResBlock, conv1x1, conv1x1_per_sam
 from vid2vid.models.spade import SpadeResBlock
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and do not stall when the cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_per_sample_conv_matches_a_loop_of_convs():

@@ -7,13 +7,7 @@ from vid2vid.models import Stream, build_generator, generator_preset, stack_fram
 from vid2vid.models.generator import pad_history
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and do not stall when the cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def make(task="pose", arch="fewshot"):

@@ -11,10 +11,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from vid2vid.data.layout import CLIP_FILE, DatasetMeta, frame_name, read_meta
+from vid2vid.data.layout import CLIP_FILE, KEYPOINT_COUNTS, DatasetMeta, frame_name, read_meta
 from vid2vid.errors import UserError
 
-KEYPOINT_COUNTS = {"coco18": 18, "ibug68": 68}
 
 
 @dataclass(frozen=True)

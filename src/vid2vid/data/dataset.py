@@ -15,11 +15,10 @@ import torch
 
 from vid2vid.config import DataConfig
 from vid2vid.data.batch import VideoSample
-from vid2vid.data.layout import DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png
+from vid2vid.data.layout import KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png
 from vid2vid.data.semantics import encode_image, encode_semantic
 from vid2vid.errors import UserError
 
-KEYPOINT_COUNTS = {"coco18": 18, "ibug68": 68}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ META_FILE = "dataset.json"
 CLIP_FILE = "clip.json"
 SPLITS = ("train", "test")
 FRAME_DIRS = ("rgb", "semantic", "parts", "mask")
+KEYPOINT_COUNTS = {"coco18": 18, "ibug68": 68}  # joints per keypoint format
 
 
 def frame_name(index: int) -> str:
@@ -202,3 +204,15 @@ class ClipWriter:
         if self.keypoints is not None:
             np.save(self.clip / "keypoints.npy", self.keypoints)
         (self.clip / CLIP_FILE).write_text(json.dumps({"frames": self.frames, "fps": self.fps}) + "\n", encoding="utf-8")
+
+
+def clear_dataset(out: Path) -> None:
+    """Remove a previous vid2vid dataset from ``out`` (splits and dataset.json); refuses folders holding other files."""
+    if not (out / META_FILE).exists() and not any((out / s).is_dir() for s in SPLITS):
+        raise UserError(f"--out {out} holds files that are not a vid2vid dataset; refusing to overwrite them")
+    for name in (*SPLITS, META_FILE):
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()

@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from vid2vid.data.labels import STREET_LABELS
-from vid2vid.data.layout import META_FILE, SPLITS, ClipWriter, DatasetMeta, read_meta, write_meta
+from vid2vid.data.layout import META_FILE, SPLITS, ClipWriter, DatasetMeta, clear_dataset, read_meta, write_meta
 from vid2vid.data.real.converters import LabelConverter, make_converter
 from vid2vid.data.real.framing import fill_framing
 from vid2vid.data.skeleton import NUM_BODY_PARTS
@@ -88,14 +88,7 @@ def _check_out(out: Path, append: bool, overwrite: bool) -> DatasetMeta | None:
         if not overwrite:
             raise UserError(f"--out {out} is not empty; choose an empty folder, pass --append to add this video as a "
                             "new domain of the dataset there, or --overwrite to replace it")
-        if not has_meta and not any((out / s).is_dir() for s in SPLITS):
-            raise UserError(f"--out {out} holds files that are not a vid2vid dataset; refusing to overwrite them")
-        for name in (*SPLITS, META_FILE):
-            target = out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+        clear_dataset(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +10,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from vid2vid.data.layout import META_FILE, SPLITS, ClipWriter, DatasetMeta, write_meta
+from vid2vid.data.layout import KEYPOINT_COUNTS, ClipWriter, DatasetMeta, clear_dataset, write_meta
 from vid2vid.data.synth.kind import get_kind
 from vid2vid.errors import UserError
 
-KEYPOINT_COUNTS = {"coco18": 18, "ibug68": 68}
 
 
 @dataclass(frozen=True)
@@ -86,14 +84,7 @@ def _prepare_out(out: Path, overwrite: bool) -> None:
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             raise UserError(f"--out {out} is not empty; choose an empty folder or pass --overwrite")
-        if not (out / META_FILE).exists() and not any((out / s).is_dir() for s in SPLITS):
-            raise UserError(f"--out {out} holds files that are not a vid2vid dataset; refusing to overwrite them")
-        for name in (*SPLITS, META_FILE):
-            target = out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+        clear_dataset(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write_test"
