@@ -168,3 +168,14 @@ def test_bad_inputs_one_clear_line(trained, tmp_path, case):
     assert result.returncode != 0
     assert needle in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_writes_video_and_strip(trained, tmp_path):
+    ckpt, _ = trained
+    result = run_cli("demo", "--out", str(tmp_path / "demo"), "--checkpoint", str(ckpt), "--frames", "6", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert probe(tmp_path / "demo" / "demo.mp4")[0] == 6
+    import cv2
+
+    strip = cv2.imread(str(tmp_path / "demo" / "demo.png"))
+    assert strip is not None and strip.shape[1] == 32 * 5  # 2 examples | pose | output | ground truth
