@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+# Idle OpenMP threads sleep instead of spinning: on a CPU shared with other work, spinning made runs here up to 10x
+# slower. Set OMP_WAIT_POLICY=ACTIVE yourself to override (must happen before torch is imported).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from vid2vid import __version__
 from vid2vid.errors import UserError
