@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vid2vid.metrics.net_training import cosine_lr, load_net_state, load_split, photometric_augment, save_net
+from vid2vid.metrics.net_training import (cosine_lr, load_net_state, load_split, optimise, photometric_augment,
+                                          save_net)
 
 STRIDE = 2  # heatmap cells per input pixel: 1 / STRIDE
 SIGMA = 2.0  # Gaussian radius of the training targets, input pixels
@@ -173,13 +174,7 @@ def train_keypoint_net(data_root: str | Path, steps: int, out: str | Path | None
         x = photometric_augment(x, gen)
         target = render_heatmaps(kp, crop_h, crop_w)
         weight = (kp[..., 2] > 0).float()
-        for group in opt.param_groups:
-            group["lr"] = cosine_lr(step, steps, lr)
-        loss = heatmap_loss(model(x), target, weight)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        running += float(loss.detach())
+        running += optimise(opt, heatmap_loss(model(x), target, weight), cosine_lr(step, steps, lr))
         if log is not None and log_every and (step + 1) % log_every == 0:
             log(f"keypoint net step {step + 1}/{steps} loss {running / log_every:.4f} "
                 f"({time.perf_counter() - start:.0f} s)")

@@ -122,3 +122,13 @@ def cosine_lr(step: int, steps: int, lr: float, warmup: int = 50) -> float:
         return lr * (step + 1) / warmup
     t = (step - warmup) / max(steps - warmup, 1)
     return lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(t, 1.0))))
+
+
+def optimise(opt: torch.optim.Optimizer, loss: torch.Tensor, lr: float) -> float:
+    """One optimiser step on ``loss`` at learning rate ``lr``; returns the loss value."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return float(loss.detach())

@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from vid2vid.data.labels import UNLABELED
-from vid2vid.metrics.net_training import cosine_lr, load_net_state, load_split, photometric_augment, save_net
+from vid2vid.metrics.net_training import (cosine_lr, load_net_state, load_split, optimise, photometric_augment,
+                                          save_net)
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -104,13 +105,7 @@ def train_segmentation_net(data_root: str | Path, steps: int, out: str | Path | 
         x = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
         target = torch.where(flip.view(-1, 1, 1), target.flip(-1), target)
         x = photometric_augment(x, gen, channel_swap=0.0)  # class colours carry meaning in streets
-        for group in opt.param_groups:
-            group["lr"] = cosine_lr(step, steps, lr)
-        loss = F.cross_entropy(model(x), target, ignore_index=ignore_index)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        running += float(loss.detach())
+        running += optimise(opt, F.cross_entropy(model(x), target, ignore_index=ignore_index), cosine_lr(step, steps, lr))
         if log is not None and log_every and (step + 1) % log_every == 0:
             log(f"segmentation net step {step + 1}/{steps} loss {running / log_every:.4f} "
                 f"({time.perf_counter() - start:.0f} s)")
