@@ -95,15 +95,18 @@ def test_resume_after_kill_is_exact(dancers, tmp_path):
 
 
 def test_sigterm_saves_checkpoint(dancers, tmp_path):
-    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=100000, checkpoint_every=100000, image_every=0)
+    """The whole process group is signalled (as a terminal's Ctrl-C or `pkill -f` would), workers included."""
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=100000, checkpoint_every=100000, image_every=0,
+                       workers=1)
     run = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "vid2vid.cli.main", "train", "--config", str(cfg), "--run-dir",
-                             str(run), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(run), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     deadline = time.time() + 120
     while not (run / "config.yaml").exists() and time.time() < deadline:
         time.sleep(0.05)
     time.sleep(2.0)
-    proc.send_signal(signal.SIGTERM)
+    os.killpg(proc.pid, signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert "continue with --resume" in out and latest_checkpoint(run) is not None

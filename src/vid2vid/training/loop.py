@@ -137,7 +137,8 @@ def training_loop(
             dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T))
             sampler = StepBatchSampler(len(dataset), batch_size, accum_steps, step, phase_end, seed, rank, world)
             loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=workers,
-                                                 collate_fn=collate_samples, persistent_workers=False)
+                                                 collate_fn=collate_samples, persistent_workers=False,
+                                                 worker_init_fn=_ignore_stop_signals)
             batches = iter(loader)
             while step < phase_end and stop["signal"] is None:
                 t0 = time.perf_counter()
@@ -169,6 +170,12 @@ def training_loop(
             signal.signal(s, h)
         dist.barrier()
     return last_path
+
+
+def _ignore_stop_signals(_worker: int) -> None:
+    """DataLoader workers leave Ctrl-C / SIGTERM to the main process, which saves a checkpoint and stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def train_step(G, D, objective: Objective, opt_g, opt_d, micro: list[VideoBatch], weights, scaler, use_amp: bool,
