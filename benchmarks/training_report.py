@@ -20,7 +20,7 @@ from vid2vid.evaluation.evaluate import Detectors, evaluate
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.inference.render import render_video
 from vid2vid.inference.sources import ClipDriving, example_from_dataset
-from vid2vid.training.checkpoint import latest_checkpoint
+from vid2vid.training.checkpoint import latest_checkpoint, load_checkpoint
 
 CURVES = ("G/total", "D/total", "G/gan", "G/perceptual", "G/feature_matching", "G/flow", "G/warp", "G/mask")
 
@@ -67,8 +67,8 @@ def main() -> None:
     plot_curves(run / "log.jsonl", out / f"{args.name}_losses.png")
     ckpt = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run)
     pipe = Pipeline.from_checkpoint(ckpt)
-    config = json.loads(json.dumps(__import__("torch").load(ckpt, weights_only=True)["config"]))
-    root = Path(config["data"]["root"])
+    state = load_checkpoint(ckpt)
+    root = Path(state["config"]["data"]["root"])
     rows, examples_all = [], []
     for domain in pipe.meta.splits["test"][: args.people]:
         clips = clip_dirs(root, "test", domain)
@@ -93,7 +93,7 @@ def main() -> None:
     grid = np.concatenate([np.pad(line, ((1, 1), (0, 0), (0, 0)), constant_values=255) for line in lines], axis=0)
     cv2.imwrite(str(out / f"{args.name}_heldout.png"), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
     scores = evaluate(pipe, root, 2, Detectors(), max_clips=8, max_frames=32)
-    step = __import__("torch").load(ckpt, weights_only=True)["step"]
+    step = state["step"]
     (out / f"{args.name}_scores.json").write_text(json.dumps({"checkpoint": str(ckpt), "step": step, **scores},
                                                             indent=2) + "\n")
     print(json.dumps({"step": step, **scores}, indent=2))

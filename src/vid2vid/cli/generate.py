@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     stats, _ = render_video(pipe, driving, examples, out, driving.fps, audio_from=driving.audio_from,
                             layout_side_by_side=args.side_by_side, attention_out=args.attention,
                             total=driving.count or None, progress=not args.quiet)
-    note = driving.report() if hasattr(driving, "report") else ""
+    note = driving.report()
     print(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps in {stats.seconds:.1f} s "
           f"({stats.frames / max(stats.seconds, 1e-9):.2f} frames/s){note}")
     return 0

@@ -111,7 +111,8 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
                             f"{self.meta.width}x{self.meta.height}; run `vid2vid data check {self.cfg.root}`")
         return encode_semantic(self.meta, semantic, parts), encode_image(rgb)
 
-    def _flow(self, clip: int, frames: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    def load_flow(self, clip: int, frames: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher flow (T, 2, H, W) of each frame into its predecessor, and (T,) whether it is known."""
         h, w = self.meta.height, self.meta.width
         flow = torch.zeros(len(frames), 2, h, w)
         valid = torch.zeros(len(frames), dtype=torch.bool)
@@ -125,7 +126,8 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
                 valid[t] = True
         return flow, valid
 
-    def _keypoints(self, clip: int, frames: list[int]) -> torch.Tensor:
+    def load_keypoints(self, clip: int, frames: list[int]) -> torch.Tensor:
+        """Keypoints (T, J, 3) of the frames; J = 0 when the dataset has none."""
         path = self.clips[clip].path / "keypoints.npy"
         if not self.keypoint_count or not path.exists():
             return torch.zeros(len(frames), 0, 3)
@@ -141,7 +143,7 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         frames = [start + t * self.cfg.frame_stride for t in range(self.cfg.seq_len)]
         loaded = [self.load_frame(clip, f) for f in frames]
         examples = [self.load_frame(c, f) for c, f in self._example_refs(rng, clip, set(frames))]
-        flow, valid = self._flow(clip, frames)
+        flow, valid = self.load_flow(clip, frames)
         return VideoSample(
             semantics=torch.stack([s for s, _ in loaded]),
             images=torch.stack([x for _, x in loaded]),
@@ -149,7 +151,7 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
             flow_valid=valid,
             example_images=torch.stack([x for _, x in examples]),
             example_semantics=torch.stack([s for s, _ in examples]),
-            keypoints=self._keypoints(clip, frames),
+            keypoints=self.load_keypoints(clip, frames),
             domain=self.clips[clip].domain,
             clip=clip,
             start=start,

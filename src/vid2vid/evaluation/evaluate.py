@@ -78,10 +78,10 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
         drifts.append(cosine_distance(fake_feats[:window].double().mean(0), fake_feats[-window:].double().mean(0)))
         psnrs.append(float(psnr(fake, real).mean()))
         ssims.append(float(ssim(fake, real).mean()))
-        flow, valid = ds._flow(clip, list(range(count)))
+        flow, valid = ds.load_flow(clip, list(range(count)))
         warp_err.update(fake, real, flow, valid)
         if detectors.keypoints is not None and ds.keypoint_count == 18:
-            driving = ds._keypoints(clip, list(range(count)))
+            driving = ds.load_keypoints(clip, list(range(count)))
             pose.update(detectors.keypoints.detect(fake), driving)
         if detectors.segmentation is not None and ds.meta.semantic == "labels":
             seg.update(detectors.segmentation.predict(fake), _labels(ds, clip, count))
@@ -105,7 +105,7 @@ def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, m
         count = min(ds.clips[clip].frames, max_frames)
         real = torch.stack([ds.load_frame(clip, f)[1] for f in range(count)])
         if detectors.keypoints is not None and ds.keypoint_count == 18:
-            pose.update(detectors.keypoints.detect(real), ds._keypoints(clip, list(range(count))))
+            pose.update(detectors.keypoints.detect(real), ds.load_keypoints(clip, list(range(count))))
         if detectors.segmentation is not None and ds.meta.semantic == "labels":
             seg.update(detectors.segmentation.predict(real), _labels(ds, clip, count))
     out: dict[str, float] = {}
