@@ -53,10 +53,12 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
     s = results["settings"]
     lines = ["# Few-shot vid2vid benchmark on synthetic data", "",
              f"Budget `{results['budget']}`: {s['preset']} preset, {s['size']} px, {s['steps']} training steps per "
-             f"method, {s['domains'] - s['test_domains']} training and {s['test_domains']} held-out domains, "
+             f"method (batch {s['batch_size']} for dancers, {max(1, s['batch_size'] // 2)} for the twice-as-wide "
+             f"streets; single frames for the first {s['single_frame_steps']} steps, then sequences of up to "
+             f"{s['seq_len']}), {s['domains'] - s['test_domains']} training and {s['test_domains']} held-out domains, "
              f"K={s['train_k']} in training. Scores on held-out domains only ({s['eval_clips']} clips x up to "
-             f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s. Produced by "
-             f"`vid2vid eval benchmark --budget {results['budget']}`.", "",
+             f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s (task processes added up). "
+             f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "
              "'real frames' row scores the ground-truth frames with the same metric networks: the floor (pose error) "
              "or ceiling (accuracy) any generator can reach.", ""]
@@ -64,16 +66,17 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
         cols = COLUMNS[kind]
         lines += [f"## {kind}", "", "### Methods (paper Table 1)", ""]
         rows = {method_names.get(m, m): r for m, r in task["methods"].items()}
-        rows["real frames (metric limit)"] = task["floor"]
+        rows["real frames (metric limit)"] = task["floor"] or {}
         lines += _table(rows, cols, "method") + [""]
         lines += ["### Effect of K (few-shot vid2vid, test-time examples; paper Fig. 7)", ""]
         lines += _table({f"K={k}": r for k, r in task["k"].items()}, cols, "K") + [""]
         lines += ["### Effect of the number of training domains (paper Fig. 7)", ""]
         lines += _table({f"{n} domains": r for n, r in task["domains"].items()}, cols, "training domains") + [""]
-        keys = [(c[0], c[1]) for c in cols[:2]]
-        _plot(out / f"{kind}_k.png", task["k"], "K (examples)", keys)
-        _plot(out / f"{kind}_domains.png", task["domains"], "training domains", keys)
-        lines += [f"![K]({kind}_k.png) ![domains]({kind}_domains.png)", ""]
+        if task["k"] and task["domains"]:  # plots once the task has finished
+            keys = [(c[0], c[1]) for c in cols[:2]]
+            _plot(out / f"{kind}_k.png", task["k"], "K (examples)", keys)
+            _plot(out / f"{kind}_domains.png", task["domains"], "training domains", keys)
+            lines += [f"![K]({kind}_k.png) ![domains]({kind}_domains.png)", ""]
     path = out / "benchmark.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -1,0 +1,51 @@
+"""The benchmark's bookkeeping: per-task score files, budget checks, merging and the report (no training here; the
+whole smoke benchmark runs in .ci/run)."""
+
+import json
+
+import pytest
+
+from vid2vid.errors import UserError
+from vid2vid.evaluation.benchmark import BUDGETS, METHOD_NAMES, collect_results, run_benchmark
+from vid2vid.evaluation.report import write_report
+
+SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_error": 0.01, "identity_drift": 0.02}
+
+
+def _task(path, budget, **tables):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"budget": budget, "seconds": 10.0, "floor": {"pose_error": 1.0}, "methods": {}, "k": {}, "domains": {}}
+    data.update(tables)
+    path.write_text(json.dumps(data))
+
+
+def test_every_budget_trains_the_same_steps_for_every_method_and_fits_its_sizes():
+    for name, b in BUDGETS.items():
+        assert b.test_domains < b.domains, name
+        assert b.single_frame_steps <= b.steps, name
+        assert b.size % 16 == 0, name  # the small and tiny presets need multiples of 16
+        assert 1.0 in b.domain_fractions, name  # the full model is one point of the domains study
+
+
+def test_a_folder_of_another_budget_is_refused_before_any_work(tmp_path):
+    _task(tmp_path / "tasks" / "dancers.json", "smoke")
+    with pytest.raises(UserError, match="dancers.json holds results of --budget smoke, not cpu"):
+        run_benchmark(tmp_path, "cpu", ("dancers",), progress=False)
+    with pytest.raises(UserError, match="unknown --budget 'fast'"):
+        run_benchmark(tmp_path, "fast", ("dancers",), progress=False)
+    with pytest.raises(UserError, match="unknown task 'faces'"):
+        run_benchmark(tmp_path, "smoke", ("faces",), progress=False)
+
+
+def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
+    _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={m: SCORES for m in METHOD_NAMES},
+          k={"1": SCORES, "2": dict(SCORES, pose_error=2.5)}, domains={"9": SCORES, "36": SCORES})
+    # The other task still running: no K or domain scores yet, no floor.
+    _task(tmp_path / "tasks" / "streets.json", "cpu", floor=None, methods={"fewshot": {"fid": 90.0, "miou": 0.2}})
+    results = collect_results(tmp_path, "cpu")
+    assert set(results["tasks"]) == {"dancers", "streets"} and results["seconds"] == 20.0
+    md = write_report(tmp_path, results, METHOD_NAMES).read_text()
+    assert "| few-shot vid2vid | 3.00 | 100.0 |" in md and "| K=2 | 2.50 |" in md and "| 36 domains |" in md
+    assert "| few-shot vid2vid | - | 0.200 | 90.0 |" in md
+    assert (tmp_path / "dancers_k.png").stat().st_size > 0 and (tmp_path / "dancers_domains.png").exists()
+    assert not (tmp_path / "streets_k.png").exists()  # plotted once the task has finished
