@@ -20,6 +20,7 @@ from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.errors import UserError
 from vid2vid.evaluation.evaluate import Detectors, detector_floor, evaluate
 from vid2vid.evaluation.report import write_report
+from vid2vid.evaluation.sheet import method_sheet
 from vid2vid.inference.pipeline import Pipeline
 
 METHODS = ("fewshot", "encoder", "concat", "adain")
@@ -165,6 +166,10 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     for arch in METHODS:
         score("methods", arch, arch, b.train_k)
+    sheet = out / f"{kind}_methods.png"
+    if not sheet.exists():
+        pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains)) for arch in METHODS}
+        method_sheet(pipes, root, b.train_k, sheet, max_frames=b.eval_frames)
     for k in b.ks:
         score("k", str(k), "fewshot", k)
     for fraction in b.domain_fractions:

@@ -35,11 +35,34 @@ class Detectors:
     segmentation: torch.nn.Module | None = None
 
 
-def _example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int, int]]:
+def test_split(root: str | Path) -> FewShotVideoDataset:
+    """The held-out domains of ``root``, frame by frame."""
+    return FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
+
+
+def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int, int]]:
+    """(clip, frame) of the K examples for ``clip``: spread evenly over another clip of its domain."""
     same = [i for i, c in enumerate(ds.clips) if c.domain == ds.clips[clip].domain and i != clip]
     source = same[0] if same else clip
     frames = ds.clips[source].frames
     return [(source, int(f)) for f in np.linspace(0, frames - 1, k).round()]
+
+
+def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Drive ``pipe`` with the first ``count`` frames of a test clip: (fake, real, semantics, examples), frames
+    (count, C, H, W) in [-1, 1] and examples (K, 3, H, W) or None for a model without examples."""
+    loaded = [ds.load_frame(clip, f) for f in range(count)]
+    semantics = torch.stack([s for s, _ in loaded])
+    real = torch.stack([x for _, x in loaded])
+    examples = (None, None)
+    if pipe.uses_examples:
+        pairs = [ds.load_frame(c, f) for c, f in example_frames(ds, clip, k)]
+        examples = (torch.stack([x for _, x in pairs]).unsqueeze(0), torch.stack([s for s, _ in pairs]).unsqueeze(0))
+    outs = unroll(pipe.model, semantics.unsqueeze(0).to(pipe.device),
+                  *[e.to(pipe.device) if e is not None else None for e in examples])
+    fake = torch.stack([o.image[0].float().cpu().clamp(-1, 1) for o in outs])
+    return fake, real, semantics, None if examples[0] is None else examples[0][0]
 
 
 def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
@@ -52,25 +75,15 @@ def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
 def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max_clips: int = 8,
              max_frames: int = 32, inception: InceptionFeatures | None = None) -> dict[str, float]:
     """Metrics of ``pipe``'s generator over the test split of ``root`` with K examples (see module docstring)."""
-    ds = FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
+    ds = test_split(root)
     inception = inception or InceptionFeatures()
     real_stats, fake_stats = FeatureStats(), FeatureStats()
     pose, seg, warp_err = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), WarpingErrorStats()
     psnrs, ssims, drifts = [], [], []
-    model = pipe.model
     clips = list(range(len(ds.clips)))[:max_clips]
     for clip in clips:
         count = min(ds.clips[clip].frames, max_frames)
-        loaded = [ds.load_frame(clip, f) for f in range(count)]
-        semantics = torch.stack([s for s, _ in loaded]).unsqueeze(0)
-        real = torch.stack([x for _, x in loaded])
-        examples = (None, None)
-        if pipe.uses_examples:
-            pairs = [ds.load_frame(c, f) for c, f in _example_frames(ds, clip, k)]
-            examples = (torch.stack([x for _, x in pairs]).unsqueeze(0), torch.stack([s for s, _ in pairs]).unsqueeze(0))
-        outs = unroll(model, semantics.to(pipe.device), *[e.to(pipe.device) if e is not None else None
-                                                          for e in examples])
-        fake = torch.stack([o.image[0].float().cpu().clamp(-1, 1) for o in outs])
+        fake, real, _, _ = generate_clip(pipe, ds, clip, k, count)
         real_feats, fake_feats = inception(real), inception(fake)
         real_stats.update(real_feats)
         fake_stats.update(fake_feats)
@@ -99,7 +112,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
 def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, max_frames: int = 32) -> dict[str, float]:
     """The metric networks on the *real* test frames: the best any generator can score (pose error floor,
     segmentation accuracy ceiling)."""
-    ds = FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
+    ds = test_split(root)
     pose, seg = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20)
     for clip in range(len(ds.clips))[:max_clips]:
         count = min(ds.clips[clip].frames, max_frames)

@@ -68,6 +68,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
         rows = {method_names.get(m, m): r for m, r in task["methods"].items()}
         rows["real frames (metric limit)"] = task["floor"] or {}
         lines += _table(rows, cols, "method") + [""]
+        if (out / f"{kind}_methods.png").exists():
+            lines += [f"Held-out clips, rows: the examples (K={s['train_k']}), the driving input, "
+                      + ", ".join(method_names.values()) + f", the real frames: ![methods]({kind}_methods.png)", ""]
         lines += ["### Effect of K (few-shot vid2vid, test-time examples; paper Fig. 7)", ""]
         lines += _table({f"K={k}": r for k, r in task["k"].items()}, cols, "K") + [""]
         lines += ["### Effect of the number of training domains (paper Fig. 7)", ""]

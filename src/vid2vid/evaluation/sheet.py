@@ -1,0 +1,36 @@
+"""What the benchmark's numbers look like: the methods side by side on held-out clips, as one PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vid2vid.evaluation.evaluate import generate_clip, test_split
+from vid2vid.inference.pipeline import Pipeline
+from vid2vid.training.visuals import image_grid, save_png, semantic_preview
+
+
+@torch.no_grad()
+def method_sheet(pipes: dict[str, Pipeline], root: str | Path, k: int, out: str | Path, clips: int = 2,
+                 frames: int = 4, max_frames: int = 32) -> Path:
+    """For each of the first ``clips`` test clips, rows: the K examples (if any), the driving input, each method's output
+    (in ``pipes`` order), the real frames; columns: ``frames`` frames spread over the first ``max_frames``."""
+    ds = test_split(root)
+    rows: list[list[torch.Tensor]] = []
+    for clip in range(min(clips, len(ds.clips))):
+        count = min(ds.clips[clip].frames, max_frames)
+        picked = [int(f) for f in np.linspace(0, count - 1, frames).round()]
+        block = []
+        for pipe in pipes.values():
+            fake, real, semantics, examples = generate_clip(pipe, ds, clip, k, count)
+            block.append([fake[f] for f in picked])
+        if examples is not None:
+            rows.append(list(examples))
+        rows.append(list(semantic_preview(semantics[picked])))
+        rows += block
+        rows.append([real[f] for f in picked])
+    path = Path(out)
+    save_png(image_grid(rows), str(path))
+    return path
