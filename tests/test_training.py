@@ -74,6 +74,9 @@ def test_resume_after_kill_is_exact(dancers, tmp_path):
     cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=8, checkpoint_every=4, image_every=0)
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     assert main(["train", "--config", str(cfg), "--run-dir", str(straight), "--quiet"]) == 0
+    finished = (straight / "checkpoint-00000008.pt").stat().st_mtime_ns
+    assert main(["train", "--config", str(cfg), "--run-dir", str(straight), "--resume", "--quiet"]) == 0
+    assert (straight / "checkpoint-00000008.pt").stat().st_mtime_ns == finished  # a finished run is left as is
     proc = subprocess.Popen([sys.executable, "-m", "vid2vid.cli.main", "train", "--config", str(cfg), "--run-dir",
                              str(killed), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     target = killed / "checkpoint-00000004.pt"

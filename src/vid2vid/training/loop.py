@@ -125,6 +125,7 @@ def training_loop(
         stop["signal"] = signum
 
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    start_step = step
     bar = tqdm(total=max_steps, initial=step, desc="train", unit="step", disable=not (progress and main))
     last_path = None
     try:
@@ -160,7 +161,8 @@ def training_loop(
                 if step % checkpoint_every == 0 and step < max_steps:
                     last_path = save()
             del batches, loader
-        last_path = save()
+        # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.
+        last_path = save() if latest is None or step > start_step else latest
         if stop["signal"] is not None and main:
             print(f"\nstopped by signal {stop['signal']} at step {step}; saved {last_path}; continue with --resume")
     finally:
