@@ -19,13 +19,9 @@ segmentation) into a photorealistic video of a person or place given only K exam
 
 Start with `vid2vid demo`, or make data with `vid2vid data synth dancers --out data/dancers`."""
 
-PENDING = {
-    "bench": "speed and memory benchmarks",
-}
-
 
 def build_parser() -> argparse.ArgumentParser:
-    from vid2vid.cli import data, demo, eval as eval_cli, generate, train
+    from vid2vid.cli import bench, data, demo, eval as eval_cli, generate, train
 
     parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,18 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_parser(sub)
     demo.add_parser(sub)
     eval_cli.add_parser(sub)
-    for name, help_text in PENDING.items():
-        p = sub.add_parser(name, help=f"{help_text} (not yet available)", description=f"{help_text} (not yet available)")
-        p.set_defaults(func=_not_yet(name))
+    bench.add_parser(sub)
     return parser
-
-
-def _not_yet(name: str):
-    def run(args: argparse.Namespace) -> int:
-        print(f"vid2vid {name}: not yet available in this version", file=sys.stderr)
-        return 2
-
-    return run
 
 
 def main(argv: list[str] | None = None) -> int:

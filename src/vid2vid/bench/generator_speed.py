@@ -1,14 +1,19 @@
-"""Generator speed and memory: per-frame step time and one-off example encoding, per preset, task and K.
+"""Generator speed: seconds per frame, and the one-off example encoding, per preset, task and K.
 
-    python benchmarks/generator_speed.py                       # tiny + small + paper, CPU (and CUDA if present)
-    python benchmarks/generator_speed.py --presets paper --tasks pose --k 1
+Random weights, batch 1, inference mode, the inference copy of the model (spectral norm and batch norm folded) in
+channels_last; one warm-up, then the median of --frames steps, each with a full history of previous frames. Every
+measurement runs in its own process, so its peak RSS belongs to that configuration. bf16 autocast (paper preset on
+the CPU, everything on CUDA) is measured separately and compared with fp32 on the same inputs.
 
-Each measurement runs in its own subprocess (so peak RSS belongs to that configuration): random weights, batch 1,
-inference mode, the inference copy of the model (spectral norm and batch norm folded) in channels_last, one warm-up
-then the median of `--frames` steps (each with a full history of previous frames). bf16 autocast is measured
-separately and compared with fp32 on the same inputs. Writes benchmarks/results/generator_speed.{json,md}.
-The published generator's times (REFERENCE_FACTS.md: same 2-core CPU, torch 2.13, 2 threads, its own test
-settings) are shown next to the paper preset with the speed-up.
+Target: the paper preset, fp32 with 2 threads, at least 1.5x faster per frame than the published generator at K=1
+and 2x at K=2. The published figures (same kind of 2-core CPU, torch 2.13, 2 threads, its own test settings) are
+shown next to ours with the speed-up.
+
+Default: tiny, small and paper presets x pose, face and street x K = 1, 2 on the CPU (and CUDA when present),
+3 timed frames each: 24 processes, about 3-5 minutes on a quiet 2-core CPU, most of it the paper preset. Wall
+times rise sharply when other work shares the cores; --single-thread adds a load-robust CPU-time bound.
+
+Writes <out>/generator_speed.json and <out>/generator_speed.md.
 """
 
 from __future__ import annotations
@@ -16,17 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import torch
+from vid2vid.bench.process import run_python
+from vid2vid.bench.report import add_out_argument, cpu_name, write_report
+from vid2vid.errors import UserError
 
-SEMANTIC = {"pose": 6, "face": 1, "street": 20}
+NAME = "generator_speed"
+SEMANTIC = {"pose": 6, "face": 1, "street": 20}  # semantic input channels per task
 SIZES = {  # (H, W) per preset; paper = the published generator's test settings
     "tiny": {"pose": (64, 32), "face": (64, 64), "street": (32, 64)},
     "small": {"pose": (128, 64), "face": (128, 128), "street": (64, 128)},
@@ -35,10 +40,100 @@ SIZES = {  # (H, W) per preset; paper = the published generator's test settings
 PUBLISHED = {("pose", 1): 3.05, ("pose", 2): 5.08, ("face", 1): 1.37, ("face", 2): 1.87,
              ("street", 1): 1.56, ("street", 2): 3.48}  # seconds per frame, 2-core CPU
 TARGET = {1: 1.5, 2: 2.0}  # required speed-up of the paper preset over the published generator, fp32
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _inputs(task: str, k: int, h: int, w: int, device: str) -> dict[str, torch.Tensor]:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `vid2vid bench generator`."""
+    parser.add_argument("--presets", nargs="+", default=list(SIZES), metavar="PRESET",
+                        help=f"generator presets: {', '.join(SIZES)} (default all)")
+    parser.add_argument("--tasks", nargs="+", default=list(SEMANTIC), metavar="TASK",
+                        help=f"tasks: {', '.join(SEMANTIC)} (default all)")
+    parser.add_argument("--k", nargs="+", type=int, default=[1, 2], metavar="K",
+                        help="numbers of example images (default 1 2)")
+    parser.add_argument("--frames", type=int, default=3,
+                        help="timed frames per measurement, median reported (default 3)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads per measurement (default 2)")
+    parser.add_argument("--no-bf16", action="store_true", help="skip the bf16 autocast measurements")
+    parser.add_argument("--ablation", action="store_true", help="also time eval / eval_cl variants (paper pose K=1)")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="also measure fp32 with 1 thread: its process CPU time is a load-robust upper bound on "
+                             "the quiet-machine 2-thread time")
+    parser.add_argument("--omp-wait-policy", default="PASSIVE",
+                        help="OMP_WAIT_POLICY for the measuring processes ('' = inherit; default PASSIVE, which keeps "
+                             "waiting OpenMP threads from spinning: that matters a lot when the cores are shared)")
+    parser.add_argument("--note", default="", help="free text for the report (e.g. machine load)")
+    parser.add_argument("--render", metavar="JSON",
+                        help="measure nothing: rewrite the Markdown next to this JSON report")
+    add_out_argument(parser)
+
+
+def run(args: argparse.Namespace) -> list[Path]:
+    """Measure every configuration asked for, each in a fresh process; the report files written."""
+    if args.render:
+        return [_render(Path(args.render))]
+    _check(args)
+    import torch
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    rows = []
+    for job in _jobs(args, devices):
+        row = _run_child(dict(job, frames=args.frames), args.omp_wait_policy)
+        rows.append(row)
+        print(f"{row['preset']:5s} {row['task']:6s} K={row['k']} {row['device']} {row['dtype']} {row['variant']:7s} "
+              f"{row['threads']} thr  step {row['step_s']:.3f} s (CPU {row['step_cpu_s']:.3f} s)  "
+              f"encode {row['encode_s']:.3f} s  peak RSS {row['peak_rss_mb']:.0f} MB  load {row['load_avg_1m']:.1f}",
+              flush=True)
+    loads = [r["load_avg_1m"] for r in rows]
+    meta = dict(cpu=cpu_name(), threads=args.threads, torch=torch.__version__,
+                frames=args.frames, note=args.note, load_min=min(loads), load_max=max(loads),
+                omp_wait_policy=args.omp_wait_policy or os.environ.get("OMP_WAIT_POLICY", "default"))
+    published = [dict(task=t, k=k, step_s=s) for (t, k), s in PUBLISHED.items()]
+    return write_report(args.out, NAME, dict(meta=meta, published=published, results=rows), _markdown(rows, meta))
+
+
+def _check(args: argparse.Namespace) -> None:
+    for name, given, known in (("preset", args.presets, SIZES), ("task", args.tasks, SEMANTIC)):
+        for value in given:
+            if value not in known:
+                raise UserError(f"unknown {name} {value!r}: choose from {', '.join(known)}")
+    for name, value in (("--k", min(args.k)), ("--frames", args.frames), ("--threads", args.threads)):
+        if value < 1:
+            raise UserError(f"{name} must be >= 1, got {value}")
+
+
+def _jobs(args: argparse.Namespace, devices: list[str]) -> list[dict]:
+    """One dict of `measure` settings (plus threads) per process to run."""
+    jobs = []
+    for preset in args.presets:
+        for task in args.tasks:
+            for k in args.k:
+                for device in devices:
+                    base = dict(preset=preset, task=task, k=k, device=device, variant="fast", threads=args.threads)
+                    jobs.append(dict(base, bf16=False))
+                    if not args.no_bf16 and (device == "cuda" or preset == "paper"):
+                        jobs.append(dict(base, bf16=True))
+                    if args.single_thread and device == "cpu":
+                        jobs.append(dict(base, bf16=False, threads=1))
+    if args.ablation and "paper" in args.presets:
+        for variant in ("eval", "eval_cl"):
+            jobs.append(dict(preset="paper", task="pose", k=1, device="cpu", bf16=False, variant=variant,
+                             threads=args.threads))
+    return jobs
+
+
+def _run_child(job: dict, omp_wait_policy: str) -> dict:
+    settings = dict(job)
+    threads = settings.pop("threads")
+    stdout = run_python(["-m", "vid2vid.bench.generator_speed", "--child", json.dumps(settings),
+                         "--threads", str(threads)], what=f"generator measurement {job}",
+                        env={"OMP_WAIT_POLICY": omp_wait_policy} if omp_wait_policy else None)
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _inputs(task: str, k: int, h: int, w: int, device: str) -> dict:
+    """Random semantic maps, two previous frames and K examples (batch 1) for `task` at HxW."""
+    import torch
+
     g = torch.Generator().manual_seed(0)
     c = SEMANTIC[task]
 
@@ -66,6 +161,8 @@ def _current_rss_mb() -> float:
 
 def _timed(fn, device: str) -> tuple[float, float, object]:
     """(wall seconds, process CPU seconds, result)."""
+    import torch
+
     if device == "cuda":
         torch.cuda.synchronize()
     start, cpu = time.perf_counter(), time.process_time()
@@ -77,6 +174,8 @@ def _timed(fn, device: str) -> tuple[float, float, object]:
 
 def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int, variant: str) -> dict:
     """One configuration, in this process. variant: fast (inference copy + channels_last) | eval | eval_cl."""
+    import torch
+
     from vid2vid.models import build_generator, generator_preset
     from vid2vid.models.layers import as_channels_last, count_parameters, inference_copy
 
@@ -131,26 +230,18 @@ def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int
     return result
 
 
-def _run_child(args: dict, omp_wait_policy: str) -> dict:
-    threads = args.pop("threads")
-    cmd = [sys.executable, __file__, "--child", json.dumps(args), "--threads", str(threads)]
-    env = dict(os.environ)
-    if omp_wait_policy:
-        env["OMP_WAIT_POLICY"] = omp_wait_policy
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark child failed for {args}:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _cpu_name() -> str:
+def _render(json_path: Path) -> Path:
+    """Rewrite the Markdown report from an existing JSON report; the Markdown path."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        data = json.loads(json_path.read_text())
+        markdown = _markdown(data["results"], data["meta"])
+    except OSError as err:
+        raise UserError(f"cannot read --render {json_path}: {err.strerror}") from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise UserError(f"--render {json_path} is not a generator speed report ({err!r})") from None
+    md = json_path.with_suffix(".md")
+    md.write_text(markdown)
+    return md
 
 
 def _markdown(rows: list[dict], meta: dict) -> str:
@@ -159,7 +250,8 @@ def _markdown(rows: list[dict], meta: dict) -> str:
              f"{meta['frames']} frames after one warm-up, each frame with a full history. Each row is its own "
              "process (peak RSS = that process). `fast` = inference copy (spectral norm and batch norm folded) in "
              "channels_last; `eval` = the training model in eval mode (NCHW); `eval_cl` = eval + channels_last.",
-             "", f"OMP_WAIT_POLICY={meta['omp_wait_policy']}. Load average (1 min) during the measurements: {meta['load_min']:.1f} to {meta['load_max']:.1f} "
+             "", f"OMP_WAIT_POLICY={meta['omp_wait_policy']}. Load average (1 min) during the measurements: "
+             f"{meta['load_min']:.1f} to {meta['load_max']:.1f} "
              f"on {os.cpu_count()} cores; above ~{meta['threads']} other work was competing for the cores and "
              "2-thread wall times are inflated (OpenMP threads wait for each other). The 1-thread process CPU time "
              "is robust to that and bounds the quiet-machine 2-thread time from above.",
@@ -205,70 +297,17 @@ def _markdown(rows: list[dict], meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--presets", nargs="+", default=["tiny", "small", "paper"])
-    parser.add_argument("--tasks", nargs="+", default=list(SEMANTIC))
-    parser.add_argument("--k", nargs="+", type=int, default=[1, 2])
-    parser.add_argument("--frames", type=int, default=3, help="timed frames per measurement (median reported)")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-bf16", action="store_true", help="skip the bf16 autocast measurements")
-    parser.add_argument("--ablation", action="store_true", help="also time eval / eval_cl variants (paper pose K=1)")
-    parser.add_argument("--single-thread", action="store_true",
-                        help="also measure fp32 with 1 thread: its process CPU time is a load-robust upper bound on "
-                             "the quiet-machine 2-thread time")
-    parser.add_argument("--omp-wait-policy", default="PASSIVE",
-                        help="OMP_WAIT_POLICY for the measuring processes ('' = inherit). PASSIVE keeps waiting "
-                             "OpenMP threads from spinning, which matters a lot when the cores are shared")
-    parser.add_argument("--note", default="", help="free text for the report (e.g. machine load)")
-    parser.add_argument("--out", default=str(RESULTS / "generator_speed"))
-    parser.add_argument("--render", help="only rewrite the Markdown from an existing JSON file")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+def _child_main() -> None:
+    """`python -m vid2vid.bench.generator_speed --child SETTINGS --threads N`: one measurement, printed as JSON."""
+    import torch
+
+    parser = argparse.ArgumentParser(description="One generator speed measurement, run by `vid2vid bench generator`.")
+    parser.add_argument("--child", required=True, help="keyword arguments of measure() as JSON")
+    parser.add_argument("--threads", type=int, required=True, help="torch threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.child:
-        print(json.dumps(measure(**json.loads(args.child))))
-        return
-    if args.render:
-        data = json.loads(Path(args.render).read_text())
-        Path(args.render).with_suffix(".md").write_text(_markdown(data["results"], data["meta"]))
-        return
-
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    jobs = []
-    for preset in args.presets:
-        for task in args.tasks:
-            for k in args.k:
-                for device in devices:
-                    base = dict(preset=preset, task=task, k=k, device=device, variant="fast", threads=args.threads)
-                    jobs.append(dict(base, bf16=False))
-                    if not args.no_bf16 and (device == "cuda" or preset == "paper"):
-                        jobs.append(dict(base, bf16=True))
-                    if args.single_thread and device == "cpu":
-                        jobs.append(dict(base, bf16=False, threads=1))
-    if args.ablation and "paper" in args.presets:
-        for variant in ("eval", "eval_cl"):
-            jobs.append(dict(preset="paper", task="pose", k=1, device="cpu", bf16=False, variant=variant,
-                             threads=args.threads))
-    rows = []
-    for job in jobs:
-        row = _run_child(dict(job, frames=args.frames), args.omp_wait_policy)
-        rows.append(row)
-        print(f"{row['preset']:5s} {row['task']:6s} K={row['k']} {row['device']} {row['dtype']} {row['variant']:7s} "
-              f"{row['threads']} thr  step {row['step_s']:.3f} s (CPU {row['step_cpu_s']:.3f} s)  "
-              f"encode {row['encode_s']:.3f} s  peak RSS {row['peak_rss_mb']:.0f} MB  load {row['load_avg_1m']:.1f}",
-              flush=True)
-    loads = [r["load_avg_1m"] for r in rows]
-    meta = dict(cpu=_cpu_name(), threads=args.threads, torch=torch.__version__,
-                frames=args.frames, note=args.note, load_min=min(loads), load_max=max(loads),
-                omp_wait_policy=args.omp_wait_policy or os.environ.get("OMP_WAIT_POLICY", "default"))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(dict(meta=meta, published=[
-        dict(task=t, k=k, step_s=s) for (t, k), s in PUBLISHED.items()], results=rows), indent=2))
-    out.with_suffix(".md").write_text(_markdown(rows, meta))
-    print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+    print(json.dumps(measure(**json.loads(args.child))))
 
 
 if __name__ == "__main__":
-    main()
+    _child_main()

