@@ -16,7 +16,7 @@ import yaml
 from vid2vid.cli.main import main
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.training.checkpoint import latest_checkpoint, load_checkpoint
-from vid2vid.training.schedule import sequence_length
+from vid2vid.training.schedule import ema_decay, sequence_length
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,15 @@ def test_schedule_single_frames_then_doubling():
     lengths = [sequence_length(s, 2, 3, 30) for s in range(0, 20)]
     assert lengths[:2] == [1, 1] and lengths[2:5] == [2, 2, 2] and lengths[5:8] == [4, 4, 4]
     assert sequence_length(10_000, 2, 3, 30) == 30
+
+
+def test_ema_warm_up_washes_out_the_initial_weights():
+    assert ema_decay(0, 0.999) == pytest.approx(0.1) and ema_decay(100_000, 0.999) == 0.999
+    share = 1.0  # weight of the initial parameters in the average after 1,000 updates
+    for step in range(1000):
+        share *= ema_decay(step, 0.999)
+    assert share < 1e-6 and 0.999 ** 1000 > 0.3  # plain beta would keep 37 % of them
+    assert ema_decay(5, 0.0) == 0.0  # 0 disables averaging
 
 
 def test_tiny_run_writes_events_images_checkpoints(dancers, tmp_path):

@@ -51,6 +51,9 @@ class Budget:
     disc_layers: int
     disc_scales: int
     ndf: int
+    # Generator weights scored: the optimiser's ("generator") or the average ("ema"). Runs this short gain little from
+    # averaging, and models trained before the EMA warm-up (training.schedule.ema_decay) have a broken average.
+    weights: str = "generator"
 
 
 BUDGETS = {
@@ -111,7 +114,10 @@ def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: i
         train=TrainOptions(max_steps=b.steps, batch_size=batch_size, single_frame_steps=b.single_frame_steps,
                            double_every=b.double_every, workers=1, image_every=0, checkpoint_every=250,
                            resume=True, progress=progress))
-    return training_loop(str(out / "runs" / name), cfg, **vars(cfg.train))
+    path = training_loop(str(out / "runs" / name), cfg, **vars(cfg.train))
+    if path is None or int(path.stem.split("-")[-1]) < b.steps:  # stopped by a signal: never score a partial model
+        raise KeyboardInterrupt
+    return path
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -160,7 +166,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     def score(table: str, key: str, arch: str, k: int, domains: int = train_domains) -> None:
         if key not in task[table]:
-            pipe = Pipeline.from_checkpoint(checkpoint(arch, domains))
+            pipe = Pipeline.from_checkpoint(checkpoint(arch, domains), weights=b.weights)
             task[table][key] = evaluate(pipe, root, k, detectors, b.eval_clips, b.eval_frames, inception)
             save()
 
@@ -168,7 +174,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         score("methods", arch, arch, b.train_k)
     sheet = out / f"{kind}_methods.png"
     if not sheet.exists():
-        pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains)) for arch in METHODS}
+        pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights) for arch in METHODS}
         method_sheet(pipes, root, b.train_k, sheet, max_frames=b.eval_frames)
     for k in b.ks:
         score("k", str(k), "fewshot", k)

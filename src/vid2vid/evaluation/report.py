@@ -56,7 +56,7 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              f"method (batch {s['batch_size']} for dancers, {max(1, s['batch_size'] // 2)} for the twice-as-wide "
              f"streets; single frames for the first {s['single_frame_steps']} steps, then sequences of up to "
              f"{s['seq_len']}), {s['domains'] - s['test_domains']} training and {s['test_domains']} held-out domains, "
-             f"K={s['train_k']} in training. Scores on held-out domains only ({s['eval_clips']} clips x up to "
+             f"K={s['train_k']} in training. Scored with the {'averaged (EMA)' if s.get('weights') == 'ema' else 'raw'} generator weights on held-out domains only ({s['eval_clips']} clips x up to "
              f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s (task processes added up). "
              f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "

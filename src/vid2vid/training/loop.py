@@ -30,7 +30,7 @@ from vid2vid.training import distributed as dist
 from vid2vid.training.logger import RunLogger
 from vid2vid.training.objective import Discriminators, FrameContext, Objective, weighted_sum
 from vid2vid.training.sampler import StepBatchSampler
-from vid2vid.training.schedule import sequence_length
+from vid2vid.training.schedule import ema_decay, sequence_length
 
 
 def training_loop(
@@ -46,7 +46,7 @@ def training_loop(
     beta2: float = 0.999,  # Adam beta2
     single_frame_steps: int = 1000,  # steps of single-frame training before sequences start
     double_every: int = 1000,  # steps between doublings of the sequence length (2, 4, 8, ... up to data.seq_len)
-    ema_beta: float = 0.999,  # EMA decay of the generator weights (0 disables averaging: EMA = current weights)
+    ema_beta: float = 0.999,  # EMA decay of the generator weights, warmed up (schedule.ema_decay); 0 = no averaging
     amp: str = "none",  # none | bf16 | fp16: mixed precision (CUDA only; ignored on CPU)
     device: str = "auto",  # auto | cpu | cuda
     workers: int = 2,  # DataLoader worker processes per training process
@@ -148,7 +148,7 @@ def training_loop(
                                   logger if (image_every and step % image_every == 0) else None, step)
                 with torch.no_grad():
                     for p_ema, p in zip(ema.parameters(), G.parameters()):
-                        p_ema.lerp_(p, 1.0 - ema_beta)
+                        p_ema.lerp_(p, 1.0 - ema_decay(step, ema_beta))
                     for b_ema, b in zip(ema.buffers(), G.buffers()):
                         b_ema.copy_(b)
                 step += 1

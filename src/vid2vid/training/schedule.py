@@ -12,3 +12,10 @@ def sequence_length(step: int, single_frame_steps: int, double_every: int, max_l
         return max_len
     doublings = (step - single_frame_steps) // double_every
     return min(2 ** (doublings + 1), max_len)
+
+
+def ema_decay(step: int, beta: float) -> float:
+    """Decay of the generator's weight average at update ``step`` (0-based): ``beta``, warmed up as
+    ``(1 + step) / (10 + step)`` so the random initial weights wash out. Without the warm-up a 1,000-step run's
+    average at beta = 0.999 still held 37 % of the initial weights (0.999 ** 1000) and generated grey mush."""
+    return min(beta, (1 + step) / (10 + step))
