@@ -10,7 +10,7 @@ and 2x at K=2. The published figures (same kind of 2-core CPU, torch 2.13, 2 thr
 shown next to ours with the speed-up.
 
 Default: tiny, small and paper presets x pose, face and street x K = 1, 2 on the CPU (and CUDA when present),
-3 timed frames each: 24 processes, about 3-5 minutes on a quiet 2-core CPU, most of it the paper preset. Wall
+3 timed frames each: 24 processes, most of the time goes to the paper preset. Wall
 times rise sharply when other work shares the cores; --single-thread adds a load-robust CPU-time bound.
 
 Writes <out>/generator_speed.json and <out>/generator_speed.md.

