@@ -45,7 +45,7 @@ def test_deterministic_and_epoch_changes_examples(tiny_dataset):
     picks = set()
     for epoch in range(6):
         a.set_epoch(epoch)
-        picks.add(a[3].example_images.sum().item())
+        picks.add(a[3].example_images.numpy().tobytes())
     assert len(picks) > 1
 
 
@@ -68,7 +68,9 @@ def test_works_with_workers_and_distributed_sampler(tiny_dataset):
 def test_impossible_requests_fail_clearly(tiny_dataset):
     with pytest.raises(UserError, match="seq_len 7"):
         FewShotVideoDataset(DataConfig(root=str(tiny_dataset), seq_len=7))
-    with pytest.raises(UserError, match="num_examples K=7"):
-        FewShotVideoDataset(DataConfig(root=str(tiny_dataset), num_examples=7))
+    with pytest.raises(UserError, match="num_examples K=7"):  # 6 frames per clip
+        FewShotVideoDataset(DataConfig(root=str(tiny_dataset), num_examples=7, examples_from="clip"))
+    with pytest.raises(UserError, match="num_examples K=13"):  # 2 clips of 6 frames per domain
+        FewShotVideoDataset(DataConfig(root=str(tiny_dataset), num_examples=13))
     with pytest.raises(UserError, match="not found"):
         FewShotVideoDataset(DataConfig(root=str(tiny_dataset / "nope")))

@@ -105,3 +105,62 @@ def test_discriminators_shapes_and_grad():
     assert crops.shape == (2, 3, 16, 16)
     fd = FaceDiscriminator(6, crop=16, ndf=8)
     assert fd(img, sem, boxes)[0][-1].shape[0] == 2
+
+
+def test_example_losses_zero_for_the_exact_correspondence_and_positive_for_a_wrong_one():
+    torch.manual_seed(0)
+    example = torch.rand(1, 3, 16, 16) * 2 - 1
+    real = torch.roll(example, shifts=(2, -3), dims=(2, 3))  # the example's content, moved
+    teacher = torch.zeros(1, 2, 16, 16)
+    teacher[:, 0], teacher[:, 1] = 3.0, -2.0  # target pixel p shows example pixel p + (3, -2)
+    valid = torch.zeros(1, 1, 16, 16)
+    valid[..., 2:, :13] = 1.0  # where p + flow stays inside the example
+    exact = teacher.clone().requires_grad_(True)
+    assert flow_losses.flow_l1(exact, teacher, valid).item() == 0.0
+    assert flow_losses.warp_l1(example, real, exact, valid).item() == pytest.approx(0.0, abs=1e-6)
+    wrong = torch.zeros_like(teacher, requires_grad=True)
+    loss = flow_losses.flow_l1(wrong, teacher, valid) + flow_losses.warp_l1(example, real, wrong, valid)
+    loss.backward()
+    assert loss.item() > 0.5 and wrong.grad.abs().sum() > 0
+    assert flow_losses.flow_l1(wrong, teacher, valid).item() == pytest.approx(5.0 / 2 * valid.mean().item())
+    assert flow_losses.mask_l1(1 - valid, valid).item() == 0.0  # hallucinate exactly where the example cannot help
+    assert flow_losses.mask_l1(torch.zeros_like(valid), valid).item() > 0
+
+
+def test_generated_confidence_copies_only_where_the_last_output_was_right():
+    real = torch.rand(1, 3, 8, 8) * 2 - 1
+    warped = real.clone()
+    warped[..., :4] += 0.5  # the left half of the warped previous output is wrong
+    conf = flow_losses.generated_confidence(warped.requires_grad_(True), real)
+    assert not conf.requires_grad
+    assert conf[..., 4:].min() == 1.0 and conf[..., :4].max() == 0.0
+    assert flow_losses.mask_l1(1 - conf, conf).item() == 0.0
+
+
+def test_feature_matching_sums_layers_and_averages_scales():
+    real = [[torch.zeros(1, 2, 4, 4), torch.zeros(1, 2, 4, 4), torch.zeros(1, 1, 4, 4)]] * 2
+    fake = [[torch.ones(1, 2, 4, 4), torch.ones(1, 2, 4, 4), torch.zeros(1, 1, 4, 4)]] * 2
+    assert feature_matching(real, fake).item() == pytest.approx(2.0)  # 2 layers of 1.0, 2 scales averaged
+
+
+def test_objective_supervises_the_example_flow_mask_and_raw_output():
+    from vid2vid.models.outputs import FrameOutput
+    from vid2vid.training.objective import Discriminators, FrameContext, LossWeights, Objective, weight_name
+
+    w = LossWeights(ndf=4, d_layers=2, d_scales=1, face=0.0)
+    objective = Objective(w, Discriminators(w, 6, use_example=True, face=False))
+    real, example = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 3, 32, 32) * 2 - 1
+    flow = torch.zeros(1, 2, 32, 32, requires_grad=True)
+    mask = torch.full((1, 1, 32, 32), 0.5, requires_grad=True)
+    out = FrameOutput(image=real.clone().requires_grad_(True), hallucinated=real.clone(), flow=None, mask=None,
+                      warped=None, example_flow=flow, example_mask=mask, example_warped=example)
+    ctx = FrameContext(semantic=torch.rand(1, 6, 32, 32), real=real, prev_real=None, teacher_flow=None,
+                       example=example, keypoints=None, example_flow=torch.ones(1, 2, 32, 32),
+                       example_valid=torch.ones(1, 1, 32, 32))
+    terms = objective.g_terms(out, ctx)
+    assert {"G/flow.example", "G/warp.example", "G/mask.example", "G/raw"} <= set(terms)
+    assert terms["G/flow.example"].item() == pytest.approx(1.0) and terms["G/mask.example"].item() == 0.5
+    assert terms["G/raw"].item() == pytest.approx(0.0, abs=1e-6)  # raw output == real here
+    assert weight_name("G/flow.example") == "flow" and weight_name("D/gan") == "gan"
+    spade = FrameOutput(image=out.image, hallucinated=out.image, flow=None, mask=None, warped=None)
+    assert "G/raw" not in objective.g_terms(spade, ctx)  # the frame is the decoder output: no separate raw loss

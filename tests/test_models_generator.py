@@ -208,3 +208,21 @@ def test_zero_flow_head_warps_previous_frame_and_example_unchanged():
     assert torch.all(outs[1].flow == 0)
     assert torch.allclose(outs[1].warped, outs[0].image, atol=1e-5)
     assert torch.allclose(outs[1].example_warped, examples[:, 0], atol=1e-5)
+
+
+def test_spade_compose_outputs_the_decoder_and_still_uses_the_warps():
+    model = make("pose", compose="spade").eval()
+    with torch.no_grad():
+        outs = run(model, *inputs("pose", t=2, k=2))
+    assert all(torch.equal(o.image, o.hallucinated) for o in outs)
+    assert outs[1].warped is not None and outs[1].example_warped is not None
+    model.train()
+    outs = run(model, *inputs("pose", t=2, k=1))
+    outs[1].image.mean().backward()  # the flow network is reached through the warped-image modulation
+    assert _grad_norm(model.flow) > 0
+    from vid2vid.errors import UserError
+
+    with pytest.raises(UserError, match="warp_embedding"):
+        generator_preset("tiny", "pose", 6, compose="spade", warp_embedding=False)
+    with pytest.raises(UserError, match="compose"):
+        generator_preset("tiny", "pose", 6, compose="paste")

@@ -74,7 +74,8 @@ def test_tiny_run_writes_events_images_checkpoints(dancers, tmp_path):
     events = EventAccumulator(str(run / "tensorboard"))
     events.Reload()
     tags = events.Tags()["scalars"]
-    for tag in ("G/gan", "G/perceptual", "G/flow", "G/warp", "G/mask", "G/temporal", "G/face", "D/gan"):
+    for tag in ("G/gan", "G/perceptual", "G/flow", "G/warp", "G/mask", "G/temporal", "G/face", "D/gan",
+                "G/flow.example", "G/warp.example", "G/mask.example", "G/raw"):
         assert tag in tags, tag
     assert all(torch.isfinite(torch.tensor(e.value)) for tag in tags for e in events.Scalars(tag))
 
@@ -153,3 +154,29 @@ def test_bad_configs_fail_before_training(dancers, tmp_path, edit, needle):
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path):
+    import json
+
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=3)
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
+    out = tmp_path / "diag.json"
+    assert main(["eval", "diagnose", str(latest_checkpoint(run)), "--data", str(dancers), "--frames", "6",
+                 "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["example_flow_epe"] >= 0 and result["zero_flow_epe"] >= 0
+    assert result["ghost_ratio"] > 0 and 0 <= result["example_share_in_ghost"] <= 1
+    assert 0 <= result["prev_mask_mean"] <= 1 and result["background_drift"] > -1 and result["frames"] == 6
+
+
+def test_diagnose_refuses_data_without_subject_masks(tmp_path):
+    from conftest import make_tiny_dataset
+
+    from vid2vid.errors import UserError
+    from vid2vid.evaluation.diagnose import diagnose
+
+    make_tiny_dataset(tmp_path / "toy")
+    with pytest.raises(UserError, match="subject masks"):
+        diagnose(None, tmp_path / "toy")

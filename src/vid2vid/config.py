@@ -30,8 +30,13 @@ class DataConfig:
     split: str = "train"  # "train" or "test" (held-out domains)
     seq_len: int = 4  # T: consecutive frames per sample
     num_examples: int = 1  # K: example images (with their semantic maps) per sample
-    examples_from: str = "clip"  # "clip": examples from the sample's own clip (as in the paper); "domain": any clip of the domain
+    # "other": examples from another clip of the sample's domain (as at test time; with one clip, frames at least
+    # min_example_gap from the window); "clip": the sample's own clip (the reference); "domain": any clip of the domain.
+    # Same-clip examples overlap the target body (IoU 0.33 vs 0.08 across clips) and teach copying in place.
+    examples_from: str = "other"
+    min_example_gap: int = 8  # same-clip examples stay this many frames away from the sampled window when possible
     frame_stride: int = 1  # step between consecutive frames of a sample
+    max_frame_stride: int = 0  # > frame_stride: each sample's step is drawn from frame_stride..max_frame_stride
     seed: int = 0  # sampling seed; samples are a pure function of (seed, epoch, index)
     max_domains: int = 0  # use only the first N domains of the split (0: all); for "number of domains" studies
 
@@ -41,8 +46,10 @@ class DataConfig:
         for name in ("seq_len", "num_examples", "frame_stride"):
             if getattr(self, name) < 1:
                 raise UserError(f"data.{name} must be >= 1, got {getattr(self, name)}")
-        if self.examples_from not in ("clip", "domain"):
-            raise UserError(f"data.examples_from must be 'clip' or 'domain', got '{self.examples_from}'")
+        if self.examples_from not in ("other", "clip", "domain"):
+            raise UserError(f"data.examples_from must be 'other', 'clip' or 'domain', got '{self.examples_from}'")
+        if self.min_example_gap < 0 or self.max_frame_stride < 0:
+            raise UserError("data.min_example_gap and data.max_frame_stride must be >= 0")
         if self.split not in ("train", "test"):
             raise UserError(f"data.split must be 'train' or 'test', got '{self.split}'")
 

@@ -39,6 +39,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     one.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
     one.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
     one.set_defaults(func=run_checkpoint)
+    diag = eval_sub.add_parser(
+        "diagnose", help="example-flow error, ghosts and background drift of a few-shot checkpoint",
+        description="Measure what makes few-shot outputs wrong, on the held-out domains of a dataset with subject "
+        "masks (dancers, faces), K examples from another clip of each domain: example-flow end-point error against "
+        "the exact correspondence (pixels), ghost ratio (output error where an example's subject is but the "
+        "target's is not, over the error on other background; 1.0 = no ghost), the warped example's share there, "
+        "the previous-frame mask mean, and background drift (background L1 at the last frame vs frame 1).")
+    diag.add_argument("checkpoint")
+    diag.add_argument("--data", required=True, help="dataset folder with a test split and mask/ folders")
+    diag.add_argument("--examples", type=int, default=2, help="K (default 2)")
+    diag.add_argument("--clips", type=int, default=8, help="test clips (default 8)")
+    diag.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
+    diag.add_argument("--weights", choices=("ema", "generator"), default="ema",
+                      help="averaged (default) or raw generator weights")
+    diag.add_argument("--out", help="also write the result to this JSON file")
+    diag.set_defaults(func=run_diagnose)
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
@@ -46,6 +62,25 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
     run(args.out, args.budget, tuple(args.tasks), progress=not args.quiet)
     print(f"wrote {Path(args.out) / 'benchmark.md'} and benchmark.json")
+    return 0
+
+
+def run_diagnose(args: argparse.Namespace) -> int:
+    from vid2vid.evaluation.diagnose import diagnose
+    from vid2vid.inference.pipeline import Pipeline
+
+    if args.examples < 1 or args.clips < 1 or args.frames < 3:
+        raise SystemExit("vid2vid eval diagnose: --examples and --clips must be >= 1 and --frames >= 3")
+    result = diagnose(Pipeline.from_checkpoint(args.checkpoint, weights=args.weights), args.data, args.examples,
+                      args.clips, args.frames)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        tmp.replace(out)
     return 0
 
 

@@ -17,6 +17,8 @@ class VideoSample:
     flow_valid: torch.Tensor  # (T,) bool: whether flow[t] is known
     example_images: torch.Tensor  # (K, 3, H, W) float in [-1, 1]
     example_semantics: torch.Tensor  # (K, C, H, W) float in [0, 1]
+    example_flow: torch.Tensor  # (T, K, 2, H, W) pixels, frame t -> example k (K = 0 when not computed)
+    example_valid: torch.Tensor  # (T, K, 1, H, W) 1 where warping example k by example_flow reproduces frame t
     keypoints: torch.Tensor  # (T, J, 3) x, y, visible; J = 0 when the dataset has none
     domain: int  # index of the domain in its split
     clip: int  # index of the clip in the dataset's clip list
@@ -33,6 +35,8 @@ class VideoBatch:
     flow_valid: torch.Tensor  # (B, T)
     example_images: torch.Tensor  # (B, K, 3, H, W)
     example_semantics: torch.Tensor  # (B, K, C, H, W)
+    example_flow: torch.Tensor  # (B, T, K, 2, H, W) (K = 0 when not computed)
+    example_valid: torch.Tensor  # (B, T, K, 1, H, W)
     keypoints: torch.Tensor  # (B, T, J, 3)
     domain: torch.Tensor  # (B,)
     clip: torch.Tensor  # (B,)
@@ -41,6 +45,11 @@ class VideoBatch:
     def to(self, device: torch.device | str, non_blocking: bool = False) -> "VideoBatch":
         """Move every tensor to ``device``."""
         return replace(self, **{f.name: getattr(self, f.name).to(device, non_blocking=non_blocking) for f in fields(self)})
+
+    def with_examples(self, k: int) -> "VideoBatch":
+        """The same batch with only its first ``k`` examples (training with a random K)."""
+        return replace(self, example_images=self.example_images[:, :k], example_semantics=self.example_semantics[:, :k],
+                       example_flow=self.example_flow[:, :, :k], example_valid=self.example_valid[:, :, :k])
 
     def pin_memory(self) -> "VideoBatch":
         """Called by DataLoader(pin_memory=True)."""

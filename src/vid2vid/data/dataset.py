@@ -10,15 +10,17 @@ import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
 from vid2vid.config import DataConfig
 from vid2vid.data.batch import VideoSample
+from vid2vid.data.correspondence import object_correspondence, part_correspondence, semantic_correspondence
 from vid2vid.data.layout import KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png
 from vid2vid.data.semantics import encode_image, encode_semantic
+from vid2vid.data.synth.affine import affine_flow, pixel_grid
 from vid2vid.errors import UserError
-
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,25 @@ class ClipRef:
     frames: int
 
 
+def chain_flows(flows: list[torch.Tensor]) -> torch.Tensor:
+    """Compose backward flows (2, H, W) f->f-1, f-1->f-2, ... into one flow f -> f-n (bilinear, border clamp)."""
+    total = flows[0].permute(1, 2, 0).numpy().copy()
+    h, w = total.shape[:2]
+    xs, ys = pixel_grid(h, w)
+    for nxt in flows[1:]:
+        at = cv2.remap(nxt.permute(1, 2, 0).numpy(), xs + total[..., 0], ys + total[..., 1], cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+        total += at
+    return torch.from_numpy(total).permute(2, 0, 1)
+
+
 class FewShotVideoDataset(torch.utils.data.Dataset):
     """Every window of T frames (stride ``frame_stride``) of every clip in the split is one sample."""
 
-    def __init__(self, cfg: DataConfig) -> None:
+    def __init__(self, cfg: DataConfig, correspondence: bool = True) -> None:
+        """``correspondence``: also return each example's flow to every frame (for models that warp examples)."""
         self.cfg = cfg
+        self.correspondence = correspondence
         self.meta: DatasetMeta = read_meta(cfg.root)
         if cfg.split not in self.meta.splits:
             raise UserError(f"{cfg.root}: no split '{cfg.split}' in dataset.json (has {', '.join(self.meta.splits)})")
@@ -46,11 +62,12 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         ]
         if not self.clips:
             raise UserError(f"{cfg.root}/{cfg.split} holds no clips; run `vid2vid data check {cfg.root}`")
-        self.span = (cfg.seq_len - 1) * cfg.frame_stride + 1
+        self.strides = list(range(cfg.frame_stride, max(cfg.frame_stride, cfg.max_frame_stride) + 1))
+        self.span = (cfg.seq_len - 1) * self.strides[-1] + 1
         longest = max(c.frames for c in self.clips)
         if self.span > longest:
             raise UserError(
-                f"data.seq_len {cfg.seq_len} (stride {cfg.frame_stride}) needs clips of {self.span} frames, but the "
+                f"data.seq_len {cfg.seq_len} (stride {self.strides[-1]}) needs clips of {self.span} frames, but the "
                 f"longest clip in {cfg.root}/{cfg.split} has {longest}; lower seq_len or make longer clips"
             )
         self._check_examples_available()
@@ -64,7 +81,7 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         for d, name in enumerate(self.domains):
             clips = [c for c in self.clips if c.domain == d]
             available = max((c.frames for c in clips), default=0)
-            if self.cfg.examples_from == "domain":
+            if self.cfg.examples_from != "clip":
                 available = sum(c.frames for c in clips)
             if available < k:
                 where = "any clip" if self.cfg.examples_from == "clip" else "all clips"
@@ -87,18 +104,52 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         clip = bisect.bisect_right(self._starts, index) - 1
         return clip, index - self._starts[clip]
 
-    def _example_refs(self, rng: np.random.Generator, clip: int, window: set[int]) -> list[tuple[int, int]]:
-        """K (clip, frame) pairs from the same clip or domain, outside the sampled window when possible."""
-        ref = self.clips[clip]
-        if self.cfg.examples_from == "clip":
-            pool = [(clip, f) for f in range(ref.frames)]
+    def _example_refs(self, rng: np.random.Generator, clip: int, window: list[int]) -> list[tuple[int, int]]:
+        """K (clip, frame) pairs from another clip of the domain, the same clip or any clip (``examples_from``); frames
+        within ``min_example_gap`` of the sampled window are avoided while enough others exist."""
+        ref, k, gap = self.clips[clip], self.cfg.num_examples, self.cfg.min_example_gap
+        domain = [(i, f) for i, c in enumerate(self.clips) if c.domain == ref.domain for f in range(c.frames)]
+        far = [p for p in domain if p[0] != clip or min(abs(p[1] - w) for w in window) >= gap]
+        mode = self.cfg.examples_from
+        if mode == "other":
+            pools = [[p for p in domain if p[0] != clip], [p for p in far if p[0] == clip], far, domain]
+        elif mode == "clip":
+            pools = [[p for p in far if p[0] == clip], [p for p in domain if p[0] == clip and p[1] not in window],
+                     [p for p in domain if p[0] == clip]]
         else:
-            pool = [(i, f) for i, c in enumerate(self.clips) if c.domain == ref.domain for f in range(c.frames)]
-        outside = [p for p in pool if not (p[0] == clip and p[1] in window)]
-        if len(outside) >= self.cfg.num_examples:
-            pool = outside
-        picks = rng.choice(len(pool), size=self.cfg.num_examples, replace=len(pool) < self.cfg.num_examples)
+            pools = [far, domain]
+        pool = next((p for p in pools if len(p) >= k), pools[-1])
+        picks = rng.choice(len(pool), size=k, replace=len(pool) < k)
         return [pool[i] for i in picks]
+
+    def _objects(self, clip: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The clip's per-frame object matrices and object-id maps (memory-mapped), or None when not stored."""
+        path = self.clips[clip].path
+        if not (path / "objects.npy").exists() or not (path / "object_ids.npy").exists():
+            return None
+        return np.load(path / "objects.npy", mmap_mode="r"), np.load(path / "object_ids.npy", mmap_mode="r")
+
+    def load_correspondence(self, clip: int, frame: int, example_clip: int, example_frame: int
+                            ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Flow (2, H, W) from a target frame to an example frame of the same domain (``warp(example, flow)`` gives
+        the target) and its validity (1, H, W) in {0, 1}: exact from stored objects, else from part maps, else DIS
+        between the semantic maps (``data.correspondence``)."""
+        target, example = self._objects(clip), self._objects(example_clip)
+        if target is not None and example is not None:
+            flow, valid = object_correspondence(target[1][frame], target[0][frame], example[1][example_frame],
+                                                example[0][example_frame])
+        elif "parts" in self.meta.extras:
+            flow, valid = part_correspondence(self._read(clip, "parts", frame, 3),
+                                              self._read(example_clip, "parts", example_frame, 3))
+        else:
+            channels = self.meta.semantic_file_channels
+            flow, valid = semantic_correspondence(self._read(clip, "semantic", frame, channels),
+                                                  self._read(example_clip, "semantic", example_frame, channels))
+        return (torch.from_numpy(np.ascontiguousarray(flow)).permute(2, 0, 1),
+                torch.from_numpy(valid.astype(np.float32))[None])
+
+    def _read(self, clip: int, folder: str, frame: int, channels: int) -> np.ndarray:
+        return read_png(self.clips[clip].path / folder / frame_name(frame), channels)
 
     def load_frame(self, clip: int, frame: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(semantic (C, H, W), image (3, H, W)) of one frame."""
@@ -112,7 +163,9 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         return encode_semantic(self.meta, semantic, parts), encode_image(rgb)
 
     def load_flow(self, clip: int, frames: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher flow (T, 2, H, W) of each frame into its predecessor, and (T,) whether it is known."""
+        """Teacher flow (T, 2, H, W) of each frame into the one before it in ``frames`` (consecutive or not), and
+        (T,) whether it is known. Steps over several frames: exact from stored objects, else the stored
+        consecutive flows chained (``warp(prev, flow)`` approximates the frame either way)."""
         h, w = self.meta.height, self.meta.width
         flow = torch.zeros(len(frames), 2, h, w)
         valid = torch.zeros(len(frames), dtype=torch.bool)
@@ -120,10 +173,22 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         if not self.meta.has_flow or not path.exists():
             return flow, valid
         bwd = np.load(path, mmap_mode="r")
-        for t, f in enumerate(frames):
-            if f > 0:
-                flow[t] = torch.from_numpy(np.asarray(bwd[f - 1], dtype=np.float32)).permute(2, 0, 1)
-                valid[t] = True
+        objects = self._objects(clip)
+        for t in range(1, len(frames)):
+            f, prev = frames[t], frames[t - 1]
+            if f - prev == 1 or objects is None:
+                step = [torch.from_numpy(np.asarray(bwd[g - 1], dtype=np.float32)).permute(2, 0, 1)
+                        for g in range(f, prev, -1)]
+                flow[t] = chain_flows(step)
+            else:
+                ids, mats = objects[1][f].astype(np.intp), objects[0]
+                flow[t] = torch.from_numpy(affine_flow(ids, mats[f].astype(np.float64),
+                                                       mats[prev].astype(np.float64))).permute(2, 0, 1)
+            valid[t] = True
+        if frames and frames[0] > 0:  # a window that does not start the clip knows its first frame's flow too
+            f = frames[0]
+            flow[0] = torch.from_numpy(np.asarray(bwd[f - 1], dtype=np.float32)).permute(2, 0, 1)
+            valid[0] = True
         return flow, valid
 
     def load_keypoints(self, clip: int, frames: list[int]) -> torch.Tensor:
@@ -140,10 +205,18 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         index, draw = index if isinstance(index, tuple) else (index, self.epoch)
         clip, start = self.locate(index)
         rng = np.random.default_rng(np.random.SeedSequence([self.cfg.seed, draw, index]))
-        frames = [start + t * self.cfg.frame_stride for t in range(self.cfg.seq_len)]
+        stride = int(rng.choice(self.strides)) if len(self.strides) > 1 else self.strides[0]
+        frames = [start + t * stride for t in range(self.cfg.seq_len)]  # the window fits the largest stride
         loaded = [self.load_frame(clip, f) for f in frames]
-        examples = [self.load_frame(c, f) for c, f in self._example_refs(rng, clip, set(frames))]
+        refs = self._example_refs(rng, clip, frames)
+        examples = [self.load_frame(c, f) for c, f in refs]
         flow, valid = self.load_flow(clip, frames)
+        h, w = self.meta.height, self.meta.width
+        ex_flow, ex_valid = torch.zeros(len(frames), 0, 2, h, w), torch.zeros(len(frames), 0, 1, h, w)
+        if self.correspondence:
+            pairs = [[self.load_correspondence(clip, f, c, e) for c, e in refs] for f in frames]
+            ex_flow = torch.stack([torch.stack([p[0] for p in row]) for row in pairs])
+            ex_valid = torch.stack([torch.stack([p[1] for p in row]) for row in pairs])
         return VideoSample(
             semantics=torch.stack([s for s, _ in loaded]),
             images=torch.stack([x for _, x in loaded]),
@@ -151,6 +224,8 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
             flow_valid=valid,
             example_images=torch.stack([x for _, x in examples]),
             example_semantics=torch.stack([s for s, _ in examples]),
+            example_flow=ex_flow,
+            example_valid=ex_valid,
             keypoints=self.load_keypoints(clip, frames),
             domain=self.clips[clip].domain,
             clip=clip,

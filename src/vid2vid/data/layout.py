@@ -13,7 +13,10 @@ DIR/
     flow_fwd.npy                   optional: (N-1, H, W, 2) float16, pixels, frame i -> frame i+1
     flow_bwd.npy                   optional: (N-1, H, W, 2) float16, pixels, frame i+1 -> frame i
     keypoints.npy                  optional: (N, J, 3) float32, x, y, visible
+    objects.npy                    optional (synthetic): (N, O, 2, 3) float32, each object's local -> image affine map
+    object_ids.npy                 optional (synthetic): (N, H, W) uint16, the object seen at each pixel
 ```
+With ``objects.npy`` the correspondence between any two frames of one domain is exact (``data.correspondence``).
 Flow ``flow_bwd[i]`` is defined on frame i+1's pixels: sampling frame i at ``p + flow_bwd[i][p]`` reproduces frame i+1
 on visible pixels. ``dataset.json`` is written last: a folder without it is incomplete.
 """
@@ -164,7 +167,8 @@ class ClipWriter:
         self.extras = extras
         for name in ("rgb", "semantic", *extras):
             (clip / name).mkdir(parents=True, exist_ok=True)
-        self.flow_fwd = self.flow_bwd = self.keypoints = None
+        self.flow_fwd = self.flow_bwd = self.keypoints = self.objects = self.object_ids = None
+        self.size = (height, width)
         if flow and frames > 1:
             shape = (frames - 1, height, width, 2)
             self.flow_fwd = np.lib.format.open_memmap(clip / "flow_fwd.npy", mode="w+", dtype=np.float16, shape=shape)
@@ -176,9 +180,19 @@ class ClipWriter:
 
     def add(self, rgb: np.ndarray, semantic: np.ndarray, extras: dict[str, np.ndarray] | None = None,
             flow_fwd: np.ndarray | None = None, flow_bwd: np.ndarray | None = None,
-            keypoints: np.ndarray | None = None) -> None:
-        """Append frame ``self.written``; ``flow_bwd`` points to the previous frame, ``flow_fwd`` to the next."""
+            keypoints: np.ndarray | None = None, objects: np.ndarray | None = None,
+            object_ids: np.ndarray | None = None) -> None:
+        """Append frame ``self.written``; ``flow_bwd`` points to the previous frame, ``flow_fwd`` to the next;
+        ``objects`` (O, 2, 3) and ``object_ids`` (H, W) go to the clip's object maps (given on every frame or none)."""
         i = self.written
+        if objects is not None and object_ids is not None:
+            if self.objects is None:
+                self.objects = np.lib.format.open_memmap(self.clip / "objects.npy", mode="w+", dtype=np.float32,
+                                                         shape=(self.frames, *objects.shape))
+                self.object_ids = np.lib.format.open_memmap(self.clip / "object_ids.npy", mode="w+", dtype=np.uint16,
+                                                            shape=(self.frames, *self.size))
+            self.objects[i] = objects
+            self.object_ids[i] = object_ids
         name = frame_name(i)
         write_png(self.clip / "rgb" / name, rgb)
         write_png(self.clip / "semantic" / name, semantic)
@@ -197,10 +211,10 @@ class ClipWriter:
         """Flush memory maps and write ``clip.json`` (last, so a clip without it is incomplete)."""
         if self.written != self.frames:
             raise RuntimeError(f"{self.clip}: wrote {self.written} frames, expected {self.frames}")
-        for mm in (self.flow_fwd, self.flow_bwd):
+        for mm in (self.flow_fwd, self.flow_bwd, self.objects, self.object_ids):
             if mm is not None:
                 mm.flush()
-        self.flow_fwd = self.flow_bwd = None
+        self.flow_fwd = self.flow_bwd = self.objects = self.object_ids = None
         if self.keypoints is not None:
             np.save(self.clip / "keypoints.npy", self.keypoints)
         (self.clip / CLIP_FILE).write_text(json.dumps({"frames": self.frames, "fps": self.fps}) + "\n", encoding="utf-8")

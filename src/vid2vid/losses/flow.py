@@ -1,8 +1,10 @@
-"""Flow, warp and mask losses of the sequential generator.
+"""Flow, warp and mask losses of the sequential generator, for both of its warps.
 
-Flow is in pixels (dx, dy) from frame t into frame t-1. The teacher flow is exact for synthetic data and OpenCV DIS
-flow for real video; ``teacher_confidence`` marks where warping the real previous frame with it reproduces the
-real current frame.
+Flows are in pixels (dx, dy) from frame t into the source (the previous frame, or an example). Teachers: the exact
+flow of synthetic data, OpenCV DIS flow for real video, and the example correspondence of ``data.correspondence``.
+``teacher_confidence`` marks where warping the real previous frame with the teacher reproduces the real current
+frame; ``generated_confidence`` where the warped *generated* previous frame already matches the real frame (the
+previous-frame mask should copy only there, so it learns to hallucinate where the last output was wrong).
 """
 
 from __future__ import annotations
@@ -20,14 +22,20 @@ def teacher_confidence(prev_real: torch.Tensor, real: torch.Tensor, teacher_flow
     return (err < threshold).float()
 
 
+def generated_confidence(warped_generated: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """(N, 1, H, W) in [0, 1]: ``1 - sum_c |warped - real|`` clamped (images in [-1, 1]); gradients stopped."""
+    return (1.0 - (warped_generated.detach() - real).abs().sum(1, keepdim=True)).clamp(0.0, 1.0)
+
+
 def flow_l1(flow: torch.Tensor, teacher_flow: torch.Tensor, confidence: torch.Tensor) -> torch.Tensor:
-    """L1 between predicted and teacher flow on confident pixels (pixels; divided by 20 like the flow scaling)."""
-    return ((flow - teacher_flow).abs() * confidence).mean() / 20.0
+    """L1 in pixels between predicted and teacher flow on confident pixels (mean over all pixels, as the reference;
+    the paper's weight 10 applies to it directly)."""
+    return ((flow - teacher_flow).abs() * confidence).mean()
 
 
-def warp_l1(prev_real: torch.Tensor, real: torch.Tensor, flow: torch.Tensor, confidence: torch.Tensor) -> torch.Tensor:
-    """L1 between the real previous frame warped by the predicted flow and the real current frame."""
-    return ((warp(prev_real, flow) - real).abs() * confidence).mean()
+def warp_l1(source: torch.Tensor, real: torch.Tensor, flow: torch.Tensor, confidence: torch.Tensor) -> torch.Tensor:
+    """L1 between a real source image (previous frame or example) warped by the predicted flow and the real frame."""
+    return ((warp(source, flow) - real).abs() * confidence).mean()
 
 
 def mask_l1(mask: torch.Tensor, confidence: torch.Tensor) -> torch.Tensor:

@@ -37,6 +37,9 @@ class GeneratorConfig:
     example_warp: bool = True  # also warp the best-matching example and blend it into h_t (paper eq. 11)
     warp_embedding: bool = True  # warped example / previous frame + mask modulate the finest decoder layers
     warp_embedding_layers: int = 2  # how many of the finest decoder layers those warped images modulate
+    # blend: x_t = masks blend warp(x_{t-1}), warp(example) and h_t (paper eq. 11); spade: x_t = h_t, the warped
+    # images only modulate the decoder (the reference's "SPADE combine" for pose and face; needs warp_embedding)
+    compose: str = "blend"
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
     style_channels: int = 256  # style-vector size of the encoder / concat / adain baselines
@@ -46,6 +49,11 @@ class GeneratorConfig:
             raise UserError(f"generator arch {self.arch!r} is not one of {', '.join(ARCHS)}")
         if self.norm not in NORMS:
             raise UserError(f"generator norm {self.norm!r} is not one of {', '.join(NORMS)}")
+        if self.compose not in ("blend", "spade"):
+            raise UserError(f"generator compose {self.compose!r} is not one of blend, spade")
+        if self.compose == "spade" and not self.warp_embedding:
+            raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
+                            "through the decoder")
         if self.arch == "vid2vid" and self.example_warp:
             raise UserError("generator arch 'vid2vid' has no examples: set example_warp to false")
         for name in ("semantic_channels", "image_channels", "num_prev_frames", "base_channels", "num_downsamples"):
@@ -80,7 +88,7 @@ _PRESETS: dict[str, dict] = {
 }
 # Street scenes: no example warping and no warped-image embeddings (the reference trains street without them).
 _TASKS: dict[str, dict] = {"pose": dict(), "face": dict(),
-                           "street": dict(example_warp=False, warp_embedding=False)}
+                           "street": dict(example_warp=False, warp_embedding=False, compose="blend")}
 
 
 def generator_preset(name: str, task: str, semantic_channels: int, **overrides) -> GeneratorConfig:

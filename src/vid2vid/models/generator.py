@@ -5,7 +5,8 @@ and the appearance module that decides how examples (if any) condition H.
     out = generator.step(semantic_t, code, prev_semantics, prev_frames)  # per frame
 
 x_t = (1 - m_t) * warp(x_{t-1}, w_t) + m_t * h'_t, where h'_t = (1 - m_e) * warp(e, w_e) + m_e * h_t with example
-warping (paper eq. 11) and h'_t = h_t without. The first frame has no history: x_0 = h'_0 (as in the paper,
+warping (paper eq. 11) and h'_t = h_t without (`compose: blend`). With `compose: spade` x_t = h_t: the warped
+images and their masks reach the frame only through the decoder's modulation, so a wrong warp cannot be pasted in. The first frame has no history: x_0 = h'_0 (as in the paper,
 warping starts once a previous frame exists). With `warp_embedding` the warped example / previous frame and
 their masks also modulate the finest decoder layers, like the reference's "SPADE combine" but jointly with the
 semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row.
@@ -124,11 +125,12 @@ class SequentialGenerator(nn.Module):
         x = self.appearance.decoder_input(semantic_maps[-1], cond)
         hallucinated = self.synthesis(x, semantic_maps, warp_maps, cond.block_weights, cond.adain)
 
-        image = hallucinated
-        if cfg.example_warp:
-            image = example_warped + flow.example_mask * (image - example_warped)  # (1 - m_e) warp(e) + m_e h_t
-        if has_prev:
-            image = warped + flow.mask * (image - warped)  # (1 - m_t) * warp(x_{t-1}) + m_t * h'_t
+        image = hallucinated  # compose "spade": the warped images already shaped h_t through the modulation
+        if cfg.compose == "blend":
+            if cfg.example_warp:
+                image = example_warped + flow.example_mask * (image - example_warped)  # (1 - m_e) warp(e) + m_e h_t
+            if has_prev:
+                image = warped + flow.mask * (image - warped)  # (1 - m_t) * warp(x_{t-1}) + m_t * h'_t
         return FrameOutput(
             image=image, hallucinated=hallucinated,
             flow=flow.flow if has_prev else None, mask=flow.mask if has_prev else None, warped=warped,

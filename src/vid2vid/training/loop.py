@@ -15,6 +15,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import yaml
 from tqdm import tqdm
@@ -24,6 +25,7 @@ from vid2vid.data.batch import VideoBatch, collate_samples
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.errors import UserError
 from vid2vid.models.config import build_generator
+from vid2vid.models.generator import pick
 from vid2vid.models.unroll import unroll
 from vid2vid.training import checkpoint as ckpt
 from vid2vid.training import distributed as dist
@@ -46,6 +48,7 @@ def training_loop(
     beta2: float = 0.999,  # Adam beta2
     single_frame_steps: int = 1000,  # steps of single-frame training before sequences start
     double_every: int = 1000,  # steps between doublings of the sequence length (2, 4, 8, ... up to data.seq_len)
+    random_k: bool = True,  # draw K from 1..data.num_examples each step, so one model serves any K at test time
     ema_beta: float = 0.999,  # EMA decay of the generator weights, warmed up (schedule.ema_decay); 0 = no averaging
     amp: str = "none",  # none | bf16 | fp16: mixed precision (CUDA only; ignored on CPU)
     device: str = "auto",  # auto | cpu | cuda
@@ -65,11 +68,13 @@ def training_loop(
     torch.manual_seed(seed)
 
     # Everything that can be wrong with the config fails here, before any training.
-    full = FewShotVideoDataset(cfg.data)  # validates seq_len against clips and K against domains
-    meta = full.meta
+    from vid2vid.data.layout import read_meta
     from vid2vid.training.options import resolve_generator
 
+    meta = read_meta(cfg.data.root)
     gcfg = resolve_generator(cfg.model, meta.task, meta.semantic_channels)
+    # validates seq_len against clips and K against domains; example correspondences only for example warping
+    full = FewShotVideoDataset(cfg.data, correspondence=gcfg.example_warp)
     if meta.height % gcfg.size_multiple or meta.width % gcfg.size_multiple:
         raise UserError(f"dataset {cfg.data.root} is {meta.width}x{meta.height}; this generator needs sizes that are "
                         f"multiples of {gcfg.size_multiple} (regenerate the data or lower num_downsamples)")
@@ -135,7 +140,8 @@ def training_loop(
             while phase_end < max_steps and sequence_length(phase_end, single_frame_steps, double_every,
                                                             cfg.data.seq_len) == T:
                 phase_end += 1
-            dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T))
+            dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T),
+                                                                              correspondence=gcfg.example_warp)
             sampler = StepBatchSampler(len(dataset), batch_size, accum_steps, step, phase_end, seed, rank, world)
             loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=workers,
                                                  collate_fn=collate_samples, persistent_workers=False,
@@ -144,6 +150,9 @@ def training_loop(
             while step < phase_end and stop["signal"] is None:
                 t0 = time.perf_counter()
                 micro = [next(batches).to(device_) for _ in range(accum_steps)]
+                if random_k and G.uses_examples and cfg.data.num_examples > 1:
+                    k = 1 + int(np.random.default_rng([seed, 11, step]).integers(cfg.data.num_examples))
+                    micro = [b.with_examples(k) for b in micro]
                 logs = train_step(G, D, objective, opt_g, opt_d, micro, cfg.loss, scaler, use_amp, amp_dtype,
                                   logger if (image_every and step % image_every == 0) else None, step)
                 with torch.no_grad():
@@ -240,11 +249,17 @@ def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], obje
     examples = (b.example_images, b.example_semantics) if G.uses_examples else (None, None)
     out = unroll(G, b.semantics[:, t:t + 1], *examples, prev_frames=prev_frames, prev_semantics=prev_semantics)[0]
     has_flow = t > 0 and bool(b.flow_valid[:, t].all())
+    example = example_flow = example_valid = None
+    if G.uses_examples:  # the example the generator warped (attention's choice) is the one D and the losses see
+        index = out.example_index if out.example_index is not None else torch.zeros_like(b.domain)
+        example = pick(b.example_images, index)
+        if b.example_flow.shape[2] == b.example_images.shape[1]:
+            example_flow, example_valid = pick(b.example_flow[:, t], index), pick(b.example_valid[:, t], index)
     ctx = FrameContext(
         semantic=b.semantics[:, t], real=b.images[:, t], prev_real=b.images[:, t - 1] if t > 0 else None,
-        teacher_flow=b.flow[:, t] if has_flow else None,
-        example=b.example_images[:, 0] if G.uses_examples else None,
-        keypoints=b.keypoints[:, t] if b.keypoints.shape[2] == 18 else None)
+        teacher_flow=b.flow[:, t] if has_flow else None, example=example,
+        keypoints=b.keypoints[:, t] if b.keypoints.shape[2] == 18 else None,
+        example_flow=example_flow, example_valid=example_valid)
     temporal = objective.d.temporal
     if temporal is not None:
         windows = temporal.windows(t + 1)

@@ -166,6 +166,8 @@ def render_clip(d: Dancer, rng: np.random.Generator, n_frames: int, height: int,
             parts=parts,
             mask=np.where(ids > 0, 255, 0).astype(np.uint8),
             keypoints=keypoints[t],
+            objects=mats[t].astype(np.float32),
+            object_ids=ids.astype(np.uint16),
         )
 
 

@@ -243,6 +243,8 @@ def render_clip_with_objects(
             mask=np.where(ids > 0, 255, 0).astype(np.uint8),
             keypoints=np.concatenate([lm, vis[:, None].astype(np.float32)], axis=1),
         )
+        frame.objects = mats.astype(np.float32)
+        frame.object_ids = ids.astype(np.uint16)
         yield frame, r.layer_of[ids]
 
 

@@ -23,3 +23,7 @@ class SynthFrame:
     parts: np.ndarray | None = None  # (H, W, 3) uint8: part index, u*255, v*255 (DensePose-like, dancers only)
     mask: np.ndarray | None = None  # (H, W) uint8: 255 on the subject (person / head), 0 elsewhere
     keypoints: np.ndarray | None = None  # (J, 3) float32: x, y in pixels, visibility in {0, 1}
+    # Exact correspondence between any two frames of one domain: every object (body part, mesh triangle; 0 is the
+    # static background) maps its domain-wide local coordinates to this frame's pixels by one affine matrix.
+    objects: np.ndarray | None = None  # (N, 2, 3) float32 local -> image matrices
+    object_ids: np.ndarray | None = None  # (H, W) uint16: the object seen at each pixel

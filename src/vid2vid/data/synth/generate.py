@@ -73,7 +73,8 @@ def render_clip_to_disk(opts: SynthOptions, split: str, domain: int, clip: int) 
                         keypoints=KEYPOINT_COUNTS.get(kind.keypoints or "", 0))
     for frame in kind.render_clip(look, _clip_rng(opts.seed, domain, clip), opts.frames, opts.height, opts.width):
         extras = {"parts": frame.parts, "mask": frame.mask}
-        writer.add(frame.rgb, frame.semantic, extras, frame.flow_fwd, frame.flow_bwd, frame.keypoints)
+        writer.add(frame.rgb, frame.semantic, extras, frame.flow_fwd, frame.flow_bwd, frame.keypoints, frame.objects,
+                   frame.object_ids)
     writer.close()
     return opts.frames
 

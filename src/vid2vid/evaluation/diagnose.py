@@ -1,0 +1,104 @@
+"""`vid2vid eval diagnose`: does a few-shot model warp its examples, paste ghosts, or let the background drift?
+
+On the held-out domains of a dataset with subject masks (dancers, faces), with K examples from *another* clip of the
+same domain (as in evaluation and the demo), every test clip is generated frame by frame and measured:
+
+- ``example_flow_epe``: end-point error (pixels) of the predicted example flow against the exact correspondence, on
+  the target's subject pixels where the correspondence is valid (``zero_flow_epe``: the same for a zero flow).
+- ``ghost_ratio``: mean |output - real| on ghost pixels (an example's subject is there, the target's is not) over the
+  same on the other background pixels; 1.0 = no ghost. Pooled over all frames; per-frame range beside it.
+- ``example_share_in_ghost``: how much of the warped example the output holds on ghost pixels (blend mode;
+  ``(1 - m_e)`` times ``m_t`` when a previous frame exists); None when the frame is the decoder output (spade).
+- ``prev_mask_mean``: mean of the previous-frame mask m_t (weight of the hallucinated image), frames 1..T-1.
+- ``background_drift``: L1 on background pixels at the last frame over the same at frame 1, minus 1 (+0.66 =
+  66 % worse by the end of the clip).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vid2vid.data.layout import frame_name, read_png
+from vid2vid.errors import UserError
+from vid2vid.evaluation.evaluate import example_frames, test_split
+from vid2vid.inference.pipeline import Pipeline
+from vid2vid.models.unroll import unroll
+
+
+def _masks(ds, clip: int, frames: list[int]) -> torch.Tensor:
+    """(N, H, W) bool subject masks of frames of a clip."""
+    path = ds.clips[clip].path / "mask"
+    return torch.stack([torch.from_numpy(read_png(path / frame_name(f), 1)[:, :, 0] > 127) for f in frames])
+
+
+@torch.no_grad()
+def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, max_frames: int = 32) -> dict:
+    """The measures of the module docstring for ``pipe``'s generator on the test split of ``root``."""
+    ds = test_split(root)
+    if "mask" not in ds.meta.extras:
+        raise UserError(f"{root}: diagnose needs subject masks (mask/ folders: dancers, faces); this "
+                        f"{ds.meta.kind} dataset has none")
+    if not pipe.uses_examples:
+        raise UserError(f"{pipe.source}: diagnose measures example warping; this {pipe.gcfg.arch} model takes no "
+                        f"examples")
+    warps = pipe.gcfg.example_warp
+    epe = zero_epe = n_epe = 0.0
+    ghost_err, ghost_n, other_err, other_n, share, share_n = 0.0, 0, 0.0, 0, 0.0, 0
+    frame_ratios, prev_masks, bg_l1 = [], [], []
+    for clip in range(len(ds.clips))[:max_clips]:
+        count = min(ds.clips[clip].frames, max_frames)
+        refs = example_frames(ds, clip, k)
+        loaded = [ds.load_frame(clip, f) for f in range(count)]
+        semantics, real = torch.stack([s for s, _ in loaded]), torch.stack([x for _, x in loaded])
+        pairs = [ds.load_frame(c, f) for c, f in refs]
+        examples = torch.stack([x for _, x in pairs])[None].to(pipe.device)
+        example_semantics = torch.stack([s for s, _ in pairs])[None].to(pipe.device)
+        outs = unroll(pipe.model, semantics[None].to(pipe.device), examples, example_semantics)
+        body = _masks(ds, clip, list(range(count)))
+        example_body = torch.stack([_masks(ds, c, [f])[0] for c, f in refs]).any(0)
+        clip_bg = []
+        for t, out in enumerate(outs):
+            fake = out.image[0].float().cpu().clamp(-1, 1)
+            err = (fake - real[t]).abs().mean(0)
+            ghost = example_body & ~body[t]
+            other = ~example_body & ~body[t]
+            background = ~body[t]
+            clip_bg.append(float(err[background].mean()))
+            if ghost.any() and other.any():
+                ghost_err, ghost_n = ghost_err + float(err[ghost].sum()), ghost_n + int(ghost.sum())
+                other_err, other_n = other_err + float(err[other].sum()), other_n + int(other.sum())
+                frame_ratios.append(float(err[ghost].mean() / err[other].mean().clamp_min(1e-6)))
+            if out.mask is not None:
+                prev_masks.append(float(out.mask.float().mean()))
+            if not warps:
+                continue
+            index = int(out.example_index[0]) if out.example_index is not None else 0
+            flow, valid = ds.load_correspondence(clip, t, *refs[index])
+            on = (valid[0] > 0) & body[t]
+            if on.any():
+                pred = out.example_flow[0].float().cpu()
+                epe += float((pred - flow).norm(dim=0)[on].sum())
+                zero_epe += float(flow.norm(dim=0)[on].sum())
+                n_epe += int(on.sum())
+            if pipe.gcfg.compose == "blend" and ghost.any():
+                kept = 1 - out.example_mask[0, 0].float().cpu()
+                if out.mask is not None:
+                    kept = kept * out.mask[0, 0].float().cpu()
+                share, share_n = share + float(kept[ghost].sum()), share_n + int(ghost.sum())
+        bg_l1.append(clip_bg)
+    length = min(len(c) for c in bg_l1)
+    per_frame_bg = np.mean([c[:length] for c in bg_l1], axis=0)
+    return {
+        "example_flow_epe": epe / n_epe if n_epe else None,
+        "zero_flow_epe": zero_epe / n_epe if n_epe else None,
+        "ghost_ratio": (ghost_err / ghost_n) / max(other_err / other_n, 1e-6) if ghost_n and other_n else None,
+        "ghost_ratio_per_frame": [min(frame_ratios), max(frame_ratios)] if frame_ratios else None,
+        "example_share_in_ghost": share / share_n if share_n else None,
+        "prev_mask_mean": float(np.mean(prev_masks)) if prev_masks else None,
+        "background_drift": float(per_frame_bg[-1] / per_frame_bg[1] - 1) if length > 2 else None,
+        "background_l1_first_last": [float(per_frame_bg[1]), float(per_frame_bg[-1])] if length > 2 else None,
+        "k": k, "clips": len(bg_l1), "frames": length, "compose": pipe.gcfg.compose,
+    }
