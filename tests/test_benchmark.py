@@ -6,7 +6,7 @@ import json
 import pytest
 
 from vid2vid.errors import UserError
-from vid2vid.evaluation.benchmark import BUDGETS, METHOD_NAMES, collect_results, run_benchmark
+from vid2vid.evaluation.benchmark import BUDGETS, METHOD_NAMES, RECIPE, collect_results, mean_over_seeds, run_benchmark
 from vid2vid.evaluation.report import write_report
 
 SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_error": 0.01, "identity_drift": 0.02}
@@ -14,7 +14,8 @@ SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_erro
 
 def _task(path, budget, **tables):
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"budget": budget, "seconds": 10.0, "floor": {"pose_error": 1.0}, "methods": {}, "k": {}, "domains": {}}
+    data = {"budget": budget, "recipe": RECIPE, "seconds": 10.0, "floor": {"pose_error": 1.0}, "runs": {},
+            "methods": {}, "k": {}, "domains": {}}
     data.update(tables)
     path.write_text(json.dumps(data))
 
@@ -33,8 +34,27 @@ def test_a_folder_of_another_budget_is_refused_before_any_work(tmp_path):
         run_benchmark(tmp_path, "cpu", ("dancers",), progress=False)
     with pytest.raises(UserError, match="unknown --budget 'fast'"):
         run_benchmark(tmp_path, "fast", ("dancers",), progress=False)
-    with pytest.raises(UserError, match="unknown task 'faces'"):
-        run_benchmark(tmp_path, "smoke", ("faces",), progress=False)
+    with pytest.raises(UserError, match="unknown task 'people'"):
+        run_benchmark(tmp_path, "smoke", ("people",), progress=False)
+
+
+def test_scores_of_an_older_recipe_are_refused(tmp_path):
+    _task(tmp_path / "tasks" / "dancers.json", "cpu")
+    data = json.loads((tmp_path / "tasks" / "dancers.json").read_text())
+    del data["recipe"]
+    (tmp_path / "tasks" / "dancers.json").write_text(json.dumps(data))
+    with pytest.raises(UserError, match="older training recipe"):
+        run_benchmark(tmp_path, "cpu", ("dancers",), progress=False)
+
+
+def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):
+    merged = mean_over_seeds([dict(SCORES, pose_error=3.0), dict(SCORES, pose_error=3.4)])
+    assert merged["pose_error"] == pytest.approx(3.2) and merged["pose_error_spread"] == pytest.approx(0.2)
+    assert merged["seeds"] == 2 and merged["fid_spread"] == 0.0
+    _task(tmp_path / "tasks" / "faces.json", "cpu", floor={"landmark_error": 1.0},
+          methods={"fewshot": mean_over_seeds([dict(SCORES, landmark_error=2.0), dict(SCORES, landmark_error=2.5)])})
+    md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
+    assert "| few-shot vid2vid | 2.25 ± 0.25 | 100.0 ± 0.0 |" in md and "landmark error" in md
 
 
 def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):

@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 BENCH_HELP = """\
-Reproduce the paper's kind of table on our synthetic benchmark: render dancers and streets, train the metric networks
-and, with the same budget, few-shot vid2vid and the Encoder / ConcatStyle / AdaIN baselines, then score them on the
-held-out domains (pose error and FID for dancers; pixel accuracy, mIoU and FID for streets; PSNR / SSIM, warping
-error and identity drift for both), with the effect of K and of the number of training domains. Writes
-<out>/benchmark.md, benchmark.json and PNG plots. --budget smoke runs in minutes (CI); cpu gives real numbers in about 2.5 h
-on 2 CPU cores when the two tasks run as two processes on the same --out (--tasks dancers & --tasks streets, each
-with OMP_NUM_THREADS=1); cpu-hours trains 3x longer; gpu is sized for a GPU. Re-running with the same --out
+Reproduce the paper's kind of table on our synthetic benchmark: render dancers, faces and streets, train the metric
+networks and, with the same budget and two seeds, few-shot vid2vid and the Encoder / ConcatStyle / AdaIN baselines, then
+score them on the held-out domains (pose error and FID for dancers; landmark error and FID for faces; pixel
+accuracy, mIoU and FID for streets; PSNR / SSIM, warping error and identity drift for all), with the effect of K and of
+the number of training domains. Writes <out>/benchmark.md, benchmark.json and PNG plots. --budget smoke runs in
+minutes (CI); cpu gives real numbers in several hours on 2 CPU cores (run the tasks as processes on the same --out,
+e.g. --tasks dancers & --tasks faces streets, each with OMP_NUM_THREADS=1); cpu-hours trains about 3x longer; gpu is
+sized for a GPU. Re-running with the same --out
 continues where it stopped: trained models and scores already written are reused."""
 
 
@@ -23,9 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     eval_sub = p.add_subparsers(dest="eval_command", metavar="ACTION", required=True)
     bench = eval_sub.add_parser("benchmark", help="the full table (methods, K, training domains)",
                                 description=BENCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    bench.add_argument("--budget", default="smoke", help="smoke | cpu | cpu-hours | gpu (default smoke)")
+    bench.add_argument("--budget", default="smoke", choices=("smoke", "cpu", "cpu-hours", "gpu"),
+                       help="smoke | cpu | cpu-hours | gpu (default smoke)")
     bench.add_argument("--out", default="results", help="output folder (default results)")
-    bench.add_argument("--tasks", nargs="+", default=["dancers", "streets"], help="dancers and/or streets")
+    bench.add_argument("--tasks", nargs="+", default=["dancers", "faces", "streets"],
+                       choices=("dancers", "faces", "streets"), help="any of dancers, faces, streets (default all)")
     bench.add_argument("--quiet", action="store_true", help="no progress bars")
     bench.set_defaults(func=run_benchmark)
     one = eval_sub.add_parser("checkpoint", help="score one checkpoint on a dataset's held-out domains",

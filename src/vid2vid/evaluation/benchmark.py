@@ -1,9 +1,10 @@
 """`vid2vid eval benchmark`: the paper's Table 1 and Fig. 7 on our synthetic benchmark, from one command.
 
-For each task (dancers: pose -> person; streets: segmentation -> street) it renders the data, trains the metric
-networks (keypoint detector, segmentation net) on the training domains, trains few-shot vid2vid and the three baselines
-(Encoder, ConcatStyle, AdaIN) with the same budget, then scores all of them on the held-out domains. Few-shot vid2vid
-is also scored with K = 1, 2, 4, 8 examples and trained on fewer training domains (Fig. 7). Everything lands in
+For each task (dancers: pose -> person; faces: sketch -> face; streets: segmentation -> street) it renders the data,
+trains the metric networks (keypoint detector, landmark detector, segmentation net) on the training domains, trains
+few-shot vid2vid and the three baselines (Encoder, ConcatStyle, AdaIN) with the same budget and several seeds, then
+scores all of them on the held-out domains (the table shows the mean over seeds and half their range). Few-shot
+vid2vid is also scored with K = 1, 2, 4, 8 examples and trained on fewer training domains (Fig. 7). Everything lands in
 ``<out>/benchmark.json``, ``<out>/benchmark.md`` and PNG plots. Finished steps are reused when the command is run
 again with the same ``--out`` (checkpoints resume, data and detectors are kept).
 """
@@ -41,8 +42,11 @@ class Budget:
     single_frame_steps: int
     double_every: int
     seq_len: int
+    max_frame_stride: int  # each training sequence steps 1..this frames at a time
     batch_size: int  # halved for streets (frames twice as wide)
-    train_k: int  # examples per training sample
+    train_k: int  # most examples per training sample (each step draws K from 1..this)
+    eval_k: int  # K of the methods table
+    seeds: int  # training seeds per method of the methods table
     detector_steps: int
     ks: tuple[int, ...]  # test-time K for the K study
     domain_fractions: tuple[float, ...]  # fractions of the training domains for the domains study
@@ -58,24 +62,27 @@ class Budget:
 
 BUDGETS = {
     "smoke": Budget(size=32, domains=5, test_domains=1, clips=2, frames=6, preset="tiny", steps=4,
-                    single_frame_steps=2, double_every=2, seq_len=2, batch_size=1, train_k=1, detector_steps=10,
-                    ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4, disc_layers=2,
-                    disc_scales=1, ndf=4),
-    "cpu-hours": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=3000,
-                        single_frame_steps=1200, double_every=1800, seq_len=4, batch_size=4, train_k=2,
-                        detector_steps=600, ks=(1, 2, 4, 8), domain_fractions=(0.25, 0.5, 1.0), eval_clips=8,
-                        eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
-    # About 2.5 h on 2 CPU cores with the two tasks run as two processes (README); 1,000 steps is short of converged.
-    "cpu": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=1000,
-                  single_frame_steps=600, double_every=1000, seq_len=2, batch_size=4, train_k=2, detector_steps=600,
-                  ks=(1, 2, 4, 8), domain_fractions=(0.25, 1.0), eval_clips=8, eval_frames=32, disc_layers=4,
-                  disc_scales=2, ndf=32),
-    "gpu": Budget(size=128, domains=80, test_domains=8, clips=8, frames=32, preset="small", steps=40000,
-                  single_frame_steps=5000, double_every=5000, seq_len=8, batch_size=8, train_k=2,
-                  detector_steps=3000, ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0), eval_clips=16,
+                    single_frame_steps=2, double_every=1, seq_len=2, max_frame_stride=2, batch_size=1, train_k=2,
+                    eval_k=2, seeds=2, detector_steps=10, ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1,
+                    eval_frames=4, disc_layers=2, disc_scales=1, ndf=4),
+    # Sequences grow 2 -> 4 -> 8 (strides 1-2): a step at T = 8 costs 8 frame updates, so steps stay few.
+    "cpu": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=1050,
+                  single_frame_steps=600, double_every=150, seq_len=8, max_frame_stride=2, batch_size=4, train_k=4,
+                  eval_k=2, seeds=2, detector_steps=600, ks=(1, 2, 4, 8), domain_fractions=(0.25, 1.0), eval_clips=8,
                   eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
+    "cpu-hours": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=3000,
+                        single_frame_steps=1200, double_every=400, seq_len=8, max_frame_stride=2, batch_size=4,
+                        train_k=4, eval_k=2, seeds=2, detector_steps=600, ks=(1, 2, 4, 8),
+                        domain_fractions=(0.25, 0.5, 1.0), eval_clips=8, eval_frames=32, disc_layers=4, disc_scales=2,
+                        ndf=32),
+    "gpu": Budget(size=128, domains=80, test_domains=8, clips=8, frames=32, preset="small", steps=40000,
+                  single_frame_steps=5000, double_every=5000, seq_len=16, max_frame_stride=2, batch_size=8, train_k=4,
+                  eval_k=2, seeds=3, detector_steps=3000, ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0),
+                  eval_clips=16, eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
 }
-TASKS = {"dancers": "pose", "streets": "street"}
+TASKS = {"dancers": "pose", "faces": "face", "streets": "street"}
+# Scores of an older training recipe must not mix with new ones in one table (the --out of a re-run is reused).
+RECIPE = 2
 
 
 def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
@@ -93,7 +100,7 @@ def _detectors(out: Path, kind: str, root: Path, b: Budget) -> Detectors:
 
     path = out / "detectors" / f"{kind}.safetensors"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "dancers":
+    if kind in ("dancers", "faces"):
         net = load_keypoint_net(path) if path.exists() else train_keypoint_net(root, b.detector_steps, path, log=None)
         return Detectors(keypoints=net)
     net = load_segmentation_net(path) if path.exists() else train_segmentation_net(root, b.detector_steps, path,
@@ -101,19 +108,20 @@ def _detectors(out: Path, kind: str, root: Path, b: Budget) -> Detectors:
     return Detectors(segmentation=net)
 
 
-def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: int, max_domains: int,
+def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: int, max_domains: int, seed: int,
            progress: bool) -> Path:
     from vid2vid.training.loop import training_loop
     from vid2vid.training.objective import LossWeights
     from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
     cfg = RunConfig(
-        data=DataConfig(root=str(root), seq_len=b.seq_len, num_examples=b.train_k, max_domains=max_domains),
+        data=DataConfig(root=str(root), seq_len=b.seq_len, num_examples=b.train_k, max_domains=max_domains,
+                        max_frame_stride=b.max_frame_stride, seed=seed),
         model=replace(ModelSpec(preset=b.preset), arch=arch),
         loss=LossWeights(ndf=b.ndf, d_layers=b.disc_layers, d_scales=b.disc_scales),
         train=TrainOptions(max_steps=b.steps, batch_size=batch_size, single_frame_steps=b.single_frame_steps,
-                           double_every=b.double_every, workers=1, image_every=0, checkpoint_every=250,
-                           resume=True, progress=progress))
+                           double_every=b.double_every, workers=1, image_every=0, checkpoint_every=150,
+                           seed=seed, resume=True, progress=progress))
     path = training_loop(str(out / "runs" / name), cfg, **vars(cfg.train))
     if path is None or int(path.stem.split("-")[-1]) < b.steps:  # stopped by a signal: never score a partial model
         raise KeyboardInterrupt
@@ -130,12 +138,27 @@ def _write_json(path: Path, data: dict) -> None:
 def _load_task(path: Path, budget: str) -> dict:
     """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed."""
     if not path.exists():
-        return {"budget": budget, "seconds": 0.0, "floor": None, "methods": {}, "k": {}, "domains": {}}
+        return {"budget": budget, "recipe": RECIPE, "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
+                "k": {}, "domains": {}}
     task = json.loads(path.read_text(encoding="utf-8"))
     if task.get("budget") != budget:
         raise UserError(f"{path} holds results of --budget {task.get('budget')}, not {budget}: pass another --out "
                         f"(or delete that folder to start again)")
+    if task.get("recipe") != RECIPE:
+        raise UserError(f"{path} holds results of an older training recipe ({task.get('recipe', 1)}, this is "
+                        f"{RECIPE}): pass another --out (or delete that folder to start again)")
     return task
+
+
+def mean_over_seeds(runs: list[dict]) -> dict:
+    """The mean of every number over seeds, with ``<key>_spread`` = half the range (0 for a single seed)."""
+    out: dict = {"seeds": len(runs)}
+    for key, value in runs[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values = [r[key] for r in runs]
+            out[key] = sum(values) / len(values)
+            out[f"{key}_spread"] = (max(values) - min(values)) / 2
+    return out
 
 
 def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress: bool) -> None:
@@ -157,30 +180,45 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     train_domains = b.domains - b.test_domains
     checkpoints: dict[str, Path] = {}
 
-    def checkpoint(arch: str, domains: int) -> Path:
+    def checkpoint(arch: str, domains: int, seed: int = 0) -> Path:
         name = f"{kind}-{arch}" if domains == train_domains else f"{kind}-{arch}-{domains}domains"
+        name += f"-seed{seed}" if seed else ""
         if name not in checkpoints:
             checkpoints[name] = _train(out, name, root, arch, b, batch_size, 0 if domains == train_domains else domains,
-                                       progress)
+                                       seed, progress)
         return checkpoints[name]
 
-    def score(table: str, key: str, arch: str, k: int, domains: int = train_domains) -> None:
+    def score(table: str, key: str, arch: str, k: int, domains: int = train_domains, seed: int = 0) -> None:
         if key not in task[table]:
-            pipe = Pipeline.from_checkpoint(checkpoint(arch, domains), weights=b.weights)
+            pipe = Pipeline.from_checkpoint(checkpoint(arch, domains, seed), weights=b.weights)
             task[table][key] = evaluate(pipe, root, k, detectors, b.eval_clips, b.eval_frames, inception)
             save()
 
+    def merge_seeds() -> None:  # the table shows every seed scored so far
+        for arch in METHODS:
+            runs = [task["runs"][f"{arch}/seed{s}"] for s in range(b.seeds) if f"{arch}/seed{s}" in task["runs"]]
+            task["methods"][arch] = mean_over_seeds(runs)
+        save()
+
+    # Order: what a stopped run has already paid for is never needed again (seed-0 models serve the picture and the
+    # K study before later seeds train), so a run spread over several sessions keeps only score files between them.
     for arch in METHODS:
-        score("methods", arch, arch, b.train_k)
+        score("runs", f"{arch}/seed0", arch, b.eval_k)
+    merge_seeds()
     sheet = out / f"{kind}_methods.png"
     if not sheet.exists():
-        pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights) for arch in METHODS}
-        method_sheet(pipes, root, b.train_k, sheet, max_frames=b.eval_frames)
+        pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights)
+                 for arch in METHODS}
+        method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)
     for k in b.ks:
         score("k", str(k), "fewshot", k)
+    for seed in range(1, b.seeds):
+        for arch in METHODS:
+            score("runs", f"{arch}/seed{seed}", arch, b.eval_k, seed=seed)
+        merge_seeds()
     for fraction in b.domain_fractions:
         n = max(1, round(train_domains * fraction))
-        score("domains", str(n), "fewshot", b.train_k, n)
+        score("domains", str(n), "fewshot", b.eval_k, n)
     save()
 
 
@@ -193,12 +231,12 @@ def collect_results(out: str | Path, budget: str) -> dict:
             "seconds": round(sum(t["seconds"] for t in tasks.values()), 1)}
 
 
-def run_benchmark(out: str | Path, budget: str = "smoke", tasks: tuple[str, ...] = ("dancers", "streets"),
+def run_benchmark(out: str | Path, budget: str = "smoke", tasks: tuple[str, ...] = tuple(TASKS),
                   progress: bool = True) -> dict:
     """Run (or continue) the benchmark for ``tasks`` and write the report of every task under ``out``; returns it.
 
-    Each task keeps its own ``<out>/tasks/<task>.json``, so ``--tasks dancers`` and ``--tasks streets`` can run as two
-    processes on the same ``--out`` (one per core); the report is rewritten from all of them after each."""
+    Each task keeps its own ``<out>/tasks/<task>.json``, so ``--tasks dancers`` and ``--tasks faces streets`` can run as
+    two processes on the same ``--out`` (one per core); the report is rewritten from all of them after each."""
     if budget not in BUDGETS:
         raise UserError(f"unknown --budget '{budget}': choose one of {', '.join(BUDGETS)}")
     for task in tasks:

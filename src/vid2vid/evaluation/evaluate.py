@@ -5,8 +5,9 @@ same held-out domain (the same clip when the domain has only one), and the clip'
 frame by frame (the shared ``unroll``, examples encoded once). Generated frames are compared with the real frames:
 FID (Inception pool features, all generated vs all real test frames of the evaluated clips), PSNR / SSIM, warping
 error with the exact flow, identity drift (first vs last frames), and the task metric: pose error (our keypoint
-detector on generated frames vs the driving keypoints, pixels at the dataset resolution) for pose, pixel accuracy and
-mIoU (our segmentation net on generated frames vs the driving labels) for streets.
+detector on generated frames vs the driving keypoints, pixels at the dataset resolution) for pose, landmark error (the
+same detector trained on 68 facial landmarks) for faces, pixel accuracy and mIoU (our segmentation net on generated
+frames vs the driving labels) for streets.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ class Detectors:
 def test_split(root: str | Path) -> FewShotVideoDataset:
     """The held-out domains of ``root``, frame by frame."""
     return FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
+
+
+def keypoint_metric(ds: FewShotVideoDataset) -> str:
+    """Result key of the keypoint error: body joints (dancers) or facial landmarks (faces)."""
+    return "pose_error" if ds.meta.keypoints == "coco18" else "landmark_error"
 
 
 def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int, int]]:
@@ -93,7 +99,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
         ssims.append(float(ssim(fake, real).mean()))
         flow, valid = ds.load_flow(clip, list(range(count)))
         warp_err.update(fake, real, flow, valid)
-        if detectors.keypoints is not None and ds.keypoint_count == 18:
+        if detectors.keypoints is not None and ds.keypoint_count:
             driving = ds.load_keypoints(clip, list(range(count)))
             pose.update(detectors.keypoints.detect(fake), driving)
         if detectors.segmentation is not None and ds.meta.semantic == "labels":
@@ -102,7 +108,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
               "ssim": float(np.mean(ssims)), "warp_error": warp_err.value, "identity_drift": float(np.mean(drifts)),
               "frames": fake_stats.count, "clips": len(clips), "k": k}
     if pose.count:
-        result.update(pose_error=pose.mean, pose_detection_rate=pose.detection_rate)
+        result.update({keypoint_metric(ds): pose.mean, "pose_detection_rate": pose.detection_rate})
     if seg.pixels:
         result.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou())
     return result
@@ -117,13 +123,13 @@ def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, m
     for clip in range(len(ds.clips))[:max_clips]:
         count = min(ds.clips[clip].frames, max_frames)
         real = torch.stack([ds.load_frame(clip, f)[1] for f in range(count)])
-        if detectors.keypoints is not None and ds.keypoint_count == 18:
+        if detectors.keypoints is not None and ds.keypoint_count:
             pose.update(detectors.keypoints.detect(real), ds.load_keypoints(clip, list(range(count))))
         if detectors.segmentation is not None and ds.meta.semantic == "labels":
             seg.update(detectors.segmentation.predict(real), _labels(ds, clip, count))
     out: dict[str, float] = {}
     if pose.count:
-        out["pose_error"] = pose.mean
+        out[keypoint_metric(ds)] = pose.mean
     if seg.pixels:
         out.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou())
     return out

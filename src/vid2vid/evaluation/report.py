@@ -13,6 +13,8 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 COLUMNS = {
+    "faces": [("landmark_error", "landmark error (px) ↓", 2), ("fid", "FID ↓", 1), ("psnr", "PSNR ↑", 2),
+              ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4), ("identity_drift", "drift ↓", 4)],
     "dancers": [("pose_error", "pose error (px) ↓", 2), ("fid", "FID ↓", 1), ("psnr", "PSNR ↑", 2),
                 ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4), ("identity_drift", "drift ↓", 4)],
     "streets": [("pixel_accuracy", "pixel acc ↑", 3), ("miou", "mIoU ↑", 3), ("fid", "FID ↓", 1),
@@ -20,10 +22,18 @@ COLUMNS = {
 }
 
 
+def _cell(r: dict, key: str, digits: int) -> str:
+    """A value, with ``± spread`` (half the range over seeds) when it was averaged over several seeds."""
+    text = _fmt(r.get(key), digits)
+    if r.get("seeds", 1) > 1 and r.get(f"{key}_spread") is not None:
+        text += f" ± {_fmt(r[f'{key}_spread'], digits)}"
+    return text
+
+
 def _table(rows: dict[str, dict], columns: list, label: str) -> list[str]:
     lines = [f"| {label} | " + " | ".join(c[1] for c in columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for name, r in rows.items():
-        lines.append(f"| {name} | " + " | ".join(_fmt(r.get(key), d) for key, _, d in columns) + " |")
+        lines.append(f"| {name} | " + " | ".join(_cell(r, key, d) for key, _, d in columns) + " |")
     return lines
 
 
@@ -55,8 +65,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              f"Budget `{results['budget']}`: {s['preset']} preset, {s['size']} px, {s['steps']} training steps per "
              f"method (batch {s['batch_size']} for dancers, {max(1, s['batch_size'] // 2)} for the twice-as-wide "
              f"streets; single frames for the first {s['single_frame_steps']} steps, then sequences of up to "
-             f"{s['seq_len']}), {s['domains'] - s['test_domains']} training and {s['test_domains']} held-out domains, "
-             f"K={s['train_k']} in training. Scored with the {'averaged (EMA)' if s.get('weights') == 'ema' else 'raw'} generator weights on held-out domains only ({s['eval_clips']} clips x up to "
+             f"{s['seq_len']} frames, strides 1-{s.get('max_frame_stride', 1)}), {s['domains'] - s['test_domains']} "
+             f"training and {s['test_domains']} held-out domains, K drawn from 1..{s['train_k']} in training, examples "
+             f"from other clips of the domain, {s.get('seeds', 1)} seed(s) per method (mean ± half the range). Scored with the {'averaged (EMA)' if s.get('weights') == 'ema' else 'raw'} generator weights on held-out domains only ({s['eval_clips']} clips x up to "
              f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s (task processes added up). "
              f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "
@@ -64,12 +75,12 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              "or ceiling (accuracy) any generator can reach.", ""]
     for kind, task in results["tasks"].items():
         cols = COLUMNS[kind]
-        lines += [f"## {kind}", "", "### Methods (paper Table 1)", ""]
+        lines += [f"## {kind}", "", f"### Methods (paper Table 1), K={s.get('eval_k', s['train_k'])}", ""]
         rows = {method_names.get(m, m): r for m, r in task["methods"].items()}
         rows["real frames (metric limit)"] = task["floor"] or {}
         lines += _table(rows, cols, "method") + [""]
         if (out / f"{kind}_methods.png").exists():
-            lines += [f"Held-out clips, rows: the examples (K={s['train_k']}), the driving input, "
+            lines += [f"Held-out clips, rows: the examples (K={s.get('eval_k', s['train_k'])}), the driving input, "
                       + ", ".join(method_names.values()) + f", the real frames: ![methods]({kind}_methods.png)", ""]
         lines += ["### Effect of K (few-shot vid2vid, test-time examples; paper Fig. 7)", ""]
         lines += _table({f"K={k}": r for k, r in task["k"].items()}, cols, "K") + [""]

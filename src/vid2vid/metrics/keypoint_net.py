@@ -1,4 +1,5 @@
-"""A small keypoint detector for synthetic dancers (RGB -> 18 COCO keypoints), its training and its weight file.
+"""A small keypoint detector for synthetic dancers (RGB -> 18 COCO keypoints) or faces (68 iBUG landmarks), its
+training and its weight file.
 
 The paper runs OpenPose on generated frames; OpenPose does not install offline, so for the synthetic dancers we train
 this detector on the dancers' own RGB frames and keypoints (real video uses ``mediapipe_pose``). Design: a small
@@ -169,9 +170,10 @@ def train_keypoint_net(data_root: str | Path, steps: int, out: str | Path | None
     for step in range(steps):
         idx = rng.integers(0, len(data), batch_size)
         x, kp = _crops(data.images(idx), data.keypoints[idx], crop_h, crop_w, rng)
-        flip = torch.from_numpy(rng.random(batch_size) < 0.5)
-        x = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
-        kp = torch.where(flip.view(-1, 1, 1), flip_keypoints(kp, crop_w), kp)
+        if model.num_joints == len(FLIP_PERM):  # mirroring needs left/right pairs: COCO-18; landmarks train unflipped
+            flip = torch.from_numpy(rng.random(batch_size) < 0.5)
+            x = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
+            kp = torch.where(flip.view(-1, 1, 1), flip_keypoints(kp, crop_w), kp)
         x = photometric_augment(x, gen)
         target = render_heatmaps(kp, crop_h, crop_w)
         weight = (kp[..., 2] > 0).float()
