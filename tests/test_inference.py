@@ -15,6 +15,7 @@ import torch
 from vid2vid.config import DataConfig
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.data.video import FrameSource, VideoWriter, probe
+from vid2vid.errors import UserError
 from vid2vid.inference.pipeline import Pipeline
 
 
@@ -180,3 +181,14 @@ def test_demo_writes_video_and_strip(trained, tmp_path):
 
     strip = cv2.imread(str(tmp_path / "demo" / "demo.png"))
     assert strip is not None and strip.shape[1] == 32 * 5  # 2 examples | pose | output | ground truth
+
+
+@pytest.mark.parametrize("task", ["faces", "streets"])
+def test_demo_of_every_task_without_a_packaged_model_trains_one(task, tmp_path, monkeypatch):
+    from vid2vid.inference import demo
+
+    monkeypatch.setattr(demo, "packaged_checkpoint", lambda task="dancers": None)
+    result = demo.run_demo(tmp_path / "demo", num_examples=2, frames=4, fallback_steps=2, progress=False, task=task)
+    assert probe(result.video)[0] == 4 and result.strip.exists()
+    with pytest.raises(UserError, match=f"trained on {task}, not dancers"):
+        demo.run_demo(tmp_path / "again", result.checkpoint, frames=4, progress=False, task="dancers")

@@ -164,3 +164,14 @@ def test_objective_supervises_the_example_flow_mask_and_raw_output():
     assert weight_name("G/flow.example") == "flow" and weight_name("D/gan") == "gan"
     spade = FrameOutput(image=out.image, hallucinated=out.image, flow=None, mask=None, warped=None)
     assert "G/raw" not in objective.g_terms(spade, ctx)  # the frame is the decoder output: no separate raw loss
+
+
+def test_previous_frame_is_copied_only_where_it_beats_the_alternative():
+    real = torch.zeros(1, 3, 4, 4)
+    warped = torch.zeros(1, 3, 4, 4)
+    warped[..., :2] = 0.3  # left half of the warped previous output is off by 0.3 per channel
+    alternative = torch.full((1, 3, 4, 4), 0.1)  # the blend the mask would choose instead: off by 0.1 everywhere
+    copy = flow_losses.better_source(warped, alternative, real)
+    assert copy[..., :2].max() == 0.0 and copy[..., 2:].min() == 1.0
+    conf = flow_losses.generated_confidence(warped, real)
+    assert conf[..., :2].min() > 0  # the plain confidence alone would still say "copy 10 %" on the worse half

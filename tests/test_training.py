@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -180,3 +181,20 @@ def test_diagnose_refuses_data_without_subject_masks(tmp_path):
     make_tiny_dataset(tmp_path / "toy")
     with pytest.raises(UserError, match="subject masks"):
         diagnose(None, tmp_path / "toy")
+
+
+def test_flow_pretraining_moves_only_the_flow_network(dancers, tmp_path):
+    from vid2vid.models.config import build_generator
+    from vid2vid.training.options import ModelSpec, resolve_generator
+
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=3, flow_pretrain_steps=3)
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
+    trained = load_checkpoint(latest_checkpoint(run))["generator"]
+    torch.manual_seed(0)  # the loop's seed: the same initial weights
+    initial = build_generator(resolve_generator(ModelSpec(preset="tiny"), "pose", 6)).state_dict()
+    changed = {k for k, v in initial.items() if not torch.equal(v, trained[k])}
+    assert changed and all(k.startswith("flow.") for k in changed)
+    assert any(k.startswith("flow.flow_head") for k in changed)
+    logged = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert all("G/flow.example" in r and r["train/seq_len"] == 0.0 for r in logged)

@@ -96,6 +96,8 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
         "zero_flow_epe": zero_epe / n_epe if n_epe else None,
         "ghost_ratio": (ghost_err / ghost_n) / max(other_err / other_n, 1e-6) if ghost_n and other_n else None,
         "ghost_ratio_per_frame": [min(frame_ratios), max(frame_ratios)] if frame_ratios else None,
+        "ghost_l1": ghost_err / ghost_n if ghost_n else None,  # the ratio's two sides, [-1, 1] units
+        "other_background_l1": other_err / other_n if other_n else None,
         "example_share_in_ghost": share / share_n if share_n else None,
         "prev_mask_mean": float(np.mean(prev_masks)) if prev_masks else None,
         "background_drift": float(per_frame_bg[-1] / per_frame_bg[1] - 1) if length > 2 else None,

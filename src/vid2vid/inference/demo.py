@@ -1,10 +1,10 @@
-"""The demo: a held-out synthetic dancer, never seen in training, animated from K example frames.
+"""The demo: a held-out synthetic dancer, face or city, never seen in training, animated from K example frames.
 
-Uses the small checkpoint shipped in the package (``vid2vid/assets/demo_dancers.pt``, see docs/demo_checkpoint.md for
-where it came from) or, if it is absent, trains a tiny model for a few minutes first. Renders fresh synthetic data
-with a seed the checkpoint was never trained on, takes K frames of one clip of the new person as examples, drives
-them with the poses of another clip of that person, and writes an mp4 (pose | examples | output) and a PNG strip
-(examples | pose | output | ground truth).
+Uses the checkpoint shipped in the package for the task (``vid2vid/assets/demo_<task>.pt``, see
+docs/demo_checkpoint.md for where it came from) or, if there is none, trains a tiny model for a few minutes first.
+Renders fresh synthetic data with a seed the checkpoint was never trained on, takes K frames of one clip of the new
+person / face / city as examples, drives them with the semantic maps of another clip of it, and writes an mp4
+(input | examples | output) and a PNG strip (examples | input | output | ground truth).
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from vid2vid.inference.render import render_video
 from vid2vid.inference.sources import ClipDriving, example_from_dataset
 
 DEMO_SEED = 20261123  # never used for training data
+DEMO_TASKS = ("dancers", "faces", "streets")
+_FALLBACK_SIZE = {"dancers": (64, 64), "faces": (64, 64), "streets": (64, 128)}
 
 
-def packaged_checkpoint() -> Path | None:
-    path = Path(str(importlib.resources.files("vid2vid") / "assets" / "demo_dancers.pt"))
+def packaged_checkpoint(task: str = "dancers") -> Path | None:
+    path = Path(str(importlib.resources.files("vid2vid") / "assets" / f"demo_{task}.pt"))
     return path if path.is_file() else None
 
 
@@ -38,16 +40,17 @@ class DemoResult:
     seconds: float
 
 
-def fallback_checkpoint(out: Path, steps: int, progress: bool) -> Path:
-    """Train the tiny preset on fresh synthetic dancers for ``steps`` steps (minutes on a CPU)."""
+def fallback_checkpoint(out: Path, steps: int, progress: bool, task: str = "dancers") -> Path:
+    """Train the tiny preset on fresh synthetic data of ``task`` for ``steps`` steps (minutes on a CPU)."""
     from vid2vid.config import DataConfig
     from vid2vid.training.loop import training_loop
     from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
     data = out / "train_data"
     if not (data / "dataset.json").exists():
-        write_synthetic(SynthOptions("dancers", str(data), domains=8, test_domains=1, clips=2, frames=16, height=64,
-                                     width=64), overwrite=True, progress=progress)
+        h, w = _FALLBACK_SIZE[task]
+        write_synthetic(SynthOptions(task, str(data), domains=8, test_domains=1, clips=2, frames=16, height=h,
+                                     width=w), overwrite=True, progress=progress)
     cfg = RunConfig(data=DataConfig(root=str(data), seq_len=2, num_examples=2), model=ModelSpec(preset="tiny"),
                     train=TrainOptions(max_steps=steps, batch_size=2, single_frame_steps=steps // 2,
                                        double_every=steps, workers=0, image_every=0, checkpoint_every=steps,
@@ -67,31 +70,37 @@ def strip_png(path: Path, examples: list[np.ndarray], rows: list[tuple[np.ndarra
 
 
 def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, frames: int = 48,
-             fallback_steps: int = 300, progress: bool = True) -> DemoResult:
+             fallback_steps: int = 300, progress: bool = True, task: str = "dancers") -> DemoResult:
+    from vid2vid.errors import UserError
+
+    if task not in DEMO_TASKS:
+        raise UserError(f"unknown demo task '{task}': choose one of {', '.join(DEMO_TASKS)}")
     out.mkdir(parents=True, exist_ok=True)
-    checkpoint = checkpoint or packaged_checkpoint()
+    checkpoint = checkpoint or packaged_checkpoint(task)
     if checkpoint is None:
-        print("no packaged demo checkpoint: training a tiny model first (a few minutes)")
-        checkpoint = fallback_checkpoint(out, fallback_steps, progress)
+        print(f"no packaged {task} checkpoint: training a tiny model first (a few minutes)")
+        checkpoint = fallback_checkpoint(out, fallback_steps, progress, task)
     pipe = Pipeline.from_checkpoint(checkpoint)
+    if pipe.meta.kind not in (task, f"real-{pipe.meta.task}") and pipe.meta.kind in DEMO_TASKS:
+        raise UserError(f"{checkpoint} was trained on {pipe.meta.kind}, not {task}: pass --task {pipe.meta.kind}")
     h, w = pipe.size
     data = out / "heldout_data"
-    write_synthetic(SynthOptions("dancers", str(data), domains=2, test_domains=1, clips=2, frames=frames, height=h,
+    write_synthetic(SynthOptions(task, str(data), domains=2, test_domains=1, clips=2, frames=frames, height=h,
                                  width=w, seed=DEMO_SEED, workers=1), overwrite=True, progress=False)
-    person = data / "test" / "d001"
-    example_paths = [person / "c000" / "rgb" / frame_name(int(i))
+    domain = data / "test" / "d001"  # the held-out person, face or city
+    example_paths = [domain / "c000" / "rgb" / frame_name(int(i))
                      for i in np.linspace(0, frames - 1, num_examples).round()]
     pairs = [example_from_dataset(pipe.meta, p) for p in example_paths]
     examples = [r for r, _ in pairs]
     pipe.set_examples(examples, [s for _, s in pairs])
-    driving = ClipDriving(person / "c001", pipe.meta)
+    driving = ClipDriving(domain / "c001", pipe.meta)
     video = out / "demo.mp4"
     stats, kept = render_video(pipe, driving, examples, video, driving.fps, layout_side_by_side=True,
                                total=driving.count, progress=progress, keep_every=max(1, frames // 6))
     rows = []
     for i, picture in enumerate(kept):
         index = i * max(1, frames // 6)
-        truth = read_png(person / "c001" / "rgb" / frame_name(index), 3)
+        truth = read_png(domain / "c001" / "rgb" / frame_name(index), 3)
         rows.append((picture[:, :w], picture[:, w:], truth))
     strip = out / "demo.png"
     strip_png(strip, examples, rows)

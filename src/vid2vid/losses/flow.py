@@ -27,6 +27,17 @@ def generated_confidence(warped_generated: torch.Tensor, real: torch.Tensor) -> 
     return (1.0 - (warped_generated.detach() - real).abs().sum(1, keepdim=True)).clamp(0.0, 1.0)
 
 
+def better_source(warped: torch.Tensor, alternative: torch.Tensor, real: torch.Tensor,
+                  margin: float = 0.05) -> torch.Tensor:
+    """(N, 1, H, W) in {0, 1}: 1 where the warped previous output is at least as close to the real frame as the
+    alternative the mask would pick instead (sum over channels, images in [-1, 1], ``margin`` in favour of copying
+    for temporal stability); gradients stopped. A copy-where-close-enough target let small errors (a ghost, the blur
+    of repeated resampling) be copied forward frame after frame: background L1 grew 0.024 -> 0.066 over 31 frames."""
+    err_copy = (warped.detach() - real).abs().sum(1, keepdim=True)
+    err_alt = (alternative.detach() - real).abs().sum(1, keepdim=True)
+    return (err_copy <= err_alt + margin).float()
+
+
 def flow_l1(flow: torch.Tensor, teacher_flow: torch.Tensor, confidence: torch.Tensor) -> torch.Tensor:
     """L1 in pixels between predicted and teacher flow on confident pixels (mean over all pixels, as the reference;
     the paper's weight 10 applies to it directly)."""

@@ -1,7 +1,7 @@
 """The training loop: one function whose keyword-only arguments are the ``train`` section of the config (EDM style).
 
-Per step: one sequence per sample; its length follows the progressive schedule (single frames first, then 2, 4,
-8, ...). For each frame t: generate x_t from the detached previous generated frames (the shared ``unroll``), one
+Per step: one sequence per sample; its length follows the progressive schedule (optionally a few flow-only steps on
+the exact flows, then single frames, then 2, 4, 8, ...). For each frame t: generate x_t from the detached previous generated frames (the shared ``unroll``), one
 discriminator update, then one generator update. TTUR Adam, EMA of the generator, gradient accumulation, optional
 CUDA mixed precision, torchrun-ready. Checkpoints are atomic; SIGINT/SIGTERM save before exiting.
 """
@@ -29,6 +29,7 @@ from vid2vid.models.generator import pick
 from vid2vid.models.unroll import unroll
 from vid2vid.training import checkpoint as ckpt
 from vid2vid.training import distributed as dist
+from vid2vid.training.flow_pretrain import flow_pretrain_step
 from vid2vid.training.logger import RunLogger
 from vid2vid.training.objective import Discriminators, FrameContext, Objective, weighted_sum
 from vid2vid.training.sampler import StepBatchSampler
@@ -46,7 +47,8 @@ def training_loop(
     lr_d: float = 8e-4,  # discriminator Adam learning rate (TTUR: 4x the generator's, as in the reference)
     beta1: float = 0.0,  # Adam beta1 (the reference code's 0; the paper's text says 0.5)
     beta2: float = 0.999,  # Adam beta2
-    single_frame_steps: int = 1000,  # steps of single-frame training before sequences start
+    flow_pretrain_steps: int = 0,  # first steps fit only the flow/mask network to the exact flows (flow_pretrain.py)
+    single_frame_steps: int = 1000,  # GAN steps of single-frame training before sequences start
     double_every: int = 1000,  # steps between doublings of the sequence length (2, 4, 8, ... up to data.seq_len)
     random_k: bool = True,  # draw K from 1..data.num_examples each step, so one model serves any K at test time
     ema_beta: float = 0.999,  # EMA decay of the generator weights, warmed up (schedule.ema_decay); 0 = no averaging
@@ -130,16 +132,23 @@ def training_loop(
         stop["signal"] = signum
 
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def phase(s: int) -> int:  # sequence length at step s; 0 for the flow pre-training steps
+        if s < flow_pretrain_steps:
+            return 0
+        return sequence_length(s - flow_pretrain_steps, single_frame_steps, double_every, cfg.data.seq_len)
+
     start_step = step
     bar = tqdm(total=max_steps, initial=step, desc="train", unit="step", disable=not (progress and main))
     last_path = None
     try:
         while step < max_steps and stop["signal"] is None:
-            T = sequence_length(step, single_frame_steps, double_every, cfg.data.seq_len)
+            T = phase(step)
             phase_end = step + 1
-            while phase_end < max_steps and sequence_length(phase_end, single_frame_steps, double_every,
-                                                            cfg.data.seq_len) == T:
+            while phase_end < max_steps and phase(phase_end) == T:
                 phase_end += 1
+            pretrain = T == 0
+            T = 2 if pretrain else T  # the flow stage warps real frame 0 into frame 1
             dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T),
                                                                               correspondence=gcfg.example_warp)
             sampler = StepBatchSampler(len(dataset), batch_size, accum_steps, step, phase_end, seed, rank, world)
@@ -153,8 +162,11 @@ def training_loop(
                 if random_k and G.uses_examples and cfg.data.num_examples > 1:
                     k = 1 + int(np.random.default_rng([seed, 11, step]).integers(cfg.data.num_examples))
                     micro = [b.with_examples(k) for b in micro]
-                logs = train_step(G, D, objective, opt_g, opt_d, micro, cfg.loss, scaler, use_amp, amp_dtype,
-                                  logger if (image_every and step % image_every == 0) else None, step)
+                if pretrain:
+                    logs = flow_pretrain_step(G, opt_g, micro, cfg.loss)
+                else:
+                    logs = train_step(G, D, objective, opt_g, opt_d, micro, cfg.loss, scaler, use_amp, amp_dtype,
+                                      logger if (image_every and step % image_every == 0) else None, step)
                 with torch.no_grad():
                     for p_ema, p in zip(ema.parameters(), G.parameters()):
                         p_ema.lerp_(p, 1.0 - ema_decay(step, ema_beta))
@@ -162,7 +174,7 @@ def training_loop(
                         b_ema.copy_(b)
                 step += 1
                 if step % log_every == 0 or step == max_steps:
-                    logs["train/seq_len"] = float(T)
+                    logs["train/seq_len"] = 0.0 if pretrain else float(T)
                     logs["train/sec_per_step"] = time.perf_counter() - t0
                     logger.scalars(step, logs)
                 bar.set_postfix({"T": T, "G": f"{logs['G/total']:.3f}", "D": f"{logs['D/total']:.3f}"})

@@ -139,8 +139,14 @@ class Objective(nn.Module):
             terms["G/flow"] = flow_losses.flow_l1(out.flow, ctx.teacher_flow, conf)
             terms["G/warp"] = flow_losses.warp_l1(ctx.prev_real, ctx.real, out.flow, conf)
             # Copy the last output only where it, warped, already is the real frame (the reference's target); a
-            # target from the real previous frame said "copy" on 97.6 % of pixels and froze errors in place.
+            # target from the real previous frame said "copy" on 97.6 % of pixels and froze errors in place. When
+            # the frame is a blend, copy only where that beats what the mask would blend in instead.
             copy = conf * flow_losses.generated_confidence(out.warped, ctx.real)
+            if out.image is not out.hallucinated:
+                alternative = out.hallucinated
+                if out.example_warped is not None:
+                    alternative = out.example_warped + out.example_mask * (out.hallucinated - out.example_warped)
+                copy = copy * flow_losses.better_source(out.warped, alternative, ctx.real)
             terms["G/mask"] = flow_losses.mask_l1(out.mask, copy)
         if out.example_flow is not None and ctx.example_flow is not None:
             valid = ctx.example_valid
