@@ -76,8 +76,9 @@ def test_tiny_run_writes_events_images_checkpoints(dancers, tmp_path):
     events.Reload()
     tags = events.Tags()["scalars"]
     for tag in ("G/gan", "G/perceptual", "G/flow", "G/warp", "G/mask", "G/temporal", "G/face", "D/gan",
-                "G/flow.example", "G/warp.example", "G/mask.example", "G/raw"):
+                "G/flow.example", "G/warp.example", "G/mask.example"):
         assert tag in tags, tag
+    assert "G/raw" not in tags  # pose composes by SPADE: the frame is the decoder output, no separate raw loss
     assert all(torch.isfinite(torch.tensor(e.value)) for tag in tags for e in events.Scalars(tag))
 
 
@@ -157,10 +158,12 @@ def test_bad_configs_fail_before_training(dancers, tmp_path, edit, needle):
     assert not (tmp_path / "run").exists()
 
 
-def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path):
-    import json
-
+@pytest.mark.parametrize("compose", ["spade", "blend"])
+def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path, compose):
     cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=3)
+    raw = yaml.safe_load(cfg.read_text())
+    raw["model"]["compose"] = compose
+    cfg.write_text(yaml.safe_dump(raw))
     run = tmp_path / "run"
     assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
     out = tmp_path / "diag.json"
@@ -168,7 +171,11 @@ def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path):
                  "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["example_flow_epe"] >= 0 and result["zero_flow_epe"] >= 0
-    assert result["ghost_ratio"] > 0 and 0 <= result["example_share_in_ghost"] <= 1
+    assert result["ghost_ratio"] > 0 and result["compose"] == compose
+    if compose == "spade":
+        assert result["example_share_in_ghost"] is None  # nothing is pasted: the frame is the decoder output
+    else:
+        assert 0 <= result["example_share_in_ghost"] <= 1
     assert 0 <= result["prev_mask_mean"] <= 1 and result["background_drift"] > -1 and result["frames"] == 6
 
 

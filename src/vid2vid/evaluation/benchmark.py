@@ -38,7 +38,8 @@ class Budget:
     clips: int
     frames: int
     preset: str  # generator preset
-    steps: int  # training steps per method (the same for every method)
+    steps: int  # training steps per method (the same for every method), flow pre-training included
+    flow_pretrain_steps: int  # first steps: the flow/mask network alone on the exact flows (cheap)
     single_frame_steps: int
     double_every: int
     seq_len: int
@@ -61,24 +62,26 @@ class Budget:
 
 
 BUDGETS = {
-    "smoke": Budget(size=32, domains=5, test_domains=1, clips=2, frames=6, preset="tiny", steps=4,
-                    single_frame_steps=2, double_every=1, seq_len=2, max_frame_stride=2, batch_size=1, train_k=2,
-                    eval_k=2, seeds=2, detector_steps=10, ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1,
-                    eval_frames=4, disc_layers=2, disc_scales=1, ndf=4),
-    # Sequences grow 2 -> 4 -> 8 (strides 1-2): a step at T = 8 costs 8 frame updates, so steps stay few.
-    "cpu": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=1050,
-                  single_frame_steps=600, double_every=150, seq_len=8, max_frame_stride=2, batch_size=4, train_k=4,
-                  eval_k=2, seeds=2, detector_steps=600, ks=(1, 2, 4, 8), domain_fractions=(0.25, 1.0), eval_clips=8,
-                  eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
-    "cpu-hours": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=3000,
-                        single_frame_steps=1200, double_every=400, seq_len=8, max_frame_stride=2, batch_size=4,
-                        train_k=4, eval_k=2, seeds=2, detector_steps=600, ks=(1, 2, 4, 8),
-                        domain_fractions=(0.25, 0.5, 1.0), eval_clips=8, eval_frames=32, disc_layers=4, disc_scales=2,
-                        ndf=32),
-    "gpu": Budget(size=128, domains=80, test_domains=8, clips=8, frames=32, preset="small", steps=40000,
-                  single_frame_steps=5000, double_every=5000, seq_len=16, max_frame_stride=2, batch_size=8, train_k=4,
-                  eval_k=2, seeds=3, detector_steps=3000, ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0),
-                  eval_clips=16, eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
+    "smoke": Budget(size=32, domains=5, test_domains=1, clips=2, frames=8, preset="tiny", steps=6,
+                    flow_pretrain_steps=2, single_frame_steps=1, double_every=1, seq_len=8, max_frame_stride=1,
+                    batch_size=1, train_k=2, eval_k=2, seeds=2, detector_steps=10, ks=(1, 2),
+                    domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4, disc_layers=2, disc_scales=1, ndf=4),
+    # 3,000 flow-only steps (~0.05 s each), then GAN steps with sequences growing 2 -> 4 -> 8 (strides 1-2): a step
+    # at T = 8 costs 8 frame updates, so GAN steps stay few. About 25 min per model on one core.
+    "cpu": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=4050,
+                  flow_pretrain_steps=3000, single_frame_steps=600, double_every=150, seq_len=8, max_frame_stride=2,
+                  batch_size=4, train_k=4, eval_k=2, seeds=2, detector_steps=600, ks=(1, 2, 4, 8),
+                  domain_fractions=(0.25, 1.0), eval_clips=8, eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
+    "cpu-hours": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=6000,
+                        flow_pretrain_steps=3000, single_frame_steps=1200, double_every=400, seq_len=8,
+                        max_frame_stride=2, batch_size=4, train_k=4, eval_k=2, seeds=2, detector_steps=600,
+                        ks=(1, 2, 4, 8), domain_fractions=(0.25, 0.5, 1.0), eval_clips=8, eval_frames=32,
+                        disc_layers=4, disc_scales=2, ndf=32),
+    "gpu": Budget(size=128, domains=80, test_domains=8, clips=8, frames=32, preset="small", steps=50000,
+                  flow_pretrain_steps=10000, single_frame_steps=5000, double_every=5000, seq_len=16,
+                  max_frame_stride=2, batch_size=8, train_k=4, eval_k=2, seeds=3, detector_steps=3000,
+                  ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0), eval_clips=16, eval_frames=32,
+                  disc_layers=4, disc_scales=2, ndf=32),
 }
 TASKS = {"dancers": "pose", "faces": "face", "streets": "street"}
 # Scores of an older training recipe must not mix with new ones in one table (the --out of a re-run is reused).
@@ -119,7 +122,8 @@ def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: i
                         max_frame_stride=b.max_frame_stride, seed=seed),
         model=replace(ModelSpec(preset=b.preset), arch=arch),
         loss=LossWeights(ndf=b.ndf, d_layers=b.disc_layers, d_scales=b.disc_scales),
-        train=TrainOptions(max_steps=b.steps, batch_size=batch_size, single_frame_steps=b.single_frame_steps,
+        train=TrainOptions(max_steps=b.steps, batch_size=batch_size, flow_pretrain_steps=b.flow_pretrain_steps,
+                           single_frame_steps=b.single_frame_steps,
                            double_every=b.double_every, workers=1, image_every=0, checkpoint_every=150,
                            seed=seed, resume=True, progress=progress))
     path = training_loop(str(out / "runs" / name), cfg, **vars(cfg.train))

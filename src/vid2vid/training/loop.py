@@ -167,9 +167,12 @@ def training_loop(
                 else:
                     logs = train_step(G, D, objective, opt_g, opt_d, micro, cfg.loss, scaler, use_amp, amp_dtype,
                                       logger if (image_every and step % image_every == 0) else None, step)
+                # The average starts with the GAN stage: flow-only steps leave the rest of G at its random start,
+                # which a 0.999 average would keep for a thousand steps (measured: EMA EPE 9.96 vs 4.76 raw).
+                decay = 0.0 if pretrain else ema_decay(step - flow_pretrain_steps, ema_beta)
                 with torch.no_grad():
                     for p_ema, p in zip(ema.parameters(), G.parameters()):
-                        p_ema.lerp_(p, 1.0 - ema_decay(step, ema_beta))
+                        p_ema.lerp_(p, 1.0 - decay)
                     for b_ema, b in zip(ema.buffers(), G.buffers()):
                         b_ema.copy_(b)
                 step += 1
