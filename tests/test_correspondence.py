@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from vid2vid.config import DataConfig
-from vid2vid.data.correspondence import object_correspondence, part_correspondence, semantic_correspondence
+from vid2vid.data.correspondence import (appearance_agrees, object_correspondence, part_correspondence,
+                                         semantic_correspondence)
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.models.warp import warp
@@ -134,3 +135,12 @@ def test_examples_come_from_another_clip_far_from_the_window(tmp_path):
     for _ in range(20):
         refs = same._example_refs(rng, 0, [5, 6])
         assert all(c == 0 and min(abs(f - 5), abs(f - 6)) >= 8 for c, f in refs)
+
+
+def test_inexact_correspondence_keeps_only_pixels_that_look_alike():
+    rng = np.random.default_rng(1)
+    target = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
+    example = target.copy()
+    example[:, 8:] = 255 - example[:, 8:]  # another background on the right half
+    agree = appearance_agrees(target, example, np.zeros((16, 16, 2), np.float32))
+    assert agree[:, :8].all() and not agree[:, 9:].any()

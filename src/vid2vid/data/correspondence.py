@@ -11,6 +11,8 @@ Three sources, best first:
   part (datasets made before ``objects.npy`` existed).
 - ``semantic_correspondence``: OpenCV DIS flow between the two semantic maps with a forward-backward check, as the
   reference computes its teacher between the label maps (real video).
+The two inexact sources are further limited to pixels where the warped example looks like the target
+(``appearance_agrees``, the reference's confidence).
 """
 
 from __future__ import annotations
@@ -72,6 +74,17 @@ def part_correspondence(parts_t: np.ndarray, parts_e: np.ndarray) -> tuple[np.nd
         flow[in_t] = (xy - np.stack([xs[in_t], ys[in_t]])).T
         known |= in_t
     return flow, known & _same_object_at(flow, ids_t, ids_e)
+
+
+def appearance_agrees(target: np.ndarray, example: np.ndarray, flow: np.ndarray, threshold: float = 0.1
+                      ) -> np.ndarray:
+    """(H, W) bool: the example (H, W, 3) uint8 warped by ``flow`` matches the target within ``threshold`` (mean
+    absolute difference per channel, in [-1, 1] units, the teacher confidence's). The inexact sources need it: real
+    clips of one person may differ in background and lighting, where a geometric match is no reason to copy."""
+    h, w = target.shape[:2]
+    xs, ys = pixel_grid(h, w)
+    warped = cv2.remap(example, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.abs(warped.astype(np.float32) - target.astype(np.float32)).mean(-1) < threshold * 127.5
 
 
 def _gray(semantic: np.ndarray) -> np.ndarray:

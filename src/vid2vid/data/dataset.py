@@ -16,7 +16,8 @@ import torch
 
 from vid2vid.config import DataConfig
 from vid2vid.data.batch import VideoSample
-from vid2vid.data.correspondence import object_correspondence, part_correspondence, semantic_correspondence
+from vid2vid.data.correspondence import (appearance_agrees, object_correspondence, part_correspondence,
+                                         semantic_correspondence)
 from vid2vid.data.layout import KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png
 from vid2vid.data.semantics import encode_image, encode_semantic
 from vid2vid.data.synth.affine import affine_flow, pixel_grid
@@ -145,6 +146,9 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
             channels = self.meta.semantic_file_channels
             flow, valid = semantic_correspondence(self._read(clip, "semantic", frame, channels),
                                                   self._read(example_clip, "semantic", example_frame, channels))
+        if target is None or example is None:
+            valid &= appearance_agrees(self._read(clip, "rgb", frame, 3),
+                                       self._read(example_clip, "rgb", example_frame, 3), flow)
         return (torch.from_numpy(np.ascontiguousarray(flow)).permute(2, 0, 1),
                 torch.from_numpy(valid.astype(np.float32))[None])
 
