@@ -53,3 +53,15 @@ def test_missing_meta_and_unlisted_domain(tiny_dataset):
 def test_meta_json_is_documented_format(tiny_dataset):
     meta = json.loads((tiny_dataset / "dataset.json").read_text())
     assert meta["format"] == "vid2vid-dataset" and meta["splits"]["test"] == ["d002"]
+
+
+def test_object_maps_for_the_example_correspondence_are_checked(tiny_dataset):
+    clip = tiny_dataset / "train/d000/c000"
+    np.save(clip / "objects.npy", np.zeros((6, 2, 2, 3), np.float32))
+    problems = check_dataset(tiny_dataset, progress=False)
+    assert len(problems) == 1 and "object_ids.npy" in problems[0].path and "missing while" in problems[0].what
+    np.save(clip / "object_ids.npy", np.zeros((6, 16, 32), np.uint16))  # frames are 32x32
+    problems = check_dataset(tiny_dataset, progress=False)
+    assert len(problems) == 1 and "has shape (6, 16, 32)" in problems[0].what
+    np.save(clip / "object_ids.npy", np.zeros((6, 32, 32), np.uint16))
+    assert check_dataset(tiny_dataset, progress=False) == []

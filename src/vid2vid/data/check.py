@@ -96,6 +96,19 @@ def check_clip(clip: Path, meta: DatasetMeta) -> tuple[int, list[Problem]]:
             problems.extend(_check_array(clip / name, (frames - 1, meta.height, meta.width, 2)))
     if meta.keypoints:
         problems.extend(_check_array(clip / "keypoints.npy", (frames, KEYPOINT_COUNTS.get(meta.keypoints, 0), 3)))
+    objects, ids = clip / "objects.npy", clip / "object_ids.npy"
+    if objects.exists() != ids.exists():
+        present, absent = (objects, ids) if objects.exists() else (ids, objects)
+        problems.append(Problem(str(absent), f"is missing while {present.name} exists (the exact example "
+                                "correspondence needs both)", REGENERATE))
+    elif objects.exists():
+        try:
+            count = np.load(objects, mmap_mode="r").shape[1]
+        except (OSError, ValueError, EOFError, IndexError) as err:
+            problems.append(Problem(str(objects), f"cannot be read ({err})", REGENERATE))
+        else:
+            problems.extend(_check_array(objects, (frames, count, 2, 3)))
+            problems.extend(_check_array(ids, (frames, meta.height, meta.width)))
     return frames, problems
 
 
