@@ -146,6 +146,8 @@ def test_torchrun_two_processes_gloo(dancers, tmp_path):
     (lambda c: c["train"].update(lr_g=float("nan")), "finite"),
     (lambda c: c["train"].update(lr_d=-1.0), "lr_d must be a positive"),
     (lambda c: c["model"].update(arch="gan9000"), "gan9000"),
+    (lambda c: c["train"].update(flow_pretrain_steps=-5), "flow_pretrain_steps must be >= 0"),
+    (lambda c: c["data"].update(examples_from="elsewhere"), "examples_from"),
 ])
 def test_bad_configs_fail_before_training(dancers, tmp_path, edit, needle):
     cfg_path = write_config(tmp_path / "c.yaml", dancers)

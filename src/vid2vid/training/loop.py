@@ -1,9 +1,10 @@
 """The training loop: one function whose keyword-only arguments are the ``train`` section of the config (EDM style).
 
-Per step: one sequence per sample; its length follows the progressive schedule (optionally a few flow-only steps on
-the exact flows, then single frames, then 2, 4, 8, ...). For each frame t: generate x_t from the detached previous generated frames (the shared ``unroll``), one
-discriminator update, then one generator update. TTUR Adam, EMA of the generator, gradient accumulation, optional
-CUDA mixed precision, torchrun-ready. Checkpoints are atomic; SIGINT/SIGTERM save before exiting.
+Per step: one sequence per sample; its length follows the progressive schedule (optionally flow-only steps on the
+exact flows, then single frames, then 2, 4, 8, ...). For each frame t: generate x_t from the detached previous
+generated frames (the shared ``unroll``), one discriminator update, then one generator update. TTUR Adam, EMA of
+the generator, gradient accumulation, optional CUDA mixed precision, torchrun-ready. Checkpoints are atomic;
+SIGINT/SIGTERM save before exiting.
 """
 
 from __future__ import annotations

@@ -90,6 +90,9 @@ def check_train_options(opts: Any) -> None:
     for name in ("max_steps", "batch_size", "accum_steps", "checkpoint_every", "log_every"):
         if getattr(opts, name) < 1:
             raise UserError(f"train.{name} must be >= 1, got {getattr(opts, name)}")
+    for name in ("flow_pretrain_steps", "single_frame_steps"):
+        if getattr(opts, name) < 0:
+            raise UserError(f"train.{name} must be >= 0, got {getattr(opts, name)}")
     if not 0 <= opts.ema_beta < 1:
         raise UserError(f"train.ema_beta must be in [0, 1), got {opts.ema_beta}")
     if opts.amp not in ("none", "bf16", "fp16"):
