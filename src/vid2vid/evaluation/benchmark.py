@@ -171,9 +171,12 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     task = _load_task(path, budget)
     started, spent = time.time(), task["seconds"]
 
-    def save() -> None:
+    def save() -> None:  # the task's scores, and the report of every task so far (a run may span sessions)
         task["seconds"] = round(spent + time.time() - started, 1)
         _write_json(path, task)
+        results = collect_results(out, budget)
+        _write_json(out / "benchmark.json", results)
+        write_report(out, results, METHOD_NAMES)
 
     root = _data(out, kind, b, progress)
     detectors = _detectors(out, kind, root, b)
