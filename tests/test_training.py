@@ -176,6 +176,15 @@ def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path, compose):
     assert result["ghost_ratio"] > 0 and result["compose"] == compose
     if compose == "spade":
         assert result["example_share_in_ghost"] is None  # nothing is pasted: the frame is the decoder output
+        from conftest import make_tiny_dataset
+
+        from vid2vid.errors import UserError
+        from vid2vid.evaluation.evaluate import Detectors, evaluate
+        from vid2vid.inference.pipeline import Pipeline
+
+        make_tiny_dataset(tmp_path / "toy")  # street labels: another task
+        with pytest.raises(UserError, match="trained on dancers .* but .*toy holds toy"):
+            evaluate(Pipeline.from_checkpoint(latest_checkpoint(run)), tmp_path / "toy", 1, Detectors())
     else:
         assert 0 <= result["example_share_in_ghost"] <= 1
     assert 0 <= result["prev_mask_mean"] <= 1 and result["background_drift"] > -1 and result["frames"] == 6

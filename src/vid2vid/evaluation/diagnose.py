@@ -23,7 +23,7 @@ import torch
 
 from vid2vid.data.layout import frame_name, read_png
 from vid2vid.errors import UserError
-from vid2vid.evaluation.evaluate import example_frames, test_split
+from vid2vid.evaluation.evaluate import check_compatible, example_frames, test_split
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.models.unroll import unroll
 
@@ -41,6 +41,7 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
     if "mask" not in ds.meta.extras:
         raise UserError(f"{root}: diagnose needs subject masks (mask/ folders: dancers, faces); this "
                         f"{ds.meta.kind} dataset has none")
+    check_compatible(pipe, ds)
     if not pipe.uses_examples:
         raise UserError(f"{pipe.source}: diagnose measures example warping; this {pipe.gcfg.arch} model takes no "
                         f"examples")

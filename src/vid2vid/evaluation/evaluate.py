@@ -21,6 +21,7 @@ import torch
 from vid2vid.config import DataConfig
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.layout import frame_name, read_png
+from vid2vid.errors import UserError
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, SegmentationStats, WarpingErrorStats,
                              fid_from_stats, psnr, ssim)
@@ -39,6 +40,17 @@ class Detectors:
 def test_split(root: str | Path) -> FewShotVideoDataset:
     """The held-out domains of ``root``, frame by frame."""
     return FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
+
+
+def check_compatible(pipe: Pipeline, ds: FewShotVideoDataset) -> None:
+    """A UserError unless ``pipe`` was trained on data of the dataset's task, semantic encoding and frame size."""
+    have, want = ds.meta, pipe.meta
+    if (have.task, have.semantic_channels, have.height, have.width) != (want.task, want.semantic_channels,
+                                                                        want.height, want.width):
+        raise UserError(f"{pipe.source} was trained on {want.kind} ({want.task}, {want.semantic_channels} semantic "
+                        f"channels, {want.width}x{want.height}) but {ds.cfg.root} holds {have.kind} ({have.task}, "
+                        f"{have.semantic_channels} channels, {have.width}x{have.height}); score it on data of its "
+                        f"task and size")
 
 
 def keypoint_metric(ds: FewShotVideoDataset) -> str:
@@ -82,6 +94,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
              max_frames: int = 32, inception: InceptionFeatures | None = None) -> dict[str, float]:
     """Metrics of ``pipe``'s generator over the test split of ``root`` with K examples (see module docstring)."""
     ds = test_split(root)
+    check_compatible(pipe, ds)
     inception = inception or InceptionFeatures()
     real_stats, fake_stats = FeatureStats(), FeatureStats()
     pose, seg, warp_err = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), WarpingErrorStats()
