@@ -25,6 +25,13 @@ from vid2vid.data.synth.affine import affine_flow, pixel_grid
 MIN_PART_PIXELS = 8  # fewer pixels of a part in either frame: no reliable affine fit, the part is left invalid
 
 
+def sample_along(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """``image`` (H, W[, C]) sampled at p + flow[p] for every pixel p (bilinear, border clamped): the numpy twin of
+    ``models.warp.warp`` for the data side (warping an example, composing flows, a forward-backward check)."""
+    xs, ys = pixel_grid(*flow.shape[:2])
+    return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def _same_object_at(flow: np.ndarray, ids_t: np.ndarray, ids_e: np.ndarray) -> np.ndarray:
     """(H, W) bool: the mapped pixel lies inside the example and shows the target pixel's object there."""
     h, w = ids_t.shape
@@ -81,9 +88,7 @@ def appearance_agrees(target: np.ndarray, example: np.ndarray, flow: np.ndarray,
     """(H, W) bool: the example (H, W, 3) uint8 warped by ``flow`` matches the target within ``threshold`` (mean
     absolute difference per channel, in [-1, 1] units, the teacher confidence's). The inexact sources need it: real
     clips of one person may differ in background and lighting, where a geometric match is no reason to copy."""
-    h, w = target.shape[:2]
-    xs, ys = pixel_grid(h, w)
-    warped = cv2.remap(example, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = sample_along(example, flow)
     return np.abs(warped.astype(np.float32) - target.astype(np.float32)).mean(-1) < threshold * 127.5
 
 
@@ -100,9 +105,6 @@ def semantic_correspondence(sem_t: np.ndarray, sem_e: np.ndarray, tolerance: flo
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     fwd = dis.calc(a, b, None)
     bwd = dis.calc(b, a, None)
-    h, w = a.shape
-    xs, ys = pixel_grid(h, w)
-    back = cv2.remap(bwd, xs + fwd[..., 0], ys + fwd[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    err = np.linalg.norm(fwd + back, axis=-1)
+    err = np.linalg.norm(fwd + sample_along(bwd, fwd), axis=-1)
     valid = err < tolerance + 0.05 * np.linalg.norm(fwd, axis=-1)
     return fwd.astype(np.float32), valid

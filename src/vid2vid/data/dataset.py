@@ -10,17 +10,16 @@ import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 from vid2vid.config import DataConfig
 from vid2vid.data.batch import VideoSample
 from vid2vid.data.correspondence import (appearance_agrees, object_correspondence, part_correspondence,
-                                         semantic_correspondence)
+                                         sample_along, semantic_correspondence)
 from vid2vid.data.layout import KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png
 from vid2vid.data.semantics import encode_image, encode_semantic
-from vid2vid.data.synth.affine import affine_flow, pixel_grid
+from vid2vid.data.synth.affine import affine_flow
 from vid2vid.errors import UserError
 
 
@@ -31,16 +30,12 @@ class ClipRef:
     frames: int
 
 
-def chain_flows(flows: list[torch.Tensor]) -> torch.Tensor:
-    """Compose backward flows (2, H, W) f->f-1, f-1->f-2, ... into one flow f -> f-n (bilinear, border clamp)."""
-    total = flows[0].permute(1, 2, 0).numpy().copy()
-    h, w = total.shape[:2]
-    xs, ys = pixel_grid(h, w)
+def chain_flows(flows: list[np.ndarray]) -> np.ndarray:
+    """Compose backward flows (H, W, 2) f->f-1, f-1->f-2, ... into one flow f -> f-n (bilinear, border clamp)."""
+    total = flows[0].astype(np.float32)  # a copy: the stored flows are float16 memory maps
     for nxt in flows[1:]:
-        at = cv2.remap(nxt.permute(1, 2, 0).numpy(), xs + total[..., 0], ys + total[..., 1], cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
-        total += at
-    return torch.from_numpy(total).permute(2, 0, 1)
+        total += sample_along(nxt.astype(np.float32), total)
+    return total
 
 
 class FewShotVideoDataset(torch.utils.data.Dataset):
@@ -50,6 +45,7 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         """``correspondence``: also return each example's flow to every frame (for models that warp examples)."""
         self.cfg = cfg
         self.correspondence = correspondence
+        self._object_maps: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # per process, see _objects
         self.meta: DatasetMeta = read_meta(cfg.root)
         if cfg.split not in self.meta.splits:
             raise UserError(f"{cfg.root}: no split '{cfg.split}' in dataset.json (has {', '.join(self.meta.splits)})")
@@ -123,12 +119,20 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         picks = rng.choice(len(pool), size=k, replace=len(pool) < k)
         return [pool[i] for i in picks]
 
+    def __getstate__(self) -> dict:
+        """Memory maps stay behind when the dataset is sent to a worker process (each opens its own)."""
+        return {**self.__dict__, "_object_maps": {}}
+
     def _objects(self, clip: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """The clip's per-frame object matrices and object-id maps (memory-mapped), or None when not stored."""
-        path = self.clips[clip].path
-        if not (path / "objects.npy").exists() or not (path / "object_ids.npy").exists():
-            return None
-        return np.load(path / "objects.npy", mmap_mode="r"), np.load(path / "object_ids.npy", mmap_mode="r")
+        """The clip's per-frame object matrices and object-id maps (memory-mapped), or None when not stored. Opened
+        once per clip and process: a sample asks for them T x K times."""
+        if clip not in self._object_maps:
+            path = self.clips[clip].path
+            maps = None
+            if (path / "objects.npy").exists() and (path / "object_ids.npy").exists():
+                maps = np.load(path / "objects.npy", mmap_mode="r"), np.load(path / "object_ids.npy", mmap_mode="r")
+            self._object_maps[clip] = maps
+        return self._object_maps[clip]
 
     def load_correspondence(self, clip: int, frame: int, example_clip: int, example_frame: int
                             ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -176,23 +180,20 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         path = self.clips[clip].path / "flow_bwd.npy"
         if not self.meta.has_flow or not path.exists():
             return flow, valid
-        bwd = np.load(path, mmap_mode="r")
+        bwd = np.load(path, mmap_mode="r")  # bwd[g - 1]: frame g -> g - 1
         objects = self._objects(clip)
-        for t in range(1, len(frames)):
-            f, prev = frames[t], frames[t - 1]
+        for t, f in enumerate(frames):
+            prev = frames[t - 1] if t else f - 1  # a window that does not start the clip knows its first flow too
+            if prev < 0:
+                continue
             if f - prev == 1 or objects is None:
-                step = [torch.from_numpy(np.asarray(bwd[g - 1], dtype=np.float32)).permute(2, 0, 1)
-                        for g in range(f, prev, -1)]
-                flow[t] = chain_flows(step)
+                step = chain_flows([bwd[g - 1] for g in range(f, prev, -1)])
             else:
-                ids, mats = objects[1][f].astype(np.intp), objects[0]
-                flow[t] = torch.from_numpy(affine_flow(ids, mats[f].astype(np.float64),
-                                                       mats[prev].astype(np.float64))).permute(2, 0, 1)
+                mats = objects[0]
+                step = affine_flow(objects[1][f].astype(np.intp), mats[f].astype(np.float64),
+                                   mats[prev].astype(np.float64))
+            flow[t] = torch.from_numpy(step).permute(2, 0, 1)
             valid[t] = True
-        if frames and frames[0] > 0:  # a window that does not start the clip knows its first frame's flow too
-            f = frames[0]
-            flow[0] = torch.from_numpy(np.asarray(bwd[f - 1], dtype=np.float32)).permute(2, 0, 1)
-            valid[0] = True
         return flow, valid
 
     def load_keypoints(self, clip: int, frames: list[int]) -> torch.Tensor:
