@@ -5,11 +5,12 @@ and the appearance module that decides how examples (if any) condition H.
     out = generator.step(semantic_t, code, prev_semantics, prev_frames)  # per frame
 
 x_t = (1 - m_t) * warp(x_{t-1}, w_t) + m_t * h'_t, where h'_t = (1 - m_e) * warp(e, w_e) + m_e * h_t with example
-warping (paper eq. 11) and h'_t = h_t without (`compose: blend`). With `compose: spade` x_t = h_t: the warped
-images and their masks reach the frame only through the decoder's modulation, so a wrong warp cannot be pasted in. The first frame has no history: x_0 = h'_0 (as in the paper,
-warping starts once a previous frame exists). With `warp_embedding` the warped example / previous frame and
-their masks also modulate the finest decoder layers, like the reference's "SPADE combine" but jointly with the
-semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row.
+warping (paper eq. 11) and h'_t = h_t without (`compose: blend`). The first frame has no history: x_0 = h'_0 (as
+in the paper, warping starts once a previous frame exists). With `warp_embedding` the warped example / previous
+frame and their masks also modulate the finest decoder layers, like the reference's "SPADE combine" but jointly
+with the semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row. With
+`compose: spade` x_t = h_t: the warped images reach the frame only through that modulation, so a wrong warp
+cannot be pasted in.
 """
 
 from __future__ import annotations
@@ -126,13 +127,16 @@ class SequentialGenerator(nn.Module):
         hallucinated = self.synthesis(x, semantic_maps, warp_maps, cond.block_weights, cond.adain)
 
         image = hallucinated  # compose "spade": the warped images already shaped h_t through the modulation
+        blended = None
         if cfg.compose == "blend":
+            blended = hallucinated
             if cfg.example_warp:
-                image = example_warped + flow.example_mask * (image - example_warped)  # (1 - m_e) warp(e) + m_e h_t
+                blended = example_warped + flow.example_mask * (blended - example_warped)  # (1 - m_e) warp(e) + m_e h_t
+            image = blended
             if has_prev:
-                image = warped + flow.mask * (image - warped)  # (1 - m_t) * warp(x_{t-1}) + m_t * h'_t
+                image = warped + flow.mask * (blended - warped)  # (1 - m_t) * warp(x_{t-1}) + m_t * h'_t
         return FrameOutput(
-            image=image, hallucinated=hallucinated,
+            image=image, hallucinated=hallucinated, blended=blended,
             flow=flow.flow if has_prev else None, mask=flow.mask if has_prev else None, warped=warped,
             example_flow=flow.example_flow if cfg.example_warp else None,
             example_mask=flow.example_mask if cfg.example_warp else None,

@@ -50,6 +50,7 @@ class FrameOutput:
     example_flow: torch.Tensor | None = None  # (B, 2, H, W) flow warping the chosen example
     example_mask: torch.Tensor | None = None  # (B, 1, H, W) m_e: h'_t = (1 - m_e) * warp(e, w_e) + m_e * h_t
     example_warped: torch.Tensor | None = None  # (B, 3, H, W) warp(e, w_e)
+    blended: torch.Tensor | None = None  # (B, 3, H, W) h'_t, what m_t weighs against warp(x_{t-1}) (compose: blend)
     attention: torch.Tensor | None = None  # (B, K, h, w) per-example attention (K >= 2)
     example_index: torch.Tensor | None = None  # (B,) which example was warped
 

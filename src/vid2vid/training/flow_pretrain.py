@@ -14,6 +14,7 @@ import torch
 from vid2vid.data.batch import VideoBatch
 from vid2vid.losses import flow as flow_losses
 from vid2vid.models.generator import pad_history
+from vid2vid.training import distributed as dist
 from vid2vid.training.objective import LossWeights, weighted_sum
 
 
@@ -52,8 +53,6 @@ def flow_pretrain_step(G: torch.nn.Module, opt_g: torch.optim.Optimizer, micro: 
         (total / len(micro)).backward()
         for k, v in {**terms, "G/total": total}.items():
             sums[k] = sums.get(k, 0.0) + float(v.detach()) / len(micro)
-    from vid2vid.training import distributed as dist
-
     dist.average_gradients(G)
     opt_g.step()
     sums.setdefault("G/total", 0.0)

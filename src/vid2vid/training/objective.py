@@ -132,7 +132,7 @@ class Objective(nn.Module):
         if self.perceptual is not None:
             target = self.perceptual.target(ctx.real)
             terms["G/perceptual"] = self.perceptual(out.image, target)
-            if self.w.raw > 0 and out.hallucinated is not out.image:
+            if self.w.raw > 0 and out.hallucinated is not out.image:  # the frame is not the decoder output
                 terms["G/raw"] = self.perceptual(out.hallucinated, target)
         if out.flow is not None and ctx.teacher_flow is not None and ctx.prev_real is not None:
             conf = flow_losses.teacher_confidence(ctx.prev_real, ctx.real, ctx.teacher_flow)
@@ -142,11 +142,8 @@ class Objective(nn.Module):
             # target from the real previous frame said "copy" on 97.6 % of pixels and froze errors in place. When
             # the frame is a blend, copy only where that beats what the mask would blend in instead.
             copy = conf * flow_losses.generated_confidence(out.warped, ctx.real)
-            if out.image is not out.hallucinated:
-                alternative = out.hallucinated
-                if out.example_warped is not None:
-                    alternative = out.example_warped + out.example_mask * (out.hallucinated - out.example_warped)
-                copy = copy * flow_losses.better_source(out.warped, alternative, ctx.real)
+            if out.blended is not None:
+                copy = copy * flow_losses.better_source(out.warped, out.blended, ctx.real)
             terms["G/mask"] = flow_losses.mask_l1(out.mask, copy)
         if out.example_flow is not None and ctx.example_flow is not None:
             valid = ctx.example_valid
