@@ -23,9 +23,8 @@ import torch
 
 from vid2vid.data.layout import frame_name, read_png
 from vid2vid.errors import UserError
-from vid2vid.evaluation.evaluate import check_compatible, example_frames, test_split
+from vid2vid.evaluation.evaluate import check_compatible, example_frames, test_split, unroll_clip
 from vid2vid.inference.pipeline import Pipeline
-from vid2vid.models.unroll import unroll
 
 
 def _masks(ds, clip: int, frames: list[int]) -> torch.Tensor:
@@ -52,12 +51,7 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
     for clip in range(len(ds.clips))[:max_clips]:
         count = min(ds.clips[clip].frames, max_frames)
         refs = example_frames(ds, clip, k)
-        loaded = [ds.load_frame(clip, f) for f in range(count)]
-        semantics, real = torch.stack([s for s, _ in loaded]), torch.stack([x for _, x in loaded])
-        pairs = [ds.load_frame(c, f) for c, f in refs]
-        examples = torch.stack([x for _, x in pairs])[None].to(pipe.device)
-        example_semantics = torch.stack([s for s, _ in pairs])[None].to(pipe.device)
-        outs = unroll(pipe.model, semantics[None].to(pipe.device), examples, example_semantics)
+        outs, real, _, _ = unroll_clip(pipe, ds, clip, k, count)
         body = _masks(ds, clip, list(range(count)))
         example_body = torch.stack([_masks(ds, c, [f])[0] for c, f in refs]).any(0)
         clip_bg = []

@@ -26,6 +26,7 @@ from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, SegmentationStats, WarpingErrorStats,
                              fid_from_stats, psnr, ssim)
 from vid2vid.metrics.temporal import cosine_distance
+from vid2vid.models.outputs import FrameOutput
 from vid2vid.models.unroll import unroll
 
 
@@ -66,10 +67,11 @@ def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int
     return [(source, int(f)) for f in np.linspace(0, frames - 1, k).round()]
 
 
-def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int
-                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Drive ``pipe`` with the first ``count`` frames of a test clip: (fake, real, semantics, examples), frames
-    (count, C, H, W) in [-1, 1] and examples (K, 3, H, W) or None for a model without examples."""
+def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int
+                ) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Drive ``pipe`` with the first ``count`` frames of a test clip and its K examples (``example_frames``): every
+    frame's FrameOutput, and the real frames, semantics (count, C, H, W) and examples (K, 3, H, W) (None for a
+    model without examples)."""
     loaded = [ds.load_frame(clip, f) for f in range(count)]
     semantics = torch.stack([s for s, _ in loaded])
     real = torch.stack([x for _, x in loaded])
@@ -79,8 +81,15 @@ def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, co
         examples = (torch.stack([x for _, x in pairs]).unsqueeze(0), torch.stack([s for s, _ in pairs]).unsqueeze(0))
     outs = unroll(pipe.model, semantics.unsqueeze(0).to(pipe.device),
                   *[e.to(pipe.device) if e is not None else None for e in examples])
+    return outs, real, semantics, None if examples[0] is None else examples[0][0]
+
+
+def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """``unroll_clip`` with the generated frames stacked: (fake, real, semantics, examples), frames in [-1, 1]."""
+    outs, real, semantics, examples = unroll_clip(pipe, ds, clip, k, count)
     fake = torch.stack([o.image[0].float().cpu().clamp(-1, 1) for o in outs])
-    return fake, real, semantics, None if examples[0] is None else examples[0][0]
+    return fake, real, semantics, examples
 
 
 def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
