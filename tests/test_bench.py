@@ -29,11 +29,11 @@ def test_generator_speed_measures_in_a_child_process_and_writes_its_report(tmp_p
 
 
 def test_synth_speed_writes_its_report(tmp_path):
-    assert main(["bench", "synth", "--size", "32", "--frames", "4", "--kinds", "dancers", "--out", str(tmp_path)]) == 0
+    assert main(["bench", "synth", "--size", "32", "--frames", "4", "--tasks", "pose", "--out", str(tmp_path)]) == 0
     (row,) = json.loads((tmp_path / "synth_speed.json").read_text())["results"]
-    assert row["kind"] == "dancers" and row["size"] == 32 and row["frames"] == 4
+    assert row["task"] == "pose" and row["size"] == 32 and row["frames"] == 4
     assert min(row["render_fps"], row["render_and_write_fps"], row["cli_fps_all_cores"]) > 0
-    assert "| dancers | 32x32 |" in (tmp_path / "synth_speed.md").read_text()
+    assert "| pose | 32x32 |" in (tmp_path / "synth_speed.md").read_text()
 
 
 def test_streaming_memory_writes_its_report(tmp_path):
@@ -52,9 +52,9 @@ def test_streaming_memory_writes_its_report(tmp_path):
     (["generator", *TINY_GENERATOR, "--frames", "0"], "--frames must be >= 1, got 0"),
     (["generator", *TINY_GENERATOR, "--k", "0"], "--k must be >= 1, got 0"),
     (["generator", "--render", "missing.json"], "cannot read --render missing.json"),
-    (["synth", "--size", "32", "--frames", "4", "--kinds", "cats"], "unknown kind 'cats'"),
-    (["synth", "--size", "16", "--frames", "4", "--kinds", "dancers"], "--size must be from 32 to 4096, got 16"),
-    (["synth", "--size", "32", "--frames", "1", "--kinds", "dancers"], "--frames must be >= 2"),
+    (["synth", "--size", "32", "--frames", "4", "--tasks", "cats"], "unknown task 'cats'"),
+    (["synth", "--size", "16", "--frames", "4", "--tasks", "pose"], "--size must be from 32 to 4096, got 16"),
+    (["synth", "--size", "32", "--frames", "1", "--tasks", "pose"], "--frames must be >= 2"),
     (["memory", "--frames", "8", "--size", "32"], "--frames needs at least two video lengths"),
     (["memory", "--frames", "0", "16", "--size", "32"], "--frames must all be >= 1, got 0"),
     (["memory", "--frames", "8", "16", "--size", "36"], "--size must be at least 32 and a multiple of 8, got 36"),

@@ -183,12 +183,12 @@ def test_demo_writes_video_and_strip(trained, tmp_path):
     assert strip is not None and strip.shape[1] == 32 * 5  # 2 examples | pose | output | ground truth
 
 
-@pytest.mark.parametrize("task", ["faces", "streets"])
-def test_demo_of_every_task_without_a_packaged_model_trains_one(task, tmp_path, monkeypatch):
+@pytest.mark.parametrize("task, name", [("faces", "face"), ("street", "street")])  # an alias and a task name
+def test_demo_of_every_task_without_a_packaged_model_trains_one(task, name, tmp_path, monkeypatch):
     from vid2vid.inference import demo
 
-    monkeypatch.setattr(demo, "packaged_checkpoint", lambda task="dancers": None)
+    monkeypatch.setattr(demo, "packaged_checkpoint", lambda task="pose": None)
     result = demo.run_demo(tmp_path / "demo", num_examples=2, frames=4, fallback_steps=2, progress=False, task=task)
     assert probe(result.video)[0] == 4 and result.strip.exists()
-    with pytest.raises(UserError, match=f"trained on {task}, not dancers"):
+    with pytest.raises(UserError, match=f"is a {name} model .* not pose: pass --task {name}"):
         demo.run_demo(tmp_path / "again", result.checkpoint, frames=4, progress=False, task="dancers")

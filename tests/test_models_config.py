@@ -5,8 +5,9 @@ import dataclasses
 import pytest
 import torch
 
+from vid2vid import tasks
 from vid2vid.errors import UserError
-from vid2vid.models import GeneratorConfig, build_generator, generator_preset
+from vid2vid.models import GeneratorConfig, build_generator
 from vid2vid.models.layers import count_parameters
 
 
@@ -21,11 +22,11 @@ def test_every_field_has_a_default_and_plain_type():
     for f in dataclasses.fields(GeneratorConfig):
         assert f.default is not dataclasses.MISSING, f.name
         assert isinstance(f.default, (int, float, bool, str, tuple)), f.name
-    GeneratorConfig(**dataclasses.asdict(generator_preset("small", "pose", 6)))  # round trip through a mapping
+    GeneratorConfig(**dataclasses.asdict(tasks.get("pose").generator_config("small", 6)))  # round trip through a mapping
 
 
 def test_config_is_frozen():
-    cfg = generator_preset("tiny", "pose", 6)
+    cfg = tasks.get("pose").generator_config("tiny", 6)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.base_channels = 3
 
@@ -33,7 +34,7 @@ def test_config_is_frozen():
 @pytest.mark.parametrize("task", list(SEMANTIC))
 def test_paper_preset_parameter_count_matches_published(task, capsys):
     # spectral norm adds buffers, not parameters; leaving it out makes the meta-device build instant
-    cfg = generator_preset("paper", task, SEMANTIC[task], spectral_norm=False)
+    cfg = tasks.get(task).generator_config("paper", SEMANTIC[task], spectral_norm=False)
     with torch.device("meta"):
         count = count_parameters(build_generator(cfg))
     with capsys.disabled():
@@ -45,33 +46,33 @@ def test_paper_preset_parameter_count_matches_published(task, capsys):
 @pytest.mark.parametrize("task", list(SEMANTIC))
 @pytest.mark.parametrize("arch", ["fewshot", "vid2vid", "encoder", "concat", "adain"])
 def test_tiny_preset_is_under_a_million_parameters(task, arch):
-    model = build_generator(generator_preset("tiny", task, SEMANTIC[task], arch=arch))
+    model = build_generator(tasks.get(task).generator_config("tiny", SEMANTIC[task], arch=arch))
     assert count_parameters(model) < 1_000_000
 
 
 def test_spectral_norm_does_not_change_the_parameter_count():
-    with_sn = build_generator(generator_preset("tiny", "pose", 6))
-    without = build_generator(generator_preset("tiny", "pose", 6, spectral_norm=False))
+    with_sn = build_generator(tasks.get("pose").generator_config("tiny", 6))
+    without = build_generator(tasks.get("pose").generator_config("tiny", 6, spectral_norm=False))
     assert count_parameters(with_sn) == count_parameters(without)
 
 
 def test_semantic_channels_come_from_the_caller():
-    cfg = generator_preset("small", "street", 35)
+    cfg = tasks.get("street").generator_config("small", 35)
     assert cfg.semantic_channels == 35
     assert build_generator(cfg).flow.down[0].conv.in_channels == 35 * 3 + 3 * 2
 
 
 def test_bad_settings_are_rejected_by_name():
     with pytest.raises(UserError, match="nonsense"):
-        generator_preset("tiny", "pose", 6, nonsense=1)
+        tasks.get("pose").generator_config("tiny", 6, nonsense=1)
     with pytest.raises(UserError, match="arch"):
-        generator_preset("tiny", "pose", 6, arch="unet")
+        tasks.get("pose").generator_config("tiny", 6, arch="unet")
     with pytest.raises(UserError, match="preset"):
-        generator_preset("huge", "pose", 6)
+        tasks.get("pose").generator_config("huge", 6)
     with pytest.raises(UserError, match="example_warp"):
         GeneratorConfig(arch="vid2vid", example_warp=True)
 
 
 def test_vid2vid_preset_drops_example_warping():
-    cfg = generator_preset("tiny", "pose", 6, arch="vid2vid")
+    cfg = tasks.get("pose").generator_config("tiny", 6, arch="vid2vid")
     assert cfg.arch == "vid2vid" and not cfg.example_warp

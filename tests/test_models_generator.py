@@ -5,7 +5,8 @@ import io
 import pytest
 import torch
 
-from vid2vid.models import build_generator, generator_preset, stack_frames, unroll
+from vid2vid import tasks
+from vid2vid.models import build_generator, stack_frames, unroll
 from vid2vid.models.layers import as_channels_last, inference_copy
 
 
@@ -17,7 +18,7 @@ ARCHS = ["fewshot", "vid2vid", "encoder", "concat", "adain"]
 
 def make(task="pose", arch="fewshot", seed=0, **overrides):
     torch.manual_seed(seed)
-    return build_generator(generator_preset("tiny", task, SEMANTIC[task], arch=arch, **overrides))
+    return build_generator(tasks.get(task).generator_config("tiny", SEMANTIC[task], arch=arch, **overrides))
 
 
 def inputs(task="pose", b=2, t=3, k=1, size=32, seed=1):
@@ -223,6 +224,6 @@ def test_spade_compose_outputs_the_decoder_and_still_uses_the_warps():
     from vid2vid.errors import UserError
 
     with pytest.raises(UserError, match="warp_embedding"):
-        generator_preset("tiny", "pose", 6, compose="spade", warp_embedding=False)
+        tasks.get("pose").generator_config("tiny", 6, compose="spade", warp_embedding=False)
     with pytest.raises(UserError, match="compose"):
-        generator_preset("tiny", "pose", 6, compose="paste")
+        tasks.get("pose").generator_config("tiny", 6, compose="paste")

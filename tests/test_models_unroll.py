@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from vid2vid.models import Stream, build_generator, generator_preset, stack_frames, unroll
+from vid2vid import tasks
+from vid2vid.models import Stream, build_generator, stack_frames, unroll
 from vid2vid.models.generator import pad_history
 
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 def make(task="pose", arch="fewshot"):
     torch.manual_seed(0)
     c = {"pose": 6, "street": 20}[task]
-    return build_generator(generator_preset("tiny", task, c, arch=arch)).eval(), c
+    return build_generator(tasks.get(task).generator_config("tiny", c, arch=arch)).eval(), c
 
 
 def data(c, b=1, t=5, k=2, size=32):

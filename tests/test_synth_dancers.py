@@ -9,7 +9,7 @@ import pytest
 from vid2vid.data.skeleton import BODY_PARTS, COLORS, LIMBS, NUM_BODY_PARTS, NUM_JOINTS, draw_skeleton
 from vid2vid.data.synth.dancers import DANCERS, Dancer
 from vid2vid.data.synth.frame import SynthFrame
-from vid2vid.data.synth.kind import get_kind
+from vid2vid import tasks
 
 
 def _clip(domain_seed: int, clip_seed: int, n: int = 4, h: int = 64, w: int = 64) -> list[SynthFrame]:
@@ -74,9 +74,9 @@ def test_draw_skeleton_colours_skips_invisible_and_scales() -> None:
 
 
 def test_registry_exports_dancers() -> None:
-    kind = get_kind("dancers")
-    assert kind is DANCERS and kind.task == "pose" and kind.semantic == "skeleton" and kind.keypoints == "coco18"
-    assert set(kind.extras) == {"parts", "mask"}
+    task = tasks.get("dancers")
+    assert task.renderer() is DANCERS and task.name == "pose" and task.semantic == "skeleton"
+    assert task.keypoints == "coco18" and set(task.extras) == {"parts", "mask"}
 
 
 @pytest.mark.parametrize("h, w", [(64, 64), (72, 40)])

@@ -9,7 +9,7 @@ import pytest
 from vid2vid.data import face_sketch as fs
 from vid2vid.data.synth import faces_shape as shp
 from vid2vid.data.synth.faces import FACES, make_domain, render_clip_with_objects
-from vid2vid.data.synth.kind import get_kind
+from vid2vid import tasks
 
 
 def _clip(domain_seed: int, clip_seed: int, n: int = 4, h: int = 64, w: int = 64):
@@ -18,9 +18,9 @@ def _clip(domain_seed: int, clip_seed: int, n: int = 4, h: int = 64, w: int = 64
 
 
 def test_registry_and_kind() -> None:
-    kind = get_kind("faces")
-    assert kind is FACES
-    assert (kind.task, kind.semantic, kind.keypoints, kind.extras) == ("face", "sketch", "ibug68", ("mask",))
+    task = tasks.get("faces")
+    assert task.renderer() is FACES
+    assert (task.name, task.semantic, task.keypoints, task.extras) == ("face", "sketch", "ibug68", ("mask",))
 
 
 @pytest.mark.parametrize("h,w", [(64, 64), (48, 80), (80, 48)])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vid2vid.data.labels import NUM_STREET_LABELS, STREET_LABELS, colorize_labels
-from vid2vid.data.synth.kind import get_kind
+from vid2vid import tasks
 from vid2vid.data.synth.streets import STREETS, frame_flow, make_view, render_street
 from vid2vid.data.synth.streets_scene import make_street
 
@@ -20,9 +20,10 @@ def _clip(domain_seed: int, clip_seed: int, n: int = 4, h: int = 64, w: int = 64
 
 
 def test_kind_and_labels():
-    assert get_kind("streets") is STREETS
-    assert STREETS.semantic == "labels" and STREETS.task == "street" and STREETS.extras == ()
-    assert STREETS.label_names == STREET_LABELS and len(STREET_LABELS) == NUM_STREET_LABELS == 20
+    task = tasks.get("streets")
+    assert task.renderer() is STREETS and task.name == "street"
+    assert task.semantic == "labels" and task.extras == () and task.semantic_channels == 20
+    assert task.label_names == STREET_LABELS and len(STREET_LABELS) == NUM_STREET_LABELS == 20
     rgb = colorize_labels(np.arange(20, dtype=np.uint8).reshape(4, 5, 1))
     assert rgb.shape == (4, 5, 3) and rgb.dtype == np.uint8 and len({tuple(c) for c in rgb.reshape(-1, 3)}) == 20
 

@@ -26,12 +26,12 @@ import statistics
 import time
 from pathlib import Path
 
+from vid2vid import tasks
 from vid2vid.bench.process import run_python
 from vid2vid.bench.report import add_out_argument, cpu_name, write_report
 from vid2vid.errors import UserError
 
 NAME = "generator_speed"
-SEMANTIC = {"pose": 6, "face": 1, "street": 20}  # semantic input channels per task
 SIZES = {  # (H, W) per preset; paper = the published generator's test settings
     "tiny": {"pose": (64, 32), "face": (64, 64), "street": (32, 64)},
     "small": {"pose": (128, 64), "face": (128, 128), "street": (64, 128)},
@@ -46,8 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `vid2vid bench generator`."""
     parser.add_argument("--presets", nargs="+", default=list(SIZES), metavar="PRESET",
                         help=f"generator presets: {', '.join(SIZES)} (default all)")
-    parser.add_argument("--tasks", nargs="+", default=list(SEMANTIC), metavar="TASK",
-                        help=f"tasks: {', '.join(SEMANTIC)} (default all)")
+    parser.add_argument("--tasks", nargs="+", default=list(SIZES["paper"]), metavar="TASK",
+                        help=f"tasks with a published generator to compare with: {', '.join(SIZES['paper'])} "
+                        "(default all)")
     parser.add_argument("--k", nargs="+", type=int, default=[1, 2], metavar="K",
                         help="numbers of example images (default 1 2)")
     parser.add_argument("--frames", type=int, default=3,
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace) -> list[Path]:
 
 
 def _check(args: argparse.Namespace) -> None:
-    for name, given, known in (("preset", args.presets, SIZES), ("task", args.tasks, SEMANTIC)):
+    args.tasks = [tasks.get(t).name for t in args.tasks]
+    for name, given, known in (("preset", args.presets, SIZES), ("task", args.tasks, SIZES["paper"])):
         for value in given:
             if value not in known:
                 raise UserError(f"unknown {name} {value!r}: choose from {', '.join(known)}")
@@ -135,13 +137,13 @@ def _inputs(task: str, k: int, h: int, w: int, device: str) -> dict:
     import torch
 
     g = torch.Generator().manual_seed(0)
-    c = SEMANTIC[task]
+    encoding, c = tasks.get(task).semantic, tasks.get(task).semantic_channels
 
     def semantic(n: int) -> torch.Tensor:
-        if task == "street":  # one-hot labels
+        if encoding == "labels":  # one-hot labels
             ids = torch.randint(0, c, (n, 1, h, w), generator=g)
             return torch.zeros(n, c, h, w).scatter_(1, ids, 1.0)
-        return (torch.rand(n, c, h, w, generator=g) > 0.8).float() if task == "face" else torch.rand(
+        return (torch.rand(n, c, h, w, generator=g) > 0.8).float() if encoding == "sketch" else torch.rand(
             n, c, h, w, generator=g)
 
     n_prev = 2
@@ -176,12 +178,12 @@ def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int
     """One configuration, in this process. variant: fast (inference copy + channels_last) | eval | eval_cl."""
     import torch
 
-    from vid2vid.models import build_generator, generator_preset
+    from vid2vid.models import build_generator
     from vid2vid.models.layers import as_channels_last, count_parameters, inference_copy
 
     torch.manual_seed(0)
     h, w = SIZES[preset][task]
-    model = build_generator(generator_preset(preset, task, SEMANTIC[task])).to(device).eval()
+    model = build_generator(tasks.get(task).generator_config(preset)).to(device).eval()
     params = count_parameters(model)
     if variant == "fast":
         model = inference_copy(model, inplace=True)
@@ -272,7 +274,7 @@ def _markdown(rows: list[dict], meta: dict) -> str:
         one = find(preset="paper", task=task, k=k, dtype="fp32", variant="fast", device="cpu", threads=1)
         bf = find(preset="paper", task=task, k=k, dtype="bf16", variant="fast", device="cpu")
         one_cols = f"{one['step_cpu_s']:.2f} | {pub / one['step_cpu_s']:.2f}x" if one else "- | -"
-        warps = bf is not None and bf.get("example_warp", task != "street")
+        warps = bf is not None and bf.get("example_warp", tasks.get(task).generator.get("example_warp", True))
         flipped = " (warped example differs*)" if warps and not bf["bf16_same_example"] else ""
         bf_cols = (f"{bf['step_s']:.2f} | {pub / bf['step_s']:.2f}x | {bf['bf16_image_mean_abs_diff']:.4f} / "
                    f"{bf['bf16_hallucinated_mean_abs_diff']:.4f}{flipped}" if bf else "- | - | -")

@@ -76,13 +76,13 @@ def run(args: argparse.Namespace) -> list[Path]:
 
 
 def _check(args: argparse.Namespace) -> None:
-    from vid2vid.models.config import generator_preset
+    from vid2vid import tasks
 
     if len(args.frames) < 2:
         raise UserError("--frames needs at least two video lengths to compare, e.g. --frames 300 3000")
     if min(args.frames) < 1:
         raise UserError(f"--frames must all be >= 1, got {min(args.frames)}")
-    multiple = generator_preset("tiny", "face", 1).size_multiple
+    multiple = tasks.get("face").generator_config("tiny").size_multiple
     if args.size < 32 or args.size % multiple:
         raise UserError(f"--size must be at least 32 and a multiple of {multiple}, got {args.size}")
 

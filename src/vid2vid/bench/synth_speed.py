@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from vid2vid import tasks
 from vid2vid.bench.report import add_out_argument, cpu_name, write_report
-from vid2vid.data.synth.kind import KIND_NAMES
 from vid2vid.errors import UserError
 
 NAME = "synth_speed"
@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `vid2vid bench synth`."""
     parser.add_argument("--size", type=int, default=256, help="square frame size in pixels (default 256)")
     parser.add_argument("--frames", type=int, default=64, help="frames per clip (default 64)")
-    parser.add_argument("--kinds", nargs="+", default=list(KIND_NAMES), metavar="KIND",
-                        help=f"dataset kinds: {', '.join(KIND_NAMES)} (default all)")
+    parser.add_argument("--tasks", nargs="+", default=list(tasks.names()), metavar="TASK",
+                        help=f"tasks whose synthetic data is timed: {', '.join(tasks.names())} (default all)")
     add_out_argument(parser)
 
 
@@ -43,12 +43,12 @@ def run(args: argparse.Namespace) -> list[Path]:
     import torch
 
     rows = []
-    for kind in args.kinds:
+    for kind in args.tasks:
         measure(kind, args.size, 4, write=False)  # warm-up (imports, caches)
         render, render_cpu = measure(kind, args.size, args.frames, write=False)
         written, _ = measure(kind, args.size, args.frames, write=True)
         cli = measure_cli(kind, args.size, args.frames, os.cpu_count() or 1)
-        rows.append({"kind": kind, "size": args.size, "frames": args.frames, "render_fps": round(render, 1),
+        rows.append({"task": kind, "size": args.size, "frames": args.frames, "render_fps": round(render, 1),
                      "render_fps_per_cpu_second": round(render_cpu, 1), "render_and_write_fps": round(written, 1),
                      "cli_fps_all_cores": round(cli, 1), "target_fps": TARGET_FPS, "meets_target": cli >= TARGET_FPS})
         print(f"{kind:8s} {args.size}x{args.size}: render {render:6.1f} frames/s ({render_cpu:6.1f} per CPU second), "
@@ -61,9 +61,7 @@ def run(args: argparse.Namespace) -> list[Path]:
 
 
 def _check(args: argparse.Namespace) -> None:
-    for kind in args.kinds:
-        if kind not in KIND_NAMES:
-            raise UserError(f"unknown kind {kind!r}: choose from {', '.join(KIND_NAMES)}")
+    args.tasks = [tasks.get(name).name for name in args.tasks]
     if not 32 <= args.size <= 4096:
         raise UserError(f"--size must be from 32 to 4096, got {args.size}")
     if args.frames < 2:
@@ -75,14 +73,13 @@ def measure(kind_name: str, size: int, frames: int, write: bool) -> tuple[float,
     import numpy as np
 
     from vid2vid.data.layout import KEYPOINT_COUNTS, ClipWriter
-    from vid2vid.data.synth.kind import get_kind
-
-    kind = get_kind(kind_name)
+    task = tasks.get(kind_name)
+    kind = task.renderer()
     look = kind.make_domain(np.random.default_rng(1))
     rng = np.random.default_rng(2)
     with tempfile.TemporaryDirectory() as tmp:
-        writer = ClipWriter(Path(tmp) / "c", frames, size, size, kind.fps, extras=kind.extras,
-                            keypoints=KEYPOINT_COUNTS.get(kind.keypoints or "", 0)) if write else None
+        writer = ClipWriter(Path(tmp) / "c", frames, size, size, kind.fps, extras=task.extras,
+                            keypoints=KEYPOINT_COUNTS.get(task.keypoints or "", 0)) if write else None
         start, cpu = time.perf_counter(), time.process_time()
         for f in kind.render_clip(look, rng, frames, size, size):
             if writer is not None:
@@ -111,11 +108,11 @@ def _markdown(rows: list[dict], env: dict, frames: int) -> str:
              "when measured: above ~1 other work shared the cores and wall-clock rates are pessimistic; the "
              f"per-CPU-second rate is not), {frames} frames per kind. `render` is rendering with exact flow; "
              "`render+write` adds PNG/flow/keypoint writing. `vid2vid data synth` runs one such process per core.", "",
-             "| kind | size | render (frames/s) | render (frames per CPU s) | render + write (frames/s) | "
+             "| task | size | render (frames/s) | render (frames per CPU s) | render + write (frames/s) | "
              f"`vid2vid data synth`, {env['cpu_count']} processes (frames/s) | target (CLI, >= {TARGET_FPS}) |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['kind']} | {r['size']}x{r['size']} | {r['render_fps']} | {r['render_fps_per_cpu_second']} "
+        lines.append(f"| {r['task']} | {r['size']}x{r['size']} | {r['render_fps']} | {r['render_fps_per_cpu_second']} "
                      f"| {r['render_and_write_fps']} | {r['cli_fps_all_cores']} | "
                      f"{'met' if r['meets_target'] else 'MISSED'} |")
     return "\n".join(lines) + "\n"

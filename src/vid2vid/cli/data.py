@@ -6,15 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from vid2vid.data.synth.kind import KIND_NAMES
+from vid2vid.cli.common import add_task_argument, resolve_task, task_help
 
 SYNTH_HELP = """\
 Render a procedural few-shot video dataset with exact ground truth, split into training domains and held-out
 test domains (people for dancers/faces, cities for streets) that are never seen in training.
 
-  dancers  pose -> person: RGB, OpenPose-18 skeleton map, DensePose-like part map, mask, keypoints, flow
-  faces    face sketch -> talking head: RGB, 68-landmark sketch, mask, iBUG-68 landmarks, flow
-  streets  segmentation -> street view: RGB, 20-class Cityscapes-style labels, flow
+  pose     (dancers) skeleton -> person: RGB, OpenPose-18 skeleton map, DensePose-like part map, mask, keypoints, flow
+  face     (faces) sketch -> talking head: RGB, 68-landmark sketch, mask, iBUG-68 landmarks, flow
+  street   (streets) segmentation -> street view: RGB, 20-class Cityscapes-style labels, flow
 
 The layout on disk is documented in vid2vid/data/layout.py and the README. Reproducible: the same --seed gives the
 same dataset."""
@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     synth = data_sub.add_parser("synth", help="render a synthetic dataset", description=SYNTH_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    synth.add_argument("kind", nargs="?", choices=KIND_NAMES, help="which dataset to render")
+    add_task_argument(synth, "kind", nargs="?", help="the task whose synthetic dataset to render: " + task_help())
     synth.add_argument("--out", help="output folder (created; must be empty unless --overwrite)")
     synth.add_argument("--config", help="YAML file with any of the options below (flags given here override it)")
     synth.add_argument("--domains", type=int, help="number of domains in all (default 8)")
@@ -74,7 +74,7 @@ def synth_options(args: argparse.Namespace):
 
     base = load_yaml(args.config, SynthOptions) if args.config else None
     mapping = {} if base is None else {k: v for k, v in vars(base).items()}
-    flags = {"kind": args.kind, "out": args.out, "domains": args.domains, "test_domains": args.test_domains,
+    flags = {"kind": resolve_task(args.kind) if args.kind else None, "out": args.out, "domains": args.domains, "test_domains": args.test_domains,
              "clips": args.clips, "frames": args.frames, "seed": args.seed, "workers": args.workers,
              "height": args.height or args.size, "width": args.width or args.size}
     mapping.update({k: v for k, v in flags.items() if v is not None})
@@ -90,7 +90,7 @@ def run_synth(args: argparse.Namespace) -> int:
 
     opts = synth_options(args)
     meta = write_synthetic(opts, overwrite=args.overwrite, progress=not args.quiet)
-    print(f"wrote {opts.kind} to {opts.out}: {len(meta.splits['train'])} training and {len(meta.splits['test'])} "
+    print(f"wrote {meta.kind} ({meta.task}) to {opts.out}: {len(meta.splits['train'])} training and {len(meta.splits['test'])} "
           f"held-out domains x {opts.clips} clips x {opts.frames} frames at {meta.width}x{meta.height}")
     return 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vid2vid.cli.common import add_task_argument, resolve_task, task_help
+
 HELP = """\
 Animate a synthetic dancer (or face, or city) never seen in training from K=2 example frames, using the checkpoint
 shipped in the package for that task (or, if there is none, a tiny model trained on the spot). Writes
@@ -15,8 +17,7 @@ with a shipped checkpoint, a few minutes on a 2-core CPU without one."""
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="end-to-end demo on built-in synthetic data", description=HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--task", default="dancers", choices=("dancers", "faces", "streets"),
-                   help="dancers (pose -> person, default), faces (sketch -> face) or streets (labels -> city)")
+    add_task_argument(p, "--task", default="pose", help="what to animate (default pose): " + task_help())
     p.add_argument("--out", default="vid2vid_demo", help="output folder (default vid2vid_demo)")
     p.add_argument("--checkpoint", help="use this checkpoint instead of the packaged one")
     p.add_argument("--examples", type=int, default=2, help="K example frames (default 2)")
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.examples < 1 or args.frames < 2:
         raise UserError("--examples must be >= 1 and --frames >= 2")
     result = run_demo(Path(args.out), Path(args.checkpoint) if args.checkpoint else None, args.examples,
-                      args.frames, args.train_steps, progress=not args.quiet, task=args.task)
+                      args.frames, args.train_steps, progress=not args.quiet, task=resolve_task(args.task))
     print(f"wrote {result.video} ({result.frames} frames in {result.seconds:.1f} s) and {result.strip} "
           f"using {result.checkpoint}")
     return 0

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from vid2vid.cli.common import add_task_argument, resolve_task, task_help
+
 BENCH_HELP = """\
 Reproduce the paper's kind of table on our synthetic benchmark: render dancers, faces and streets, train the metric
 networks and, with the same budget and two seeds, few-shot vid2vid and the Encoder / ConcatStyle / AdaIN baselines, then
@@ -13,7 +15,7 @@ score them on the held-out domains (pose error and FID for dancers; landmark err
 accuracy, mIoU and FID for streets; PSNR / SSIM, warping error and identity drift for all), with the effect of K and of
 the number of training domains. Writes <out>/benchmark.md, benchmark.json and PNG plots. --budget smoke runs in
 minutes (CI); cpu gives real numbers in several hours on 2 CPU cores (run the tasks as processes on the same --out,
-e.g. --tasks dancers & --tasks faces streets, each with OMP_NUM_THREADS=1); cpu-hours trains about 3x longer; gpu is
+e.g. --tasks pose & --tasks face street, each with OMP_NUM_THREADS=1); cpu-hours trains about 3x longer; gpu is
 sized for a GPU. Re-running with the same --out
 continues where it stopped: trained models and scores already written are reused."""
 
@@ -27,8 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--budget", default="smoke", choices=("smoke", "cpu", "cpu-hours", "gpu"),
                        help="smoke | cpu | cpu-hours | gpu (default smoke)")
     bench.add_argument("--out", default="results", help="output folder (default results)")
-    bench.add_argument("--tasks", nargs="+", default=["dancers", "faces", "streets"],
-                       choices=("dancers", "faces", "streets"), help="any of dancers, faces, streets (default all)")
+    add_task_argument(bench, "--tasks", nargs="+", help="tasks to run (default all): " + task_help())
     bench.add_argument("--quiet", action="store_true", help="no progress bars")
     bench.set_defaults(func=run_benchmark)
     one = eval_sub.add_parser("checkpoint", help="score one checkpoint on a dataset's held-out domains",
@@ -63,7 +64,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run_benchmark(args: argparse.Namespace) -> int:
     from vid2vid.evaluation.benchmark import run_benchmark as run
 
-    run(args.out, args.budget, tuple(args.tasks), progress=not args.quiet)
+    names = tuple(resolve_task(t) for t in args.tasks) if args.tasks else None
+    run(args.out, args.budget, names, progress=not args.quiet)
     print(f"wrote {Path(args.out) / 'benchmark.md'} and benchmark.json")
     return 0
 
@@ -88,6 +90,7 @@ def run_diagnose(args: argparse.Namespace) -> int:
 
 
 def run_checkpoint(args: argparse.Namespace) -> int:
+    from vid2vid import tasks
     from vid2vid.data.layout import read_meta
     from vid2vid.evaluation.evaluate import Detectors, evaluate
     from vid2vid.inference.pipeline import Pipeline
@@ -96,7 +99,7 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     if args.detector:
         from vid2vid.metrics import load_keypoint_net, load_segmentation_net
 
-        if read_meta(args.data).semantic == "labels":
+        if tasks.get(read_meta(args.data).task).detector == "segmentation":
             detectors.segmentation = load_segmentation_net(args.detector)
         else:
             detectors.keypoints = load_keypoint_net(args.detector)

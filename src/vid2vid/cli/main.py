@@ -17,7 +17,7 @@ DESCRIPTION = """\
 Few-shot video-to-video synthesis: turn a video of semantic inputs (pose skeletons, face sketches, street
 segmentation) into a photorealistic video of a person or place given only K example images of it.
 
-Start with `vid2vid demo`, or make data with `vid2vid data synth dancers --out data/dancers`."""
+Start with `vid2vid demo`, or make data with `vid2vid data synth pose --out data/dancers`."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from vid2vid.cli.common import add_task_argument, resolve_task, task_help
+
 PREPARE_HELP = """\
 Prepare a real video (mp4 or a folder of images) as one clip of a vid2vid dataset, offline:
 
@@ -23,7 +25,7 @@ def add_parser(data_sub: argparse._SubParsersAction) -> None:
     p = data_sub.add_parser("prepare", help="prepare a real video as a training dataset clip", description=PREPARE_HELP,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="mp4 (or any ffmpeg-readable video) or a folder of images")
-    p.add_argument("--task", required=True, choices=("pose", "face", "street"), help="which semantic maps to make")
+    add_task_argument(p, "--task", required=True, help="which semantic maps to make: " + task_help())
     p.add_argument("--out", required=True, help="dataset folder (created; must be empty unless --append/--overwrite)")
     p.add_argument("--size", type=int, nargs=2, metavar=("H", "W"),
                    help="output height and width (default 256 256; street 256 512)")
@@ -44,6 +46,7 @@ def add_parser(data_sub: argparse._SubParsersAction) -> None:
 def run_prepare(args: argparse.Namespace) -> int:
     from vid2vid.data.real.prepare import prepare_video_dataset
 
+    args.task = resolve_task(args.task)
     report = prepare_video_dataset(
         args.input, args.out, args.task, tuple(args.size) if args.size else None, crop=not args.no_crop,
         labels=args.labels, domain=args.domain, split=args.split, max_frames=args.max_frames, stride=args.stride,

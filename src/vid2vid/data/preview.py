@@ -1,4 +1,4 @@
-"""Contact sheets of a dataset: for a few domains, RGB frames next to their semantic maps."""
+"""Pictures of semantic maps (stored maps and model inputs, drawn by their encoding) and contact sheets of a dataset."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from vid2vid.data.layout import DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png, write_png
 from vid2vid.errors import UserError
 
 
 def semantic_to_rgb(meta: DatasetMeta, semantic: np.ndarray) -> np.ndarray:
-    """A viewable RGB picture of a stored semantic map."""
+    """A viewable RGB picture of a stored semantic map (H, W, C_file) uint8."""
     if meta.semantic == "labels":
         from vid2vid.data.labels import colorize_labels
 
@@ -20,6 +21,21 @@ def semantic_to_rgb(meta: DatasetMeta, semantic: np.ndarray) -> np.ndarray:
     if semantic.shape[2] == 1:
         return np.repeat(semantic, 3, axis=2)
     return semantic
+
+
+def input_to_rgb(semantic: torch.Tensor, encoding: str) -> torch.Tensor:
+    """A viewable picture of the model's semantic input: (N, C, H, W) in [0, 1] (``data.semantics.encode_semantic``)
+    -> (N, 3, H, W) in [-1, 1]. ``encoding``: the dataset's ``semantic`` (skeleton | sketch | labels)."""
+    if encoding == "labels":
+        from vid2vid.data.labels import colorize_labels
+
+        ids = semantic.argmax(1).cpu().numpy().astype(np.uint8)
+        rgb = torch.from_numpy(np.stack([colorize_labels(i) for i in ids])).permute(0, 3, 1, 2).float() / 255
+    elif encoding == "sketch":
+        rgb = semantic[:, :1].repeat(1, 3, 1, 1)
+    else:  # skeleton: the RGB skeleton map comes first (then the part channels)
+        rgb = semantic[:, :3]
+    return rgb.float().cpu() * 2 - 1
 
 
 def parts_to_rgb(parts: np.ndarray, num_parts: int) -> np.ndarray:

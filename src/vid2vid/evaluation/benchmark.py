@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from vid2vid import tasks
 from vid2vid.config import DataConfig
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.errors import UserError
@@ -84,7 +85,6 @@ BUDGETS = {
                   ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0), eval_clips=16, eval_frames=32,
                   disc_layers=4, disc_scales=2, ndf=32),
 }
-TASKS = {"dancers": "pose", "faces": "face", "streets": "street"}
 # Scores of an older training recipe must not mix with new ones in one table (the --out of a re-run is reused).
 RECIPE = 3
 
@@ -92,7 +92,7 @@ RECIPE = 3
 def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
     root = out / "data" / kind
     if not (root / "dataset.json").exists():
-        height, width = (b.size, b.size * 2) if kind == "streets" else (b.size, b.size)
+        height, width = tasks.get(kind).size(b.size)
         write_synthetic(SynthOptions(kind, str(root), domains=b.domains, test_domains=b.test_domains, clips=b.clips,
                                      frames=b.frames, height=height, width=width), overwrite=True, progress=progress)
     return root
@@ -104,7 +104,7 @@ def _detectors(out: Path, kind: str, root: Path, b: Budget) -> Detectors:
 
     path = out / "detectors" / f"{kind}.safetensors"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if kind in ("dancers", "faces"):
+    if tasks.get(kind).detector == "keypoints":
         net = load_keypoint_net(path) if path.exists() else train_keypoint_net(root, b.detector_steps, path, log=None)
         return Detectors(keypoints=net)
     net = load_segmentation_net(path) if path.exists() else train_segmentation_net(root, b.detector_steps, path,
@@ -184,7 +184,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         task["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames)
         save()
     # Streets frames are twice as wide as dancers: half the batch keeps the pixels per step (and the step time) alike.
-    batch_size = max(1, b.batch_size // 2) if kind == "streets" else b.batch_size
+    batch_size = max(1, b.batch_size // tasks.get(kind).aspect)
     train_domains = b.domains - b.test_domains
     checkpoints: dict[str, Path] = {}
 
@@ -233,31 +233,36 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 def collect_results(out: str | Path, budget: str) -> dict:
     """Every finished or partial task of ``budget`` under ``out`` (tasks may run as separate processes)."""
     out = Path(out)
-    tasks = {kind: _load_task(out / "tasks" / f"{kind}.json", budget) for kind in TASKS
-             if (out / "tasks" / f"{kind}.json").exists()}
-    return {"budget": budget, "settings": asdict(BUDGETS[budget]), "tasks": tasks,
-            "seconds": round(sum(t["seconds"] for t in tasks.values()), 1)}
+    done = {kind: _load_task(out / "tasks" / f"{kind}.json", budget) for kind in datasets()
+            if (out / "tasks" / f"{kind}.json").exists()}
+    return {"budget": budget, "settings": asdict(BUDGETS[budget]), "tasks": done,
+            "seconds": round(sum(t["seconds"] for t in done.values()), 1)}
 
 
-def run_benchmark(out: str | Path, budget: str = "smoke", tasks: tuple[str, ...] = tuple(TASKS),
+def datasets(names: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The benchmark's name (its synthetic dataset's) of each task in ``names`` (task names or aliases; default all
+    registered tasks). Results are filed by dataset name: ``<out>/tasks/dancers.json``."""
+    return tuple(tasks.get(n).dataset for n in names) if names else tuple(t.dataset for t in tasks.tasks())
+
+
+def run_benchmark(out: str | Path, budget: str = "smoke", names: tuple[str, ...] | None = None,
                   progress: bool = True) -> dict:
     """Run (or continue) the benchmark for ``tasks`` and write the report of every task under ``out``; returns it.
 
     Each task keeps its own ``<out>/tasks/<task>.json``, so ``--tasks dancers`` and ``--tasks faces streets`` can run as
-    two processes on the same ``--out`` (one per core); the report is rewritten from all of them after each."""
+    two processes on the same ``--out`` (one per core); the report is rewritten from all of them after each. ``names``:
+    tasks (or their datasets' names), default all."""
     if budget not in BUDGETS:
         raise UserError(f"unknown --budget '{budget}': choose one of {', '.join(BUDGETS)}")
-    for task in tasks:
-        if task not in TASKS:
-            raise UserError(f"unknown task '{task}': choose from {', '.join(TASKS)}")
+    kinds = datasets(names)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for kind in tasks:
+    for kind in kinds:
         _load_task(out / "tasks" / f"{kind}.json", budget)  # a budget mismatch fails before any work
     from vid2vid.metrics import InceptionFeatures
 
     inception = InceptionFeatures()
-    for kind in tasks:
+    for kind in kinds:
         _run_task(out, kind, BUDGETS[budget], budget, inception, progress)
     results = collect_results(out, budget)
     _write_json(out / "benchmark.json", results)

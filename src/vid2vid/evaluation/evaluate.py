@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vid2vid import tasks
 from vid2vid.config import DataConfig
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.layout import frame_name, read_png
@@ -55,8 +56,8 @@ def check_compatible(pipe: Pipeline, ds: FewShotVideoDataset) -> None:
 
 
 def keypoint_metric(ds: FewShotVideoDataset) -> str:
-    """Result key of the keypoint error: body joints (dancers) or facial landmarks (faces)."""
-    return "pose_error" if ds.meta.keypoints == "coco18" else "landmark_error"
+    """Result key of the keypoint error (the task registry's: body joints, facial landmarks, ...)."""
+    return tasks.get(ds.meta.task).keypoint_metric or "keypoint_error"
 
 
 def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int, int]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from vid2vid import tasks
+
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -12,14 +14,13 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-COLUMNS = {
-    "faces": [("landmark_error", "landmark error (px) ↓", 2), ("fid", "FID ↓", 1), ("psnr", "PSNR ↑", 2),
-              ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4), ("identity_drift", "drift ↓", 4)],
-    "dancers": [("pose_error", "pose error (px) ↓", 2), ("fid", "FID ↓", 1), ("psnr", "PSNR ↑", 2),
-                ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4), ("identity_drift", "drift ↓", 4)],
-    "streets": [("pixel_accuracy", "pixel acc ↑", 3), ("miou", "mIoU ↑", 3), ("fid", "FID ↓", 1),
-                ("psnr", "PSNR ↑", 2), ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4)],
-}
+GENERIC_COLUMNS = [("fid", "FID ↓", 1), ("psnr", "PSNR ↑", 2), ("ssim", "SSIM ↑", 3), ("warp_error", "warp error ↓", 4),
+                   ("identity_drift", "drift ↓", 4)]
+
+
+def columns(dataset: str) -> list[tuple[str, str, int]]:
+    """The table columns of a benchmark task (named by its dataset): its registry metrics, then the generic ones."""
+    return [(m.key, m.label, m.digits) for m in tasks.get(dataset).metrics] + GENERIC_COLUMNS
 
 
 def _cell(r: dict, key: str, digits: int) -> str:
@@ -74,7 +75,7 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              "'real frames' row scores the ground-truth frames with the same metric networks: the floor (pose error) "
              "or ceiling (accuracy) any generator can reach.", ""]
     for kind, task in results["tasks"].items():
-        cols = COLUMNS[kind]
+        cols = columns(kind)
         lines += [f"## {kind}", "", f"### Methods (paper Table 1), K={s.get('eval_k', s['train_k'])}", ""]
         rows = {method_names.get(m, m): r for m, r in task["methods"].items()}
         rows["real frames (metric limit)"] = task["floor"] or {}

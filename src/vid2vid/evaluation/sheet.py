@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vid2vid.data.preview import input_to_rgb
 from vid2vid.evaluation.evaluate import generate_clip, test_split
 from vid2vid.inference.pipeline import Pipeline
-from vid2vid.training.visuals import image_grid, save_png, semantic_preview
+from vid2vid.training.visuals import image_grid, save_png
 
 
 @torch.no_grad()
@@ -28,7 +29,7 @@ def method_sheet(pipes: dict[str, Pipeline], root: str | Path, k: int, out: str 
             block.append([fake[f] for f in picked])
         if examples is not None:
             rows.append(list(examples))
-        rows.append(list(semantic_preview(semantics[picked])))
+        rows.append(list(input_to_rgb(semantics[picked], ds.meta.semantic)))
         rows += block
         rows.append([real[f] for f in picked])
     path = Path(out)

@@ -1,6 +1,6 @@
 """The demo: a held-out synthetic dancer, face or city, never seen in training, animated from K example frames.
 
-Uses the checkpoint shipped in the package for the task (``vid2vid/assets/demo_<task>.pt``, see
+Uses the checkpoint shipped in the package for the task (``vid2vid/assets/demo_<task>.pt``, e.g. demo_pose.pt; see
 docs/demo_checkpoint.md for where it came from) or, if there is none, trains a tiny model for a few minutes first.
 Renders fresh synthetic data with a seed the checkpoint was never trained on, takes K frames of one clip of the new
 person / face / city as examples, drives them with the semantic maps of another clip of it, and writes an mp4
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vid2vid import tasks
 from vid2vid.data.layout import frame_name, read_png
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.inference.pipeline import Pipeline
@@ -22,12 +23,12 @@ from vid2vid.inference.render import render_video
 from vid2vid.inference.sources import ClipDriving, example_from_dataset
 
 DEMO_SEED = 20261123  # never used for training data
-DEMO_TASKS = ("dancers", "faces", "streets")
-_FALLBACK_SIZE = {"dancers": (64, 64), "faces": (64, 64), "streets": (64, 128)}
+FALLBACK_HEIGHT = 64  # frames of the fallback model (width from the task's aspect)
 
 
-def packaged_checkpoint(task: str = "dancers") -> Path | None:
-    path = Path(str(importlib.resources.files("vid2vid") / "assets" / f"demo_{task}.pt"))
+def packaged_checkpoint(task: str = "pose") -> Path | None:
+    """The checkpoint shipped for ``task`` (a task name or alias), if any."""
+    path = Path(str(importlib.resources.files("vid2vid") / "assets" / f"demo_{tasks.get(task).name}.pt"))
     return path if path.is_file() else None
 
 
@@ -40,7 +41,7 @@ class DemoResult:
     seconds: float
 
 
-def fallback_checkpoint(out: Path, steps: int, progress: bool, task: str = "dancers") -> Path:
+def fallback_checkpoint(out: Path, steps: int, progress: bool, task: str = "pose") -> Path:
     """Train the tiny preset on fresh synthetic data of ``task`` for ``steps`` steps (minutes on a CPU)."""
     from vid2vid.config import DataConfig
     from vid2vid.training.loop import training_loop
@@ -48,7 +49,7 @@ def fallback_checkpoint(out: Path, steps: int, progress: bool, task: str = "danc
 
     data = out / "train_data"
     if not (data / "dataset.json").exists():
-        h, w = _FALLBACK_SIZE[task]
+        h, w = tasks.get(task).size(FALLBACK_HEIGHT)
         write_synthetic(SynthOptions(task, str(data), domains=8, test_domains=1, clips=2, frames=16, height=h,
                                      width=w), overwrite=True, progress=progress)
     cfg = RunConfig(data=DataConfig(root=str(data), seq_len=2, num_examples=2), model=ModelSpec(preset="tiny"),
@@ -70,19 +71,19 @@ def strip_png(path: Path, examples: list[np.ndarray], rows: list[tuple[np.ndarra
 
 
 def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, frames: int = 48,
-             fallback_steps: int = 300, progress: bool = True, task: str = "dancers") -> DemoResult:
+             fallback_steps: int = 300, progress: bool = True, task: str = "pose") -> DemoResult:
     from vid2vid.errors import UserError
 
-    if task not in DEMO_TASKS:
-        raise UserError(f"unknown demo task '{task}': choose one of {', '.join(DEMO_TASKS)}")
+    task = tasks.get(task).name
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = checkpoint or packaged_checkpoint(task)
     if checkpoint is None:
         print(f"no packaged {task} checkpoint: training a tiny model first (a few minutes)")
         checkpoint = fallback_checkpoint(out, fallback_steps, progress, task)
     pipe = Pipeline.from_checkpoint(checkpoint)
-    if pipe.meta.kind not in (task, f"real-{pipe.meta.task}") and pipe.meta.kind in DEMO_TASKS:
-        raise UserError(f"{checkpoint} was trained on {pipe.meta.kind}, not {task}: pass --task {pipe.meta.kind}")
+    if pipe.meta.task != task:
+        raise UserError(f"{checkpoint} is a {pipe.meta.task} model ({pipe.meta.kind} data), not {task}: pass "
+                        f"--task {pipe.meta.task}")
     h, w = pipe.size
     data = out / "heldout_data"
     write_synthetic(SynthOptions(task, str(data), domains=2, test_domains=1, clips=2, frames=frames, height=h,

@@ -1,7 +1,7 @@
 """Slim a training checkpoint down to what inference needs: the EMA generator (optionally fp16), its config and the
 dataset description. This is how the demo checkpoint in ``vid2vid/assets`` was made:
 
-    python -m vid2vid.inference.export runs/small_dancers/checkpoint-00004000.pt src/vid2vid/assets/demo_dancers.pt
+    python -m vid2vid.inference.export runs/small_dancers/checkpoint-00004000.pt src/vid2vid/assets/demo_pose.pt
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Real photos and videos as model inputs, through the real-data converters (mediapipe pose / face landmarks,
 label maps): examples are framed one by one; the driving video is framed once, smoothed over time and (pose)
-rescaled to the example person's height and floor line (Everybody Dance Now normalisation)."""
+rescaled to the example person's height and floor line (Everybody Dance Now normalisation). The task registry
+says which converter makes a task's maps and whether its motion is normalised."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from vid2vid import tasks
 from vid2vid.data.preview import semantic_to_rgb
-from vid2vid.data.real.converters import FaceConverter, LabelConverter, PoseConverter
 from vid2vid.data.real.normalize import MotionNormalizer, floor_stats
 from vid2vid.data.video import FrameSource
 from vid2vid.errors import UserError
@@ -26,15 +27,16 @@ def real_examples(pipe: Pipeline, paths: list[Path], images: list[np.ndarray], c
                   ) -> tuple[list[np.ndarray], list[torch.Tensor], np.ndarray | None]:
     """Framed example images, their semantic maps, and (pose) their keypoints (K, 18, 3)."""
     h, w = pipe.size
-    if pipe.task == "street":
-        raise UserError("street examples need their label maps: give frames of a prepared dataset "
-                        "(<clip>/rgb/000012.png, see `vid2vid data prepare --task street --labels ...`)")
-    conv = (PoseConverter if pipe.task == "pose" else FaceConverter)(h, w, crop=crop, video=False)
+    task = tasks.get(pipe.task)
+    if not task.photo_examples:
+        raise UserError(f"{task.name} examples need their semantic maps: give frames of a prepared dataset "
+                        f"(<clip>/rgb/000012.png, see `vid2vid data prepare --task {task.name} ...`)")
+    conv = task.make_converter(h, w, crop=crop, video=False)
     try:
         frames = [conv(image, name=str(path)) for path, image in zip(paths, images)]
     finally:
         conv.close()
-    keypoints = np.stack([f.keypoints for f in frames]) if pipe.task == "pose" else None
+    keypoints = np.stack([f.keypoints for f in frames]) if task.normalize_motion else None
     return ([f.rgb for f in frames], [pipe.encode_semantic(f.semantic, f.parts) for f in frames], keypoints)
 
 
@@ -42,7 +44,7 @@ def _normalizer(path: Path, pipe: Pipeline, crop: bool, target: np.ndarray, note
                 ) -> MotionNormalizer | None:
     """Measure the driving person on the first frames and map them onto the example person."""
     h, w = pipe.size
-    probe = PoseConverter(h, w, crop=crop, video=True, fps=25.0)
+    probe = tasks.get(pipe.task).make_converter(h, w, crop=crop, video=True, fps=25.0)
     poses = []
     try:
         with FrameSource(path) as src:
@@ -69,13 +71,11 @@ def real_driving(pipe: Pipeline, path: Path, crop: bool, target_keypoints: np.nd
     h, w = pipe.size
     src = FrameSource(path)
     notes: list[str] = []
-    if pipe.task == "street":
-        conv = LabelConverter(h, w, name=str(path))
-    elif pipe.task == "pose":
-        normalizer = _normalizer(path, pipe, crop, target_keypoints, notes) if target_keypoints is not None else None
-        conv = PoseConverter(h, w, crop=crop, video=True, fps=float(src.fps), normalizer=normalizer)
-    else:
-        conv = FaceConverter(h, w, crop=crop, video=True, fps=float(src.fps))
+    task = tasks.get(pipe.task)
+    extra = {}
+    if task.normalize_motion and target_keypoints is not None:
+        extra["normalizer"] = _normalizer(path, pipe, crop, target_keypoints, notes)
+    conv = task.make_converter(h, w, crop=crop, video=True, fps=float(src.fps), name=str(path), **extra)
 
     def frames() -> Iterator[tuple[torch.Tensor, np.ndarray]]:
         try:

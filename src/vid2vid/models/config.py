@@ -7,13 +7,13 @@ presets take it as an argument. Channel widths double per downsampling from `bas
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any, Mapping
 
 from torch import nn
 
 from vid2vid.errors import UserError
 
 ARCHS = ("fewshot", "vid2vid", "encoder", "concat", "adain")
-TASKS = ("pose", "face", "street")
 PRESETS = ("tiny", "small", "paper")
 NORMS = ("batch", "instance")
 
@@ -86,26 +86,17 @@ _PRESETS: dict[str, dict] = {
                   warp_embedding_layers=2, style_channels=64),
     "paper": dict(),  # the dataclass defaults are the reference implementation's settings
 }
-# Pose and face: the frame is the decoder's output, modulated by the warped example and previous frame (the
-# reference's "SPADE combine" for pose). Measured on held-out dancers at 1,050 steps (docs/learning.md): blending
-# had the better FID (180 vs 189) but let the background drift +175 % over 31 frames (spade: +0.1 %) and kept
-# ghosts (ghost ratio 1.9 vs 1.4). Street scenes: no example warping and no warped-image embeddings (the reference
-# trains street without them), so their frame is a blend with the warped previous frame.
-_TASKS: dict[str, dict] = {"pose": dict(compose="spade"), "face": dict(compose="spade"),
-                           "street": dict(example_warp=False, warp_embedding=False, compose="blend")}
-
-
-def generator_preset(name: str, task: str, semantic_channels: int, **overrides) -> GeneratorConfig:
-    """The `name` preset (tiny | small | paper) for `task` (pose | face | street), with `overrides` applied."""
+def generator_preset(name: str, semantic_channels: int, defaults: Mapping[str, Any] | None = None,
+                     **overrides) -> GeneratorConfig:
+    """The `name` preset (tiny | small | paper) with a task's `defaults` (its registry entry's generator settings)
+    over it and `overrides` over those."""
     if name not in _PRESETS:
         raise UserError(f"generator preset {name!r} is not one of {', '.join(PRESETS)}")
-    if task not in _TASKS:
-        raise UserError(f"task {task!r} is not one of {', '.join(TASKS)}")
     known = {f.name for f in fields(GeneratorConfig)}
-    unknown = sorted(set(overrides) - known)
+    unknown = sorted((set(overrides) | set(defaults or {})) - known)
     if unknown:
         raise UserError(f"unknown generator setting(s): {', '.join(unknown)}")
-    values = {**_PRESETS[name], **_TASKS[task], "semantic_channels": semantic_channels}
+    values = {**_PRESETS[name], **(defaults or {}), "semantic_channels": semantic_channels}
     if overrides.get("arch") == "vid2vid":  # the 2018 single-domain model: no examples, the frame a masked blend
         values.update(example_warp=False, compose="blend")
     values.update(overrides)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import torch
 
+from vid2vid.data.preview import input_to_rgb
 from vid2vid.models.outputs import FrameOutput
-from vid2vid.training.visuals import flow_to_rgb, image_grid, save_png, semantic_preview
+from vid2vid.training.visuals import flow_to_rgb, image_grid, save_png
 
 
 class RunLogger:
-    def __init__(self, run_dir: Path, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self, run_dir: Path, enabled: bool, encoding: str) -> None:
+        self.enabled, self.encoding = enabled, encoding  # encoding: the dataset's semantic encoding, for pictures
         self.images = run_dir / "images"
         self.writer = None
         if enabled:
@@ -38,7 +39,7 @@ class RunLogger:
         rows = []
         if examples is not None:
             rows.append(list(examples[0]))
-        rows.append([semantic_preview(semantic[:1])[0], out.image[0], real[0]])
+        rows.append([input_to_rgb(semantic[:1], self.encoding)[0], out.image[0], real[0]])
         extra = [out.hallucinated[0]]
         if out.warped is not None:
             extra = [out.warped[0], out.mask[0], out.hallucinated[0], flow_to_rgb(out.flow[:1])[0]]

@@ -21,6 +21,7 @@ import torch
 import yaml
 from tqdm import tqdm
 
+from vid2vid import tasks
 from vid2vid.config import to_dict
 from vid2vid.data.batch import VideoBatch, collate_samples
 from vid2vid.data.dataset import FewShotVideoDataset
@@ -86,7 +87,7 @@ def training_loop(
         raise UserError(f"{meta.width}x{meta.height} frames are too small for a {cfg.loss.d_layers}-layer, "
                         f"{cfg.loss.d_scales}-scale discriminator; lower loss.d_layers or loss.d_scales")
     G = build_generator(gcfg).to(device_)
-    face = meta.keypoints == "coco18"
+    face = tasks.get(meta.task).region_discriminator == "face"  # crops placed by COCO-18 head keypoints
     D = Discriminators(cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
     objective = Objective(cfg.loss, D).to(device_)
     ema = copy.deepcopy(G).eval().requires_grad_(False)
@@ -117,7 +118,7 @@ def training_loop(
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.yaml").write_text(yaml.safe_dump({**resolved, "generator": asdict(gcfg)}, sort_keys=False))
-    logger = RunLogger(run_dir, enabled=main)
+    logger = RunLogger(run_dir, enabled=main, encoding=meta.semantic)
 
     def save() -> Path | None:
         if not main:
@@ -276,7 +277,7 @@ def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], obje
     ctx = FrameContext(
         semantic=b.semantics[:, t], real=b.images[:, t], prev_real=b.images[:, t - 1] if t > 0 else None,
         teacher_flow=b.flow[:, t] if has_flow else None, example=example,
-        keypoints=b.keypoints[:, t] if b.keypoints.shape[2] == 18 else None,
+        keypoints=b.keypoints[:, t] if objective.d.face is not None else None,
         example_flow=example_flow, example_valid=example_valid)
     temporal = objective.d.temporal
     if temporal is not None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vid2vid import tasks
 from vid2vid.config import DataConfig, from_mapping, load_yaml
 from vid2vid.errors import UserError
-from vid2vid.models.config import GeneratorConfig, generator_preset
+from vid2vid.models.config import GeneratorConfig
 from vid2vid.training.objective import LossWeights
 
 
@@ -46,7 +47,7 @@ def resolve_generator(spec: Any, task: str, semantic_channels: int) -> Generator
     """The GeneratorConfig of a model section for a dataset's task and channel count."""
     overrides = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
                  if f.name != "preset" and getattr(spec, f.name) is not None}
-    return generator_preset(spec.preset, task, semantic_channels, **overrides)
+    return tasks.get(task).generator_config(spec.preset, semantic_channels, **overrides)
 
 
 def _train_options_class() -> type:

@@ -20,23 +20,6 @@ def flow_to_rgb(flow: torch.Tensor, max_magnitude: float | None = None) -> torch
     return torch.stack(out)
 
 
-def semantic_preview(semantic: torch.Tensor) -> torch.Tensor:
-    """(N, C, H, W) semantic input in [0, 1] -> (N, 3, H, W) in [-1, 1] for display.
-
-    C = 1: gray; C = 3 or 6 (pose): the first three channels (skeleton RGB); C > 6: label ids coloured."""
-    c = semantic.shape[1]
-    if c == 1:
-        rgb = semantic.repeat(1, 3, 1, 1)
-    elif c in (3, 6):
-        rgb = semantic[:, :3]
-    else:
-        from vid2vid.data.labels import colorize_labels
-
-        ids = semantic.argmax(1).cpu().numpy()
-        rgb = torch.from_numpy(np.stack([colorize_labels(i) for i in ids])).permute(0, 3, 1, 2).float() / 255
-    return rgb.float() * 2 - 1
-
-
 def image_grid(rows: list[list[torch.Tensor]]) -> torch.Tensor:
     """Rows of (3, H, W) tensors in [-1, 1] (or (1, H, W) masks in [0, 1]) -> one (3, H', W') image in [0, 1]."""
     def prep(t: torch.Tensor) -> torch.Tensor:

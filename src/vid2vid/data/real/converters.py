@@ -268,15 +268,3 @@ class LabelConverter:
 
     def report(self) -> str:
         return ""
-
-
-def make_converter(task: str, height: int, width: int, crop: bool = True, video: bool = True, fps: float = 25.0,
-                   name: str = "the label map"):
-    """The converter for a task: "pose", "face" or "street" (label maps)."""
-    if task == "pose":
-        return PoseConverter(height, width, crop=crop, video=video, fps=fps)
-    if task == "face":
-        return FaceConverter(height, width, crop=crop, video=video, fps=fps)
-    if task == "street":
-        return LabelConverter(height, width, name=name)
-    raise UserError(f"unknown task '{task}': choose pose, face or street")

@@ -19,20 +19,13 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from vid2vid.data.labels import STREET_LABELS
-from vid2vid.data.layout import META_FILE, SPLITS, ClipWriter, DatasetMeta, clear_dataset, read_meta, write_meta
-from vid2vid.data.real.converters import LabelConverter, make_converter
+from vid2vid import tasks
+from vid2vid.data.layout import (KEYPOINT_COUNTS, META_FILE, SPLITS, ClipWriter, DatasetMeta, clear_dataset, read_meta,
+                                 write_meta)
 from vid2vid.data.real.framing import fill_framing
-from vid2vid.data.skeleton import NUM_BODY_PARTS
 from vid2vid.data.video import FrameSource
 from vid2vid.errors import UserError
 
-TASKS = {  # task -> (semantic, keypoints, extras)
-    "pose": ("skeleton", "coco18", ("parts", "mask")),
-    "face": ("sketch", "ibug68", ("mask",)),
-    "street": ("labels", None, ()),
-}
-DEFAULT_SIZE = {"pose": (256, 256), "face": (256, 256), "street": (256, 512)}
 CLIP = "c000"
 _FRAMING_PROBES = 8  # frames (every 5th from the start) used to fix the crop
 
@@ -118,18 +111,18 @@ def prepare_video_dataset(source: str | Path, out: str | Path, task: str, size: 
     task. ``labels``: the label-map video / folder (street task, frame-aligned with ``source``). ``append``: add a
     domain to the dataset already at ``out`` (same task and size). The result passes ``vid2vid data check``.
     """
-    if task not in TASKS:
-        raise UserError(f"unknown task '{task}': choose pose, face or street")
+    spec = tasks.get(task)
+    task = spec.name
     if split not in ("train", "test", "both"):
         raise UserError(f"--split must be train, test or both, got '{split}'")
-    height, width = size or DEFAULT_SIZE[task]
+    height, width = size or spec.size(spec.default_height)
     if min(height, width) < 32 or max(height, width) > 4096:
         raise UserError(f"--size must be between 32 and 4096 pixels, got {height} {width}")
     if stride < 1 or max_frames < 0:
         raise UserError(f"--stride must be >= 1 and --max-frames >= 0, got {stride} and {max_frames}")
     source, out = Path(source), Path(out)
-    if task == "street" and labels is None:
-        raise UserError("the street task needs the segmentation as label maps: pass --labels VIDEO_OR_FOLDER (ids, "
+    if spec.semantic == "labels" and labels is None:
+        raise UserError(f"the {task} task needs the segmentation as label maps: pass --labels VIDEO_OR_FOLDER (ids, "
                         "Cityscapes ids or the Cityscapes colour palette); no segmentation model ships offline")
     with FrameSource(source) as src:  # fails early with a clear message on a bad input
         fps = float(src.fps) / stride
@@ -142,7 +135,6 @@ def prepare_video_dataset(source: str | Path, out: str | Path, task: str, size: 
         if label_count < frames:
             raise UserError(f"--labels {labels} has {label_count} frames (after --stride) but {source} has {frames}; "
                             "give one label map per video frame")
-    semantic, keypoints, extras = TASKS[task]
     existing = _check_out(out, append, overwrite)
     domain = domain or domain_name(source)
     if existing is not None:
@@ -158,23 +150,22 @@ def prepare_video_dataset(source: str | Path, out: str | Path, task: str, size: 
     for s in SPLITS:
         (out / s).mkdir(exist_ok=True)
 
-    converter = make_converter(task, height, width, crop=crop, video=True, fps=fps, name=str(labels))
-    if task != "street":
+    converter = spec.make_converter(height, width, crop=crop, video=True, fps=fps, name=str(labels))
+    if spec.semantic != "labels":
         if not smooth:
             converter.smoother = None
         probes = [f for i, f in enumerate(_frames(source, stride, frames)) if i % 5 == 0 and i < 5 * _FRAMING_PROBES]
         converter.fit_framing(probes)
         del probes
-    writer = ClipWriter(clip, frames, height, width, fps, extras=extras,
-                        keypoints=18 if keypoints == "coco18" else 68 if keypoints == "ibug68" else 0)
+    writer = ClipWriter(clip, frames, height, width, fps, extras=spec.extras,
+                        keypoints=KEYPOINT_COUNTS.get(spec.keypoints or "", 0))
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     label_frames = _frames(Path(labels), stride, frames) if labels is not None else None
     rgb_framing = None
     pending = None  # (frame, gray, flow_bwd) of the previous frame, written once the next one is known
     bar = tqdm(total=frames, unit="frame", desc=f"prepare {task}", disable=not progress)
     for rgb in _frames(source, stride, frames):
-        if task == "street":
-            assert isinstance(converter, LabelConverter) and label_frames is not None
+        if label_frames is not None:
             rgb_framing = rgb_framing or fill_framing(rgb.shape[0], rgb.shape[1], height, width)
             converted = replace(converter(next(label_frames)), rgb=rgb_framing.image(rgb))
         else:
@@ -205,11 +196,10 @@ def prepare_video_dataset(source: str | Path, out: str | Path, task: str, size: 
         info["labels"] = str(labels)
     if existing is None:
         meta = DatasetMeta(
-            kind=f"real-{task}", task=task, semantic=semantic, height=height, width=width, fps=fps,
-            splits={s: ([domain] if s in splits else []) for s in SPLITS},
-            num_labels=len(STREET_LABELS) if task == "street" else 0,
-            label_names=list(STREET_LABELS) if task == "street" else [],
-            num_parts=NUM_BODY_PARTS if task == "pose" else 0, keypoints=keypoints, extras=list(extras),
+            kind=f"real-{task}", task=task, semantic=spec.semantic, height=height, width=width, fps=fps,
+            splits={s: ([domain] if s in splits else []) for s in SPLITS}, num_labels=len(spec.label_names),
+            label_names=list(spec.label_names), num_parts=spec.num_parts, keypoints=spec.keypoints,
+            extras=list(spec.extras),
             has_flow=True, source={"generator": "vid2vid data prepare", "inputs": {domain: info}})
     else:
         new_splits = {s: list(existing.splits.get(s, [])) + ([domain] if s in splits else []) for s in SPLITS}

@@ -173,11 +173,7 @@ def render_clip(d: Dancer, rng: np.random.Generator, n_frames: int, height: int,
 
 DANCERS = SynthKind(
     name="dancers",
-    task="pose",
-    semantic="skeleton",
     fps=FPS,
     make_domain=make_domain,
     render_clip=render_clip,
-    keypoints="coco18",
-    extras=("parts", "mask"),
 )

@@ -256,11 +256,7 @@ def render_clip(domain: FaceDomain, rng: np.random.Generator, n_frames: int, hei
 
 FACES = SynthKind(
     name="faces",
-    task="face",
-    semantic="sketch",
     fps=FPS,
     make_domain=make_domain,
     render_clip=render_clip,
-    keypoints="ibug68",
-    extras=("mask",),
 )

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from vid2vid import tasks
 from vid2vid.data.layout import KEYPOINT_COUNTS, ClipWriter, DatasetMeta, clear_dataset, write_meta
-from vid2vid.data.synth.kind import get_kind
 from vid2vid.errors import UserError
 
 
@@ -20,7 +20,7 @@ from vid2vid.errors import UserError
 class SynthOptions:
     """Options of `vid2vid data synth`; ``domains`` counts all domains, ``test_domains`` of them are held out."""
 
-    kind: str
+    kind: str  # the task (pose | face | street) or its dataset's name (dancers | faces | streets)
     out: str
     domains: int = 8
     test_domains: int = 2
@@ -66,11 +66,12 @@ def _clip_rng(seed: int, domain: int, clip: int) -> np.random.Generator:
 
 def render_clip_to_disk(opts: SynthOptions, split: str, domain: int, clip: int) -> int:
     """Render and write one clip; returns the number of frames written. Runs in a worker process."""
-    kind = get_kind(opts.kind)
+    task = tasks.get(opts.kind)
+    kind = task.renderer()
     look = kind.make_domain(_domain_rng(opts.seed, domain))
     folder = Path(opts.out) / split / domain_name(domain) / clip_name(clip)
-    writer = ClipWriter(folder, opts.frames, opts.height, opts.width, kind.fps, extras=kind.extras,
-                        keypoints=KEYPOINT_COUNTS.get(kind.keypoints or "", 0))
+    writer = ClipWriter(folder, opts.frames, opts.height, opts.width, kind.fps, extras=task.extras,
+                        keypoints=KEYPOINT_COUNTS.get(task.keypoints or "", 0))
     for frame in kind.render_clip(look, _clip_rng(opts.seed, domain, clip), opts.frames, opts.height, opts.width):
         extras = {"parts": frame.parts, "mask": frame.mask}
         writer.add(frame.rgb, frame.semantic, extras, frame.flow_fwd, frame.flow_bwd, frame.keypoints, frame.objects,
@@ -100,12 +101,13 @@ def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool 
     opts.validate()
     out = Path(opts.out)
     _prepare_out(out, overwrite)
-    kind = get_kind(opts.kind)
+    task = tasks.get(opts.kind)
+    kind = task.renderer()
     n_train = opts.domains - opts.test_domains
     splits = {"train": list(range(n_train)), "test": list(range(n_train, opts.domains))}
     jobs = [(split, d, c) for split, ds in splits.items() for d in ds for c in range(opts.clips)]
     workers = opts.workers or os.cpu_count() or 1
-    bar = tqdm(total=len(jobs) * opts.frames, unit="frame", desc=f"synth {opts.kind}", disable=not progress)
+    bar = tqdm(total=len(jobs) * opts.frames, unit="frame", desc=f"synth {kind.name}", disable=not progress)
     if workers == 1:
         for job in jobs:
             bar.update(render_clip_to_disk(opts, *job))
@@ -115,16 +117,11 @@ def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool 
             for future in futures:
                 bar.update(future.result())
     bar.close()
-    parts = 0
-    if "parts" in kind.extras:
-        from vid2vid.data.skeleton import NUM_BODY_PARTS
-
-        parts = NUM_BODY_PARTS
     meta = DatasetMeta(
-        kind=kind.name, task=kind.task, semantic=kind.semantic, height=opts.height, width=opts.width,
+        kind=kind.name, task=task.name, semantic=task.semantic, height=opts.height, width=opts.width,
         fps=float(kind.fps), splits={s: [domain_name(d) for d in ds] for s, ds in splits.items()},
-        num_labels=len(kind.label_names or ()), label_names=list(kind.label_names or ()), num_parts=parts,
-        keypoints=kind.keypoints, extras=list(kind.extras), has_flow=True,
+        num_labels=len(task.label_names), label_names=list(task.label_names), num_parts=task.num_parts,
+        keypoints=task.keypoints, extras=list(task.extras), has_flow=True,
         source={"generator": f"vid2vid data synth {kind.name}", "seed": opts.seed, "clips": opts.clips,
                 "frames": opts.frames},
     )

@@ -350,12 +350,7 @@ def render_clip(city: City, rng: np.random.Generator, n_frames: int, height: int
 
 STREETS = SynthKind(
     name="streets",
-    task="street",
-    semantic="labels",
     fps=FPS,
     make_domain=make_city,
     render_clip=render_clip,
-    keypoints=None,
-    label_names=L.STREET_LABELS,
-    extras=(),
 )
