@@ -23,8 +23,9 @@ def _task(path, budget, **tables):
 def test_every_budget_trains_the_same_steps_for_every_method_and_fits_its_sizes():
     for name, b in BUDGETS.items():
         assert b.test_domains < b.domains, name
-        assert b.flow_pretrain_steps + b.single_frame_steps <= b.steps, name
-        assert b.seq_len >= 8 and (b.seq_len - 1) * b.max_frame_stride < b.frames, name  # sequences reach 8
+        train, data = b.run.train, b.run.data
+        assert train.flow_pretrain_steps + train.single_frame_steps <= train.max_steps, name
+        assert data.seq_len >= 8 and (data.seq_len - 1) * data.max_frame_stride < b.frames, name  # sequences reach 8
         assert b.size % 16 == 0, name  # the small and tiny presets need multiples of 16
         assert 1.0 in b.domain_fractions, name  # the full model is one point of the domains study
 

@@ -27,6 +27,7 @@ FRAMES = 16
 @pytest.fixture(scope="module")
 def face_checkpoint(tmp_path_factory) -> Path:
     from vid2vid.training.loop import training_loop
+    from vid2vid.models.discriminator import DiscriminatorConfig
     from vid2vid.training.objective import LossWeights
     from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
@@ -34,10 +35,10 @@ def face_checkpoint(tmp_path_factory) -> Path:
     root = base / "faces"
     write_synthetic(SynthOptions("faces", str(root), domains=2, test_domains=1, clips=1, frames=4, height=32,
                                  width=32, workers=1), progress=False)
-    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=1, num_examples=1), model=ModelSpec(preset="tiny"),
-                    loss=LossWeights(ndf=4, d_layers=2, d_scales=1, perceptual=0.0),
+    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=1, num_examples=1), model=ModelSpec("tiny"),
+                    discriminator=DiscriminatorConfig(ndf=4, layers=2, scales=1), loss=LossWeights(perceptual=0.0),
                     train=TrainOptions(max_steps=1, batch_size=1, workers=0, image_every=0, progress=False))
-    return training_loop(str(base / "run"), cfg, **vars(cfg.train))
+    return training_loop(base / "run", cfg)
 
 
 @pytest.fixture(scope="module")

@@ -23,18 +23,18 @@ from vid2vid.inference.pipeline import Pipeline
 def trained(tmp_path_factory) -> tuple[Path, Path]:
     """(tiny few-shot checkpoint trained 2 steps on 32x32 dancers, its dataset)."""
     from vid2vid.training.loop import training_loop
-    from vid2vid.training.objective import LossWeights
+    from vid2vid.models.discriminator import DiscriminatorConfig
     from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
     base = tmp_path_factory.mktemp("inference")
     root = base / "dancers"
     write_synthetic(SynthOptions("dancers", str(root), domains=3, test_domains=1, clips=2, frames=6, height=32,
                                  width=32, workers=1), progress=False)
-    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=2, num_examples=2), model=ModelSpec(preset="tiny"),
-                    loss=LossWeights(ndf=4, d_layers=2, d_scales=1),
+    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=2, num_examples=2), model=ModelSpec("tiny"),
+                    discriminator=DiscriminatorConfig(ndf=4, layers=2, scales=1),
                     train=TrainOptions(max_steps=2, batch_size=1, single_frame_steps=1, workers=0, image_every=0,
                                        progress=False))
-    path = training_loop(str(base / "run"), cfg, **vars(cfg.train))
+    path = training_loop(base / "run", cfg)
     return path, root
 
 
@@ -157,7 +157,7 @@ def test_bad_inputs_one_clear_line(trained, tmp_path, case):
         args["--driving"], needle = str(streets / "test/d001/c000"), "is a pose model"
     elif case == "not_a_checkpoint":
         (tmp_path / "bad.pt").write_bytes(b"garbage")
-        args["--checkpoint"], needle = str(tmp_path / "bad.pt"), "cannot load checkpoint"
+        args["--checkpoint"], needle = str(tmp_path / "bad.pt"), "is not a vid2vid checkpoint"
     elif case == "mismatched_example_sizes":
         import cv2
 

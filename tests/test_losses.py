@@ -147,8 +147,11 @@ def test_objective_supervises_the_example_flow_mask_and_raw_output():
     from vid2vid.models.outputs import FrameOutput
     from vid2vid.training.objective import Discriminators, FrameContext, LossWeights, Objective, weight_name
 
-    w = LossWeights(ndf=4, d_layers=2, d_scales=1, face=0.0)
-    objective = Objective(w, Discriminators(w, 6, use_example=True, face=False))
+    from vid2vid.models.discriminator import DiscriminatorConfig
+
+    w = LossWeights(face=0.0)
+    objective = Objective(w, Discriminators(DiscriminatorConfig(ndf=4, layers=2, scales=1), w, 6, use_example=True,
+                                            face=False))
     real, example = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 3, 32, 32) * 2 - 1
     flow = torch.zeros(1, 2, 32, 32, requires_grad=True)
     mask = torch.full((1, 1, 32, 32), 0.5, requires_grad=True)

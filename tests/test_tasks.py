@@ -76,7 +76,7 @@ def test_a_fourth_task_trains_generates_and_evaluates(blob_task, tmp_path, capsy
     config = tmp_path / "blob.yaml"
     config.write_text(yaml.safe_dump({
         "data": {"root": str(data), "seq_len": 2, "num_examples": 1}, "model": {"preset": "tiny"},
-        "loss": {"ndf": 4, "d_layers": 2, "d_scales": 1},
+        "discriminator": {"ndf": 4, "layers": 2, "scales": 1},
         "train": {"max_steps": 2, "batch_size": 1, "single_frame_steps": 1, "double_every": 1, "workers": 0,
                   "image_every": 1, "checkpoint_every": 2, "progress": False}}))
     run = tmp_path / "run"

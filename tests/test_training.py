@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ import yaml
 
 from vid2vid.cli.main import main
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
-from vid2vid.training.checkpoint import latest_checkpoint, load_checkpoint
+from vid2vid.checkpoint import latest_checkpoint, load_checkpoint
 from vid2vid.training.schedule import ema_decay, sequence_length
 
 
@@ -31,7 +32,8 @@ def dancers(tmp_path_factory) -> Path:
 def write_config(path: Path, root: Path, **train) -> Path:
     cfg = {"data": {"root": str(root), "seq_len": 3, "num_examples": 2},
            "model": {"preset": "tiny"},
-           "loss": {"ndf": 4, "d_layers": 2, "d_scales": 1, "temporal": 1.0, "temporal_frames": 2},
+           "discriminator": {"ndf": 4, "layers": 2, "scales": 1, "temporal_frames": 2},
+           "loss": {"temporal": 1.0},
            "train": {"max_steps": 6, "batch_size": 1, "single_frame_steps": 2, "double_every": 2, "workers": 0,
                      "log_every": 1, "image_every": 3, "checkpoint_every": 3, "progress": False, **train}}
     path.write_text(yaml.safe_dump(cfg))
@@ -64,9 +66,14 @@ def test_tiny_run_writes_events_images_checkpoints(dancers, tmp_path):
     assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
     assert list((run / "tensorboard").glob("events.out.tfevents.*"))
     assert (run / "images" / "step-00000003.png").exists()
-    assert (run / "config.yaml").exists()
+    # config.yaml is what ran: it loads as a run config, with every generator setting of the run spelled out
+    from vid2vid.training.options import load_run_config, resolve_generator
+
+    ran = load_run_config(run / "config.yaml")
     state = load_checkpoint(latest_checkpoint(run))
     assert state["step"] == 6 and state["generator_config"]["arch"] == "fewshot"
+    assert dataclasses.asdict(resolve_generator(ran.model, "pose", 6)) == state["generator_config"]
+    assert ran.train.max_steps == 6 and ran.discriminator.ndf == 4 and dict(ran.model.overrides)["compose"] == "spade"
     assert {"generator", "discriminators", "ema", "opt_g", "opt_d", "rng", "config"} <= set(state)
     for tensor in state["generator"].values():
         assert torch.isfinite(tensor.float()).all()
@@ -148,6 +155,11 @@ def test_torchrun_two_processes_gloo(dancers, tmp_path):
     (lambda c: c["model"].update(arch="gan9000"), "gan9000"),
     (lambda c: c["train"].update(flow_pretrain_steps=-5), "flow_pretrain_steps must be >= 0"),
     (lambda c: c["data"].update(examples_from="elsewhere"), "examples_from"),
+    (lambda c: c["model"].update(compose=3), "model.compose: expected a string"),
+    (lambda c: c["model"].update(preset="huge"), "model.preset 'huge'"),
+    (lambda c: c["discriminator"].update(scales=0), "discriminator.scales must be >= 1"),
+    (lambda c: c["loss"].update(ndf=4), "unknown key 'ndf'"),
+    (lambda c: c["train"].update(ema_beta=1.5), "ema_beta must be in [0, 1)"),
 ])
 def test_bad_configs_fail_before_training(dancers, tmp_path, edit, needle):
     cfg_path = write_config(tmp_path / "c.yaml", dancers)
@@ -210,7 +222,7 @@ def test_flow_pretraining_moves_only_the_flow_network(dancers, tmp_path):
     assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
     trained = load_checkpoint(latest_checkpoint(run))["generator"]
     torch.manual_seed(0)  # the loop's seed: the same initial weights
-    initial = build_generator(resolve_generator(ModelSpec(preset="tiny"), "pose", 6)).state_dict()
+    initial = build_generator(resolve_generator(ModelSpec("tiny"), "pose", 6)).state_dict()
     changed = {k for k, v in initial.items() if not torch.equal(v, trained[k])}
     assert changed and all(k.startswith("flow.") for k in changed)
     assert any(k.startswith("flow.flow_head") for k in changed)

@@ -58,7 +58,7 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _coerce(value: Any, tp: Any, where: str) -> Any:
+def coerce(value: Any, tp: Any, where: str) -> Any:
     """Check (and gently convert) a YAML value against a field type; raise a UserError naming ``where``."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -70,7 +70,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             if option is type(None):
                 continue
             try:
-                return _coerce(value, option, where)
+                return coerce(value, option, where)
             except UserError as err:
                 errors.append(str(err))
         raise UserError(errors[0] if errors else f"{where}: invalid value {value!r}")
@@ -79,7 +79,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             raise UserError(f"{where}: expected a list, got {value!r}")
         args = typing.get_args(tp)
         item_tp = args[0] if args else Any
-        return tuple(_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value))
+        return tuple(coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value))
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise UserError(f"{where}: expected a mapping of {tp.__name__} fields, got {value!r}")
@@ -108,7 +108,12 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
 
 
 def from_mapping(cls: type[T], mapping: dict[str, Any], where: str = "config") -> T:
-    """Build the frozen dataclass ``cls`` from a mapping; unknown keys and wrong types are errors naming the key."""
+    """Build the frozen dataclass ``cls`` from a mapping; unknown keys and wrong types are errors naming the key.
+    A class with its own YAML form (a ``from_yaml(mapping, where)`` class method) builds itself."""
+    if hasattr(cls, "from_yaml"):
+        if not isinstance(mapping, dict):
+            raise UserError(f"{where}: expected a mapping, got {mapping!r}")
+        return cls.from_yaml(mapping, where)
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(mapping) - fields)
@@ -116,7 +121,7 @@ def from_mapping(cls: type[T], mapping: dict[str, Any], where: str = "config") -
         raise UserError(
             f"{where}: unknown key '{unknown[0]}' (known keys: {', '.join(sorted(fields))})"
         )
-    kwargs = {key: _coerce(value, hints[key], f"{where}.{key}") for key, value in mapping.items()}
+    kwargs = {key: coerce(value, hints[key], f"{where}.{key}") for key, value in mapping.items()}
     try:
         return cls(**kwargs)
     except UserError as err:
@@ -141,6 +146,10 @@ def to_dict(config: Any) -> dict[str, Any]:
     """The resolved config as plain YAML-able data (tuples become lists)."""
 
     def plain(value: Any) -> Any:
+        if hasattr(value, "to_yaml"):
+            return plain(value.to_yaml())
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value):
             return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         if isinstance(value, (tuple, list)):

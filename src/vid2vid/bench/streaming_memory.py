@@ -114,16 +114,16 @@ def tiny_face_checkpoint(base: Path, size: int) -> Path:
     """A tiny-preset face model trained for two steps on a tiny synthetic faces set in `base`; its checkpoint."""
     from vid2vid.config import DataConfig
     from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+    from vid2vid.models.discriminator import DiscriminatorConfig
     from vid2vid.training.loop import training_loop
-    from vid2vid.training.objective import LossWeights
     from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
-    write_synthetic(SynthOptions("faces", str(base / "faces"), domains=2, test_domains=1, clips=1, frames=4,
+    write_synthetic(SynthOptions("face", str(base / "faces"), domains=2, test_domains=1, clips=1, frames=4,
                                  height=size, width=size, workers=1), progress=False)
-    cfg = RunConfig(data=DataConfig(root=str(base / "faces"), seq_len=1), model=ModelSpec(preset="tiny"),
-                    loss=LossWeights(ndf=8, d_layers=3, d_scales=1),
+    cfg = RunConfig(data=DataConfig(root=str(base / "faces"), seq_len=1), model=ModelSpec("tiny"),
+                    discriminator=DiscriminatorConfig(ndf=8, layers=3, scales=1),
                     train=TrainOptions(max_steps=2, batch_size=1, workers=0, image_every=0, progress=False))
-    return training_loop(str(base / "run"), cfg, **vars(cfg.train))
+    return training_loop(base / "run", cfg)
 
 
 def _markdown(summary: dict) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 HELP = """\
 Train few-shot vid2vid (or the single-domain vid2vid, or a baseline) from a YAML run config with sections
-data / model / loss / train (see src/vid2vid/configs/*.yaml; every key is documented in the code that owns it:
-DataConfig, GeneratorConfig, LossWeights and training_loop's keyword arguments).
+data / model / discriminator / loss / train (see src/vid2vid/configs/*.yaml; every key is documented in the
+dataclass that owns it: DataConfig, GeneratorConfig (model), DiscriminatorConfig, LossWeights, TrainOptions).
 
 Single process:   vid2vid train --config src/vid2vid/configs/tiny_dancers.yaml --max-steps 40
 Several:          torchrun --nproc_per_node 2 -m vid2vid.cli.main train --config ...  (gloo on CPU, nccl on CUDA)
@@ -33,16 +33,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vid2vid.training.loop import training_loop
-    from vid2vid.training.options import check_train_options, load_run_config
+    from vid2vid.training.options import load_run_config
 
     overrides = {"train": {"max_steps": args.max_steps, "batch_size": args.batch_size, "device": args.device,
                            "workers": args.workers, "resume": True if args.resume else None,
                            "progress": False if args.quiet else None},
                  "data": {"root": args.data}}
     cfg = load_run_config(args.config, overrides)
-    check_train_options(cfg.train)
     run_dir = Path(args.run_dir or Path("runs") / Path(args.config).stem)
-    path = training_loop(str(run_dir), cfg, **vars(cfg.train))
+    path = training_loop(run_dir, cfg)
     if path is not None:
         print(f"checkpoint: {path}")
     return 0

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vid2vid import tasks
-from vid2vid.config import DataConfig
+from vid2vid.config import DataConfig, to_dict
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.errors import UserError
 from vid2vid.evaluation.evaluate import Detectors, detector_floor, evaluate
 from vid2vid.evaluation.report import write_report
 from vid2vid.evaluation.sheet import method_sheet
 from vid2vid.inference.pipeline import Pipeline
+from vid2vid.models.discriminator import DiscriminatorConfig
+from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
 METHODS = ("fewshot", "encoder", "concat", "adain")
 METHOD_NAMES = {"fewshot": "few-shot vid2vid", "encoder": "Encoder", "concat": "ConcatStyle", "adain": "AdaIN"}
@@ -33,20 +35,15 @@ METHOD_NAMES = {"fewshot": "few-shot vid2vid", "encoder": "Encoder", "concat": "
 class Budget:
     """How big the benchmark is: the same command runs for minutes (smoke) or hours (cpu-hours, gpu)."""
 
-    size: int  # frame height and width
+    # The training run of every method: data (sequence length, K, strides), model preset, discriminator, loss and
+    # train sections as in a run config. Per run the benchmark sets the data root, seeds, the architecture (method),
+    # the number of training domains (domains study) and halves the batch for twice-as-wide tasks.
+    run: RunConfig
+    size: int  # frame height (width from the task's aspect)
     domains: int  # domains rendered per task (``test_domains`` of them held out)
     test_domains: int
     clips: int
     frames: int
-    preset: str  # generator preset
-    steps: int  # training steps per method (the same for every method), flow pre-training included
-    flow_pretrain_steps: int  # first steps: the flow/mask network alone on the exact flows (cheap)
-    single_frame_steps: int
-    double_every: int
-    seq_len: int
-    max_frame_stride: int  # each training sequence steps 1..this frames at a time
-    batch_size: int  # halved for streets (frames twice as wide)
-    train_k: int  # most examples per training sample (each step draws K from 1..this)
     eval_k: int  # K of the methods table
     seeds: int  # training seeds per method of the methods table
     detector_steps: int
@@ -54,36 +51,52 @@ class Budget:
     domain_fractions: tuple[float, ...]  # fractions of the training domains for the domains study
     eval_clips: int
     eval_frames: int
-    disc_layers: int
-    disc_scales: int
-    ndf: int
     # Generator weights scored: the optimiser's ("generator") or the average ("ema"). Runs this short gain little from
     # averaging, and models trained before the EMA warm-up (training.schedule.ema_decay) have a broken average.
     weights: str = "generator"
 
+    def summary(self) -> dict:
+        """The settings the report states, flat."""
+        r = self.run
+        return {"size": self.size, "domains": self.domains, "test_domains": self.test_domains, "clips": self.clips,
+                "frames": self.frames, "preset": r.model.preset, "steps": r.train.max_steps,
+                "flow_pretrain_steps": r.train.flow_pretrain_steps, "single_frame_steps": r.train.single_frame_steps,
+                "double_every": r.train.double_every, "seq_len": r.data.seq_len,
+                "max_frame_stride": r.data.max_frame_stride, "batch_size": r.train.batch_size,
+                "train_k": r.data.num_examples, "eval_k": self.eval_k, "seeds": self.seeds,
+                "detector_steps": self.detector_steps, "ks": list(self.ks),
+                "domain_fractions": list(self.domain_fractions), "eval_clips": self.eval_clips,
+                "eval_frames": self.eval_frames, "disc_layers": r.discriminator.layers,
+                "disc_scales": r.discriminator.scales, "ndf": r.discriminator.ndf, "weights": self.weights,
+                "run": to_dict(r)}
+
+
+def _run(preset: str, seq_len: int, stride: int, k: int, ndf: int, layers: int, scales: int, **train) -> RunConfig:
+    return RunConfig(data=DataConfig(seq_len=seq_len, num_examples=k, max_frame_stride=stride), model=ModelSpec(preset),
+                     discriminator=DiscriminatorConfig(ndf=ndf, layers=layers, scales=scales),
+                     train=TrainOptions(workers=1, image_every=0, checkpoint_every=150, resume=True, **train))
+
 
 BUDGETS = {
-    "smoke": Budget(size=32, domains=5, test_domains=1, clips=2, frames=8, preset="tiny", steps=6,
-                    flow_pretrain_steps=2, single_frame_steps=1, double_every=1, seq_len=8, max_frame_stride=1,
-                    batch_size=1, train_k=2, eval_k=2, seeds=2, detector_steps=10, ks=(1, 2),
-                    domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4, disc_layers=2, disc_scales=1, ndf=4),
+    "smoke": Budget(run=_run("tiny", 8, 1, 2, ndf=4, layers=2, scales=1, max_steps=6, flow_pretrain_steps=2,
+                             single_frame_steps=1, double_every=1, batch_size=1),
+                    size=32, domains=5, test_domains=1, clips=2, frames=8, eval_k=2, seeds=2, detector_steps=10,
+                    ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4),
     # 10,000 flow-only steps (~0.05 s each; example-flow error 5.1 px after 3,000, 3.8 px after 10,000), then GAN
     # steps with sequences growing 2 -> 4 -> 8 (strides 1-2): a step at T = 8 costs 8 frame updates, so GAN steps
     # stay few. About 35 min per model on one core.
-    "cpu": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=11050,
-                  flow_pretrain_steps=10000, single_frame_steps=600, double_every=150, seq_len=8, max_frame_stride=2,
-                  batch_size=4, train_k=4, eval_k=2, seeds=2, detector_steps=600, ks=(1, 2, 4, 8),
-                  domain_fractions=(0.25, 1.0), eval_clips=8, eval_frames=32, disc_layers=4, disc_scales=2, ndf=32),
-    "cpu-hours": Budget(size=64, domains=40, test_domains=4, clips=4, frames=32, preset="small", steps=13000,
-                        flow_pretrain_steps=10000, single_frame_steps=1200, double_every=400, seq_len=8,
-                        max_frame_stride=2, batch_size=4, train_k=4, eval_k=2, seeds=2, detector_steps=600,
-                        ks=(1, 2, 4, 8), domain_fractions=(0.25, 0.5, 1.0), eval_clips=8, eval_frames=32,
-                        disc_layers=4, disc_scales=2, ndf=32),
-    "gpu": Budget(size=128, domains=80, test_domains=8, clips=8, frames=32, preset="small", steps=50000,
-                  flow_pretrain_steps=10000, single_frame_steps=5000, double_every=5000, seq_len=16,
-                  max_frame_stride=2, batch_size=8, train_k=4, eval_k=2, seeds=3, detector_steps=3000,
-                  ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0), eval_clips=16, eval_frames=32,
-                  disc_layers=4, disc_scales=2, ndf=32),
+    "cpu": Budget(run=_run("small", 8, 2, 4, ndf=32, layers=4, scales=2, max_steps=11050, flow_pretrain_steps=10000,
+                           single_frame_steps=600, double_every=150, batch_size=4),
+                  size=64, domains=40, test_domains=4, clips=4, frames=32, eval_k=2, seeds=2, detector_steps=600,
+                  ks=(1, 2, 4, 8), domain_fractions=(0.25, 1.0), eval_clips=8, eval_frames=32),
+    "cpu-hours": Budget(run=_run("small", 8, 2, 4, ndf=32, layers=4, scales=2, max_steps=13000,
+                                 flow_pretrain_steps=10000, single_frame_steps=1200, double_every=400, batch_size=4),
+                        size=64, domains=40, test_domains=4, clips=4, frames=32, eval_k=2, seeds=2, detector_steps=600,
+                        ks=(1, 2, 4, 8), domain_fractions=(0.25, 0.5, 1.0), eval_clips=8, eval_frames=32),
+    "gpu": Budget(run=_run("small", 16, 2, 4, ndf=32, layers=4, scales=2, max_steps=50000, flow_pretrain_steps=10000,
+                           single_frame_steps=5000, double_every=5000, batch_size=8),
+                  size=128, domains=80, test_domains=8, clips=8, frames=32, eval_k=2, seeds=3, detector_steps=3000,
+                  ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0), eval_clips=16, eval_frames=32),
 }
 # Scores of an older training recipe must not mix with new ones in one table (the --out of a re-run is reused).
 RECIPE = 3
@@ -115,21 +128,14 @@ def _detectors(out: Path, kind: str, root: Path, b: Budget) -> Detectors:
 def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: int, max_domains: int, seed: int,
            progress: bool) -> Path:
     from vid2vid.training.loop import training_loop
-    from vid2vid.training.objective import LossWeights
-    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
-    cfg = RunConfig(
-        data=DataConfig(root=str(root), seq_len=b.seq_len, num_examples=b.train_k, max_domains=max_domains,
-                        max_frame_stride=b.max_frame_stride, seed=seed),
-        model=replace(ModelSpec(preset=b.preset), arch=arch),
-        loss=LossWeights(ndf=b.ndf, d_layers=b.disc_layers, d_scales=b.disc_scales),
-        train=TrainOptions(max_steps=b.steps, batch_size=batch_size, flow_pretrain_steps=b.flow_pretrain_steps,
-                           single_frame_steps=b.single_frame_steps,
-                           double_every=b.double_every, workers=1, image_every=0, checkpoint_every=150,
-                           seed=seed, resume=True, progress=progress))
-    path = training_loop(str(out / "runs" / name), cfg, **vars(cfg.train))
-    if path is None or int(path.stem.split("-")[-1]) < b.steps:  # stopped by a signal: never score a partial model
-        raise KeyboardInterrupt
+    run = b.run
+    cfg = replace(run, data=replace(run.data, root=str(root), max_domains=max_domains, seed=seed),
+                  model=run.model.replace(arch=arch),
+                  train=replace(run.train, batch_size=batch_size, seed=seed, progress=progress))
+    path = training_loop(out / "runs" / name, cfg)
+    if path is None or int(path.stem.split("-")[-1]) < run.train.max_steps:  # stopped by a signal: never score a
+        raise KeyboardInterrupt  # partial model
     return path
 
 
@@ -184,7 +190,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         task["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames)
         save()
     # Streets frames are twice as wide as dancers: half the batch keeps the pixels per step (and the step time) alike.
-    batch_size = max(1, b.batch_size // tasks.get(kind).aspect)
+    batch_size = max(1, b.run.train.batch_size // tasks.get(kind).aspect)
     train_domains = b.domains - b.test_domains
     checkpoints: dict[str, Path] = {}
 
@@ -235,7 +241,7 @@ def collect_results(out: str | Path, budget: str) -> dict:
     out = Path(out)
     done = {kind: _load_task(out / "tasks" / f"{kind}.json", budget) for kind in datasets()
             if (out / "tasks" / f"{kind}.json").exists()}
-    return {"budget": budget, "settings": asdict(BUDGETS[budget]), "tasks": done,
+    return {"budget": budget, "settings": BUDGETS[budget].summary(), "tasks": done,
             "seconds": round(sum(t["seconds"] for t in done.values()), 1)}
 
 

@@ -52,11 +52,11 @@ def fallback_checkpoint(out: Path, steps: int, progress: bool, task: str = "pose
         h, w = tasks.get(task).size(FALLBACK_HEIGHT)
         write_synthetic(SynthOptions(task, str(data), domains=8, test_domains=1, clips=2, frames=16, height=h,
                                      width=w), overwrite=True, progress=progress)
-    cfg = RunConfig(data=DataConfig(root=str(data), seq_len=2, num_examples=2), model=ModelSpec(preset="tiny"),
+    cfg = RunConfig(data=DataConfig(root=str(data), seq_len=2, num_examples=2), model=ModelSpec("tiny"),
                     train=TrainOptions(max_steps=steps, batch_size=2, single_frame_steps=steps // 2,
                                        double_every=steps, workers=0, image_every=0, checkpoint_every=steps,
-                                       progress=progress))
-    return training_loop(str(out / "fallback_run"), cfg, **{**vars(cfg.train), "resume": True})
+                                       resume=True, progress=progress))
+    return training_loop(out / "fallback_run", cfg)
 
 
 def strip_png(path: Path, examples: list[np.ndarray], rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from vid2vid.training.checkpoint import load_checkpoint
+from vid2vid.checkpoint import load_checkpoint
 
 KEEP = ("generator_config", "dataset", "config", "step")
 

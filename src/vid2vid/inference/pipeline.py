@@ -21,7 +21,7 @@ from vid2vid.errors import UserError
 from vid2vid.models.config import GeneratorConfig, build_generator
 from vid2vid.models.layers import inference_copy
 from vid2vid.models.unroll import Stream
-from vid2vid.training.checkpoint import load_checkpoint
+from vid2vid.checkpoint import load_checkpoint
 
 
 @dataclass

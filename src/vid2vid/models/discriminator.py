@@ -6,12 +6,39 @@ the patch logits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from vid2vid.errors import UserError
+
 Features = list[list[torch.Tensor]]  # [scale][layer] tensors; [scale][-1] are the logits
+
+
+@dataclass(frozen=True)
+class DiscriminatorConfig:
+    """The discriminators' architecture (the ``discriminator`` section of a run config; their loss weights are in
+    ``loss``)."""
+
+    ndf: int = 32  # base channels
+    layers: int = 4  # PatchGAN layers per scale
+    scales: int = 2  # image scales of the image and temporal discriminators
+    temporal_frames: int = 3  # frames the temporal discriminator sees
+    temporal_scales: int = 2  # frame rates of the temporal discriminator (every frame, every 2nd, ...)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if getattr(self, f.name) < 1:
+                raise UserError(f"discriminator.{f.name} must be >= 1, got {getattr(self, f.name)}")
+        if self.temporal_frames < 2:
+            raise UserError(f"discriminator.temporal_frames must be >= 2, got {self.temporal_frames}")
+
+    def smallest_map(self, height: int, width: int) -> int:
+        """Side of the coarsest feature map for HxW frames (must stay >= 4)."""
+        return min(height, width) // 2 ** (self.scales - 1 + self.layers - 1)
 
 
 class PatchGAN(nn.Module):

@@ -1,4 +1,4 @@
-"""The training loop: one function whose keyword-only arguments are the ``train`` section of the config (EDM style).
+"""The training loop: ``training_loop(run_dir, cfg)`` runs a whole ``RunConfig`` (options.py).
 
 Per step: one sequence per sample; its length follows the progressive schedule (optionally flow-only steps on the
 exact flows, then single frames, then 2, 4, 8, ...). For each frame t: generate x_t from the detached previous
@@ -21,60 +21,35 @@ import torch
 import yaml
 from tqdm import tqdm
 
+from vid2vid import checkpoint as ckpt
 from vid2vid import tasks
-from vid2vid.config import to_dict
 from vid2vid.data.batch import VideoBatch, collate_samples
 from vid2vid.data.dataset import FewShotVideoDataset
+from vid2vid.data.layout import read_meta
 from vid2vid.errors import UserError
+from vid2vid.files import write_text_atomic
 from vid2vid.models.config import build_generator
 from vid2vid.models.generator import pick
 from vid2vid.models.unroll import unroll
-from vid2vid.training import checkpoint as ckpt
 from vid2vid.training import distributed as dist
 from vid2vid.training.flow_pretrain import flow_pretrain_step
 from vid2vid.training.logger import RunLogger
 from vid2vid.training.objective import Discriminators, FrameContext, Objective, weighted_sum
+from vid2vid.training.options import RunConfig, ran_config, resolve_generator
 from vid2vid.training.sampler import StepBatchSampler
 from vid2vid.training.schedule import ema_decay, sequence_length
 
 
-def training_loop(
-    run_dir: str,
-    cfg: Any,  # RunConfig (data, model, loss, train)
-    *,
-    max_steps: int = 10000,  # training steps; a step is one sequence per sample with per-frame D and G updates
-    batch_size: int = 4,  # sequences per process per micro-batch; effective batch = batch_size * accum_steps * processes
-    accum_steps: int = 1,  # micro-batches whose gradients are accumulated before each optimiser step
-    lr_g: float = 2e-4,  # generator Adam learning rate
-    lr_d: float = 8e-4,  # discriminator Adam learning rate (TTUR: 4x the generator's, as in the reference)
-    beta1: float = 0.0,  # Adam beta1 (the reference code's 0; the paper's text says 0.5)
-    beta2: float = 0.999,  # Adam beta2
-    flow_pretrain_steps: int = 0,  # first steps fit only the flow/mask network to the exact flows (flow_pretrain.py)
-    single_frame_steps: int = 1000,  # GAN steps of single-frame training before sequences start
-    double_every: int = 1000,  # steps between doublings of the sequence length (2, 4, 8, ... up to data.seq_len)
-    random_k: bool = True,  # draw K from 1..data.num_examples each step, so one model serves any K at test time
-    ema_beta: float = 0.999,  # EMA decay of the generator weights, warmed up (schedule.ema_decay); 0 = no averaging
-    amp: str = "none",  # none | bf16 | fp16: mixed precision (CUDA only; ignored on CPU)
-    device: str = "auto",  # auto | cpu | cuda
-    workers: int = 2,  # DataLoader worker processes per training process
-    log_every: int = 10,  # steps between TensorBoard scalar logs
-    image_every: int = 100,  # steps between image grids (TensorBoard + PNG); 0 disables
-    checkpoint_every: int = 500,  # steps between checkpoints (one is always written at the end)
-    keep_checkpoints: int = 3,  # newest checkpoints kept
-    seed: int = 0,  # seed of the weights and of the data order
-    resume: bool = False,  # continue from the newest checkpoint in run_dir
-    progress: bool = True,  # tqdm progress bar
-) -> Path:
-    """Train and return the path of the last checkpoint."""
+def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
+    """Train the run ``cfg`` (every section validated by its dataclass) in ``run_dir``; return the last checkpoint's path
+    (None on processes other than rank 0)."""
+    o = cfg.train
     run_dir = Path(run_dir)
-    device_ = dist.init(device)
+    device_ = dist.init(o.device)
     rank, world, main = dist.rank(), dist.world_size(), dist.is_main()
-    torch.manual_seed(seed)
+    torch.manual_seed(o.seed)
 
     # Everything that can be wrong with the config fails here, before any training.
-    from vid2vid.data.layout import read_meta
-    from vid2vid.training.options import resolve_generator
-
     meta = read_meta(cfg.data.root)
     gcfg = resolve_generator(cfg.model, meta.task, meta.semantic_channels)
     # validates seq_len against clips and K against domains; example correspondences only for example warping
@@ -82,24 +57,24 @@ def training_loop(
     if meta.height % gcfg.size_multiple or meta.width % gcfg.size_multiple:
         raise UserError(f"dataset {cfg.data.root} is {meta.width}x{meta.height}; this generator needs sizes that are "
                         f"multiples of {gcfg.size_multiple} (regenerate the data or lower num_downsamples)")
-    smallest = min(meta.height, meta.width) // 2 ** (cfg.loss.d_scales - 1 + cfg.loss.d_layers - 1)
-    if smallest < 4:
-        raise UserError(f"{meta.width}x{meta.height} frames are too small for a {cfg.loss.d_layers}-layer, "
-                        f"{cfg.loss.d_scales}-scale discriminator; lower loss.d_layers or loss.d_scales")
+    if cfg.discriminator.smallest_map(meta.height, meta.width) < 4:
+        raise UserError(f"{meta.width}x{meta.height} frames are too small for a {cfg.discriminator.layers}-layer, "
+                        f"{cfg.discriminator.scales}-scale discriminator; lower discriminator.layers or "
+                        "discriminator.scales")
     G = build_generator(gcfg).to(device_)
     face = tasks.get(meta.task).region_discriminator == "face"  # crops placed by COCO-18 head keypoints
-    D = Discriminators(cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
+    D = Discriminators(cfg.discriminator, cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
     objective = Objective(cfg.loss, D).to(device_)
     ema = copy.deepcopy(G).eval().requires_grad_(False)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(beta1, beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(beta1, beta2))
-    use_amp = amp != "none" and device_.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp == "fp16")
-    amp_dtype = torch.bfloat16 if amp == "bf16" else torch.float16
+    opt_g = torch.optim.Adam(G.parameters(), lr=o.lr_g, betas=(o.beta1, o.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=o.lr_d, betas=(o.beta1, o.beta2))
+    use_amp = o.amp != "none" and device_.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and o.amp == "fp16")
+    amp_dtype = torch.bfloat16 if o.amp == "bf16" else torch.float16
 
     step = 0
-    latest = ckpt.latest_checkpoint(run_dir) if resume else None
-    if resume and latest is None and main:
+    latest = ckpt.latest_checkpoint(run_dir) if o.resume else None
+    if o.resume and latest is None and main:
         print(f"--resume: no checkpoint in {run_dir}, starting from scratch")
     if latest is not None:
         state = ckpt.load_checkpoint(latest, map_location=device_)
@@ -114,10 +89,10 @@ def training_loop(
     dist.broadcast_module(D)
     dist.broadcast_module(ema)
 
-    resolved = to_dict(cfg)
+    resolved = ran_config(cfg, gcfg)  # what runs, loadable as a run config
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.yaml").write_text(yaml.safe_dump({**resolved, "generator": asdict(gcfg)}, sort_keys=False))
+        write_text_atomic(run_dir / "config.yaml", yaml.safe_dump(resolved, sort_keys=False))
     logger = RunLogger(run_dir, enabled=main, encoding=meta.semantic)
 
     def save() -> Path | None:
@@ -126,7 +101,7 @@ def training_loop(
         state = {"generator": G.state_dict(), "discriminators": D.state_dict(), "ema": ema.state_dict(),
                  "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "rng": ckpt.rng_state(),
                  "config": resolved, "generator_config": asdict(gcfg), "dataset": asdict(meta)}
-        return ckpt.save_checkpoint(run_dir, step, state, keep=keep_checkpoints)
+        return ckpt.save_checkpoint(run_dir, step, state, keep=o.keep_checkpoints)
 
     stop = {"signal": None}
 
@@ -136,57 +111,57 @@ def training_loop(
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
 
     def phase(s: int) -> int:  # sequence length at step s; 0 for the flow pre-training steps
-        if s < flow_pretrain_steps:
+        if s < o.flow_pretrain_steps:
             return 0
-        return sequence_length(s - flow_pretrain_steps, single_frame_steps, double_every, cfg.data.seq_len)
+        return sequence_length(s - o.flow_pretrain_steps, o.single_frame_steps, o.double_every, cfg.data.seq_len)
 
     start_step = step
-    bar = tqdm(total=max_steps, initial=step, desc="train", unit="step", disable=not (progress and main))
+    bar = tqdm(total=o.max_steps, initial=step, desc="train", unit="step", disable=not (o.progress and main))
     last_path = None
     try:
-        while step < max_steps and stop["signal"] is None:
+        while step < o.max_steps and stop["signal"] is None:
             T = phase(step)
             phase_end = step + 1
-            while phase_end < max_steps and phase(phase_end) == T:
+            while phase_end < o.max_steps and phase(phase_end) == T:
                 phase_end += 1
             pretrain = T == 0
             T = 2 if pretrain else T  # the flow stage warps real frame 0 into frame 1
             dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T),
                                                                               correspondence=gcfg.example_warp)
-            sampler = StepBatchSampler(len(dataset), batch_size, accum_steps, step, phase_end, seed, rank, world)
-            loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=workers,
+            sampler = StepBatchSampler(len(dataset), o.batch_size, o.accum_steps, step, phase_end, o.seed, rank, world)
+            loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=o.workers,
                                                  collate_fn=collate_samples, persistent_workers=False,
                                                  worker_init_fn=_ignore_stop_signals)
             batches = iter(loader)
             while step < phase_end and stop["signal"] is None:
                 t0 = time.perf_counter()
-                micro = [next(batches).to(device_) for _ in range(accum_steps)]
-                if random_k and G.uses_examples and cfg.data.num_examples > 1:
-                    k = 1 + int(np.random.default_rng([seed, 11, step]).integers(cfg.data.num_examples))
+                micro = [next(batches).to(device_) for _ in range(o.accum_steps)]
+                if o.random_k and G.uses_examples and cfg.data.num_examples > 1:
+                    k = 1 + int(np.random.default_rng([o.seed, 11, step]).integers(cfg.data.num_examples))
                     micro = [b.with_examples(k) for b in micro]
                 if pretrain:
                     logs = flow_pretrain_step(G, opt_g, micro, cfg.loss)
                 else:
                     logs = train_step(G, D, objective, opt_g, opt_d, micro, cfg.loss, scaler, use_amp, amp_dtype,
-                                      logger if (image_every and step % image_every == 0) else None, step)
+                                      logger if (o.image_every and step % o.image_every == 0) else None, step)
                 # The average starts with the GAN stage: flow-only steps leave the rest of G at its random start,
                 # which a 0.999 average would keep for a thousand steps (measured: EMA EPE 9.96 vs 4.76 raw).
-                decay = 0.0 if pretrain else ema_decay(step - flow_pretrain_steps, ema_beta)
+                decay = 0.0 if pretrain else ema_decay(step - o.flow_pretrain_steps, o.ema_beta)
                 with torch.no_grad():
                     for p_ema, p in zip(ema.parameters(), G.parameters()):
                         p_ema.lerp_(p, 1.0 - decay)
                     for b_ema, b in zip(ema.buffers(), G.buffers()):
                         b_ema.copy_(b)
                 step += 1
-                if step % log_every == 0 or step == max_steps:
+                if step % o.log_every == 0 or step == o.max_steps:
                     logs["train/seq_len"] = 0.0 if pretrain else float(T)
                     logs["train/sec_per_step"] = time.perf_counter() - t0
                     logger.scalars(step, logs)
                 bar.set_postfix({"T": T, "G": f"{logs['G/total']:.3f}", "D": f"{logs['D/total']:.3f}"})
                 bar.update(1)
                 # Flow-only steps are ~10x cheaper than GAN steps: checkpoint them 20x less often, and at their end.
-                every = checkpoint_every * (20 if pretrain else 1)
-                if (step % every == 0 or step == flow_pretrain_steps) and step < max_steps:
+                every = o.checkpoint_every * (20 if pretrain else 1)
+                if (step % every == 0 or step == o.flow_pretrain_steps) and step < o.max_steps:
                     last_path = save()
             del batches, loader
         # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.

@@ -14,7 +14,8 @@ from torch import nn
 from vid2vid.losses import flow as flow_losses
 from vid2vid.losses.gan import d_loss, feature_matching, g_loss
 from vid2vid.losses.perceptual import PerceptualLoss
-from vid2vid.models.discriminator import FaceDiscriminator, ImageDiscriminator, TemporalDiscriminator, face_boxes
+from vid2vid.models.discriminator import (DiscriminatorConfig, FaceDiscriminator, ImageDiscriminator,
+                                          TemporalDiscriminator, face_boxes)
 from vid2vid.models.outputs import FrameOutput
 from vid2vid.errors import UserError
 
@@ -31,13 +32,8 @@ class LossWeights:
     mask: float = 10.0  # masks towards 1 - confidence (generated previous frame; example correspondence validity)
     raw: float = 10.0  # VGG loss on the raw decoder output h_t when the frame is a blend (compose: blend)
     temporal: float = 0.0  # temporal GAN over consecutive frames + flow (vid2vid; 0 in few-shot vid2vid)
-    face: float = 1.0  # face-region GAN (pose task with COCO-18 keypoints only)
+    face: float = 1.0  # face-region GAN (tasks whose registry entry has the "face" region discriminator)
     gan_kind: str = "hinge"  # hinge | lsgan
-    ndf: int = 32  # discriminator base channels
-    d_layers: int = 4  # PatchGAN layers
-    d_scales: int = 2  # image discriminator scales
-    temporal_frames: int = 3  # frames seen by the temporal discriminator
-    temporal_scales: int = 2  # frame rates of the temporal discriminator
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -68,13 +64,13 @@ def weighted_sum(terms: dict[str, torch.Tensor], weights: LossWeights) -> torch.
 class Discriminators(nn.Module):
     """All discriminators of a run; those with weight 0 (or not applicable to the task) are not built."""
 
-    def __init__(self, weights: LossWeights, semantic_channels: int, use_example: bool, face: bool) -> None:
+    def __init__(self, cfg: DiscriminatorConfig, weights: LossWeights, semantic_channels: int, use_example: bool,
+                 face: bool) -> None:
         super().__init__()
-        w = weights
-        self.image = ImageDiscriminator(semantic_channels, use_example, w.ndf, w.d_layers, w.d_scales)
-        self.temporal = (TemporalDiscriminator(w.temporal_frames, w.temporal_scales, w.ndf, w.d_layers, w.d_scales)
-                         if w.temporal > 0 else None)
-        self.face = FaceDiscriminator(semantic_channels, ndf=w.ndf) if face and w.face > 0 else None
+        self.image = ImageDiscriminator(semantic_channels, use_example, cfg.ndf, cfg.layers, cfg.scales)
+        self.temporal = (TemporalDiscriminator(cfg.temporal_frames, cfg.temporal_scales, cfg.ndf, cfg.layers,
+                                               cfg.scales) if weights.temporal > 0 else None)
+        self.face = FaceDiscriminator(semantic_channels, ndf=cfg.ndf) if face and weights.face > 0 else None
 
 
 @dataclass

@@ -1,100 +1,143 @@
-"""The run configuration: data, model, loss and training sections of one YAML file.
+"""The run configuration: the data, model, discriminator, loss and train sections of one YAML file.
 
-The ``train`` section's schema *is* the keyword-only signature of ``loop.training_loop`` (EDM style): its defaults and
-comments live there only; ``TrainOptions`` is derived from it. The ``model`` section is a preset name plus any
-``GeneratorConfig`` field to override.
+Each section is a frozen dataclass whose field defaults are the only defaults and whose ``__post_init__`` rejects bad
+values, so a library caller gets the same checks as the command line. ``training_loop(run_dir, cfg)`` takes the whole
+``RunConfig`` and writes it to ``<run_dir>/config.yaml`` exactly as it ran (``ran_config``: the model section with every
+generator setting resolved), so that file trains the same model again.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from vid2vid import tasks
-from vid2vid.config import DataConfig, from_mapping, load_yaml
+from vid2vid.config import DataConfig, coerce, from_mapping, load_yaml, to_dict
 from vid2vid.errors import UserError
-from vid2vid.models.config import GeneratorConfig
+from vid2vid.models.config import PRESETS, GeneratorConfig
+from vid2vid.models.discriminator import DiscriminatorConfig
 from vid2vid.training.objective import LossWeights
 
-
-def options_class(fn: Any, name: str) -> type:
-    """A frozen dataclass whose fields are the keyword-only parameters of ``fn`` (same types and defaults)."""
-    hints = typing.get_type_hints(fn)
-    specs = []
-    for p in inspect.signature(fn).parameters.values():
-        if p.kind is inspect.Parameter.KEYWORD_ONLY:
-            specs.append((p.name, hints[p.name], field(default=p.default)))
-    return dataclasses.make_dataclass(name, specs, frozen=True)
+_GENERATOR_FIELDS = {f.name: f for f in dataclasses.fields(GeneratorConfig) if f.name != "semantic_channels"}
 
 
-def _model_spec_class() -> type:
-    specs = [("preset", str, field(default="small"))]
-    hints = typing.get_type_hints(GeneratorConfig)
-    for f in dataclasses.fields(GeneratorConfig):
-        if f.name != "semantic_channels":  # comes from the dataset, never typed twice
-            specs.append((f.name, typing.Optional[hints[f.name]], field(default=None)))
-    return dataclasses.make_dataclass("ModelSpec", specs, frozen=True)
+@dataclass(frozen=True)
+class ModelSpec:
+    """A generator preset plus any ``GeneratorConfig`` fields to override. In YAML one flat mapping:
+    ``model: {preset: small, compose: blend}``; ``semantic_channels`` comes from the dataset, never typed."""
+
+    preset: str = "small"  # tiny | small | paper
+    overrides: tuple[tuple[str, Any], ...] = ()  # (GeneratorConfig field, value) pairs
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise UserError(f"model.preset '{self.preset}' is not one of {', '.join(PRESETS)}")
+        hints = typing.get_type_hints(GeneratorConfig)
+        for name, value in self.overrides:
+            if name not in _GENERATOR_FIELDS:
+                raise UserError(f"model: unknown key '{name}' (known keys: preset, {', '.join(_GENERATOR_FIELDS)})")
+            coerce(value, hints[name], f"model.{name}")
+
+    @classmethod
+    def of(cls, preset: str = "small", **overrides: Any) -> "ModelSpec":
+        return cls(preset, tuple(sorted(overrides.items())))
+
+    def replace(self, **overrides: Any) -> "ModelSpec":
+        return ModelSpec.of(self.preset, **{**dict(self.overrides), **overrides})
+
+    @classmethod
+    def from_yaml(cls, mapping: Mapping[str, Any], where: str) -> "ModelSpec":
+        values = dict(mapping)
+        preset = values.pop("preset", "small")
+        try:
+            return cls.of(coerce(preset, str, f"{where}.preset"), **values)
+        except UserError as err:
+            raise UserError(f"{where}: {err}") from None
+
+    def to_yaml(self) -> dict[str, Any]:
+        return {"preset": self.preset, **dict(self.overrides)}
 
 
-ModelSpec = _model_spec_class()
+def resolve_generator(spec: ModelSpec, task: str, semantic_channels: int) -> GeneratorConfig:
+    """The GeneratorConfig of a model section for a dataset's task (its registry settings) and channel count."""
+    return tasks.get(task).generator_config(spec.preset, semantic_channels, **dict(spec.overrides))
 
 
-def resolve_generator(spec: Any, task: str, semantic_channels: int) -> GeneratorConfig:
-    """The GeneratorConfig of a model section for a dataset's task and channel count."""
-    overrides = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
-                 if f.name != "preset" and getattr(spec, f.name) is not None}
-    return tasks.get(task).generator_config(spec.preset, semantic_channels, **overrides)
+@dataclass(frozen=True)
+class TrainOptions:
+    """The ``train`` section: steps, optimisers, schedule, averaging, devices and bookkeeping of a training run."""
 
+    max_steps: int = 10000  # training steps; a step is one sequence per sample with per-frame D and G updates
+    batch_size: int = 4  # sequences per process per micro-batch; effective batch = batch_size * accum_steps * processes
+    accum_steps: int = 1  # micro-batches whose gradients are accumulated before each optimiser step
+    lr_g: float = 2e-4  # generator Adam learning rate
+    lr_d: float = 8e-4  # discriminator Adam learning rate (TTUR: 4x the generator's, as in the reference)
+    beta1: float = 0.0  # Adam beta1 (the reference code's 0; the paper's text says 0.5)
+    beta2: float = 0.999  # Adam beta2
+    flow_pretrain_steps: int = 0  # first steps fit only the flow/mask network to the exact flows (flow_pretrain.py)
+    single_frame_steps: int = 1000  # GAN steps of single-frame training before sequences start
+    double_every: int = 1000  # steps between doublings of the sequence length (2, 4, 8, ... up to data.seq_len)
+    random_k: bool = True  # draw K from 1..data.num_examples each step, so one model serves any K at test time
+    ema_beta: float = 0.999  # EMA decay of the generator weights, warmed up (schedule.ema_decay); 0 = no averaging
+    amp: str = "none"  # none | bf16 | fp16: mixed precision (CUDA only; ignored on CPU)
+    device: str = "auto"  # auto | cpu | cuda
+    workers: int = 2  # DataLoader worker processes per training process
+    log_every: int = 10  # steps between TensorBoard scalar logs
+    image_every: int = 100  # steps between image grids (TensorBoard + PNG); 0 disables
+    checkpoint_every: int = 500  # steps between checkpoints (one is always written at the end)
+    keep_checkpoints: int = 3  # newest checkpoints kept
+    seed: int = 0  # seed of the weights and of the data order
+    resume: bool = False  # continue from the newest checkpoint in the run folder
+    progress: bool = True  # tqdm progress bar
 
-def _train_options_class() -> type:
-    from vid2vid.training.loop import training_loop
-
-    return options_class(training_loop, "TrainOptions")
-
-
-TrainOptions = _train_options_class()
+    def __post_init__(self) -> None:
+        for name in ("lr_g", "lr_d"):
+            if not getattr(self, name) > 0:
+                raise UserError(f"train.{name} must be a positive number, got {getattr(self, name)}")
+        for name in ("max_steps", "batch_size", "accum_steps", "checkpoint_every", "log_every", "keep_checkpoints",
+                     "double_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"train.{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("flow_pretrain_steps", "single_frame_steps", "workers", "image_every", "seed"):
+            if getattr(self, name) < 0:
+                raise UserError(f"train.{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("beta1", "beta2", "ema_beta"):
+            if not 0 <= getattr(self, name) < 1:
+                raise UserError(f"train.{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.amp not in ("none", "bf16", "fp16"):
+            raise UserError(f"train.amp must be none, bf16 or fp16, got '{self.amp}'")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise UserError(f"train.device must be auto, cpu or cuda, got '{self.device}'")
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything a training run needs; written resolved to <run_dir>/config.yaml and into every checkpoint."""
+    """Everything a training run needs; written to <run_dir>/config.yaml and into every checkpoint as it ran."""
 
     data: DataConfig = field(default_factory=DataConfig)
-    model: ModelSpec = field(default_factory=ModelSpec)  # type: ignore[valid-type]
+    model: ModelSpec = field(default_factory=ModelSpec)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     loss: LossWeights = field(default_factory=LossWeights)
-    train: TrainOptions = field(default_factory=TrainOptions)  # type: ignore[valid-type]
+    train: TrainOptions = field(default_factory=TrainOptions)
+
+
+def ran_config(cfg: RunConfig, generator: GeneratorConfig) -> dict[str, Any]:
+    """``cfg`` as YAML-able data with the model section resolved to every generator setting that ran."""
+    resolved = {k: v for k, v in dataclasses.asdict(generator).items() if k != "semantic_channels"}
+    return to_dict(dataclasses.replace(cfg, model=ModelSpec.of(cfg.model.preset, **resolved)))
 
 
 def load_run_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = None) -> RunConfig:
-    """Load a run config YAML, then apply command-line overrides {section: {key: value}}."""
+    """Load a run config YAML, then apply command-line overrides {section: {key: value}} (None values skipped)."""
     cfg = load_yaml(path, RunConfig)
     if not overrides:
         return cfg
     sections = {}
     for section, values in overrides.items():
-        current = dataclasses.asdict(getattr(cfg, section))
+        current = to_dict(getattr(cfg, section))
         current.update({k: v for k, v in values.items() if v is not None})
         sections[section] = from_mapping(type(getattr(cfg, section)), current, where=f"{path} ({section})")
     return dataclasses.replace(cfg, **sections)
-
-
-def check_train_options(opts: Any) -> None:
-    """Reject values that would only fail (or silently misbehave) after training started."""
-    for name in ("lr_g", "lr_d"):
-        v = getattr(opts, name)
-        if not v > 0:
-            raise UserError(f"train.{name} must be a positive number, got {v}")
-    for name in ("max_steps", "batch_size", "accum_steps", "checkpoint_every", "log_every"):
-        if getattr(opts, name) < 1:
-            raise UserError(f"train.{name} must be >= 1, got {getattr(opts, name)}")
-    for name in ("flow_pretrain_steps", "single_frame_steps"):
-        if getattr(opts, name) < 0:
-            raise UserError(f"train.{name} must be >= 0, got {getattr(opts, name)}")
-    if not 0 <= opts.ema_beta < 1:
-        raise UserError(f"train.ema_beta must be in [0, 1), got {opts.ema_beta}")
-    if opts.amp not in ("none", "bf16", "fp16"):
-        raise UserError(f"train.amp must be none, bf16 or fp16, got '{opts.amp}'")

@@ -1,12 +1,14 @@
 """Checkpoints of plain tensors: written atomically, the last N kept, loaded with ``weights_only=True``.
 
-A checkpoint holds the state dicts of G, D, the EMA generator and the optimisers, the step, the RNG states of every
-generator in play and the resolved config, so ``--resume`` continues exactly where the run stopped.
+Below both training and inference. A training checkpoint holds the state dicts of G, D, the EMA generator and the
+optimisers, the step, the RNG states of every generator in play and the config that ran, so ``--resume`` continues
+exactly where the run stopped; an exported one (inference/export.py) only the generator, its config and the dataset
+description.
 """
 
 from __future__ import annotations
 
-import os
+import pickle
 import random
 import re
 from pathlib import Path
@@ -16,6 +18,7 @@ import numpy as np
 import torch
 
 from vid2vid.errors import UserError
+from vid2vid.files import atomic_path
 
 PATTERN = re.compile(r"^checkpoint-(\d{8})\.pt$")
 
@@ -59,12 +62,8 @@ def save_checkpoint(run_dir: str | Path, step: int, state: dict[str, Any], keep:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / checkpoint_name(step)
-    tmp = path.with_suffix(".pt.tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
     for old in list_checkpoints(run_dir)[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)
     return path
@@ -85,11 +84,20 @@ def latest_checkpoint(run_dir: str | Path) -> Path | None:
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint with ``weights_only=True``; a missing or corrupt file is a UserError."""
+    """Load a checkpoint with ``weights_only=True`` (nothing in the file can run code); a missing, corrupt or foreign
+    file is a one-line UserError."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"checkpoint not found: {path}")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as err:  # torch raises many types for corrupt files
-        raise UserError(f"cannot load checkpoint {path}: {str(err).splitlines()[0]} (is it a vid2vid checkpoint?)") from None
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if "Unsupported global" in str(err):  # safe loading met a Python object to build: code would have run
+            raise UserError(f"{path} holds executable content (pickled Python objects) and was refused; vid2vid "
+                            "checkpoints hold only tensors and plain data") from None
+        raise UserError(f"{path} is not a vid2vid checkpoint (not a readable PyTorch file)") from None
+    except Exception:  # torch raises many types for files that are not checkpoints at all
+        raise UserError(f"{path} is not a vid2vid checkpoint (not a readable PyTorch file)") from None
+    if not isinstance(state, dict):
+        raise UserError(f"{path} is not a vid2vid checkpoint (it holds a {type(state).__name__}, not a mapping)")
+    return state

@@ -1,0 +1,52 @@
+"""Checkpoint files: atomic writes, and foreign files refused in one plain line without running anything."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+import torch
+
+from vid2vid.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from vid2vid.errors import UserError
+from vid2vid.files import atomic_path
+
+
+class _MakesAFile:
+    """Unpickling this would create a file: the kind of content safe loading must refuse."""
+
+    def __init__(self, target: pathlib.Path) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return pathlib.Path.touch, (self.target,)
+
+
+def test_a_pickle_that_would_run_code_is_refused_and_nothing_runs(tmp_path):
+    target = tmp_path / "created_by_the_pickle"
+    torch.save({"generator": _MakesAFile(target)}, tmp_path / "evil.pt")
+    with pytest.raises(UserError) as err:
+        load_checkpoint(tmp_path / "evil.pt")
+    message = str(err.value)
+    assert "holds executable content" in message and "was refused" in message
+    assert "weights_only" not in message and "\n" not in message
+    assert not target.exists()
+
+
+def test_not_a_checkpoint_is_one_line(tmp_path):
+    (tmp_path / "random.pt").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(UserError, match="is not a vid2vid checkpoint"):
+        load_checkpoint(tmp_path / "random.pt")
+    torch.save([1, 2, 3], tmp_path / "list.pt")
+    with pytest.raises(UserError, match="holds a list, not a mapping"):
+        load_checkpoint(tmp_path / "list.pt")
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_checkpoint_name(tmp_path):
+    path = save_checkpoint(tmp_path, 5, {"step": 5})
+    with pytest.raises(RuntimeError):
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(b"half a checkpoint")
+            raise RuntimeError("killed mid-write")
+    assert load_checkpoint(path)["step"] == 5 and latest_checkpoint(tmp_path) == path
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
