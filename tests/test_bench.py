@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from vid2vid.bench.report import write_report
+from vid2vid.speed.report import write_report
 from vid2vid.cli.main import main
 from vid2vid.errors import UserError
 

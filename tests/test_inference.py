@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from fractions import Fraction
@@ -22,8 +23,8 @@ from vid2vid.inference.pipeline import Pipeline
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple[Path, Path]:
     """(tiny few-shot checkpoint trained 2 steps on 32x32 dancers, its dataset)."""
-    from vid2vid.training.loop import training_loop
     from vid2vid.models.discriminator import DiscriminatorConfig
+    from vid2vid.training.loop import training_loop
     from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
     base = tmp_path_factory.mktemp("inference")
@@ -172,6 +173,38 @@ def test_bad_inputs_one_clear_line(trained, tmp_path, case):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_export_gives_a_safetensors_generator_that_generates_the_same_frames(trained, tmp_path):
+    from safetensors import safe_open
+
+    ckpt, root = trained
+    out = tmp_path / "model.safetensors"
+    result = run_cli("export", "--checkpoint", str(ckpt), "--out", str(out), "--fp32")
+    assert result.returncode == 0 and "wrote" in result.stdout, result.stderr
+    with safe_open(str(out), "pt") as f:
+        meta = f.metadata()
+    assert meta["format"] == "vid2vid-generator" and json.loads(meta["dataset"])["task"] == "pose"
+    assert json.loads(meta["info"])["step"] == 2
+    frames = []
+    for path in (ckpt, out):
+        pipe = Pipeline.from_checkpoint(path)
+        from vid2vid.inference.inputs import load_examples, open_driving
+
+        images, semantics, _ = load_examples(pipe, [Path(p) for p in examples_of(root)])
+        pipe.set_examples(images, semantics)
+        driving = open_driving(pipe, root / "test/d002/c001")
+        frames.append([f.image for f in pipe.generate(s for s, _ in driving.frames)])
+    assert all(np.array_equal(a, b) for a, b in zip(*frames)) and len(frames[0]) == 6
+    bad = run_cli("export", "--checkpoint", str(ckpt), "--out", str(tmp_path / "model.pt"))
+    assert bad.returncode == 2 and "must end in .safetensors" in bad.stderr
+
+
+def test_the_packaged_generators_load():
+    from vid2vid.cli.demo import packaged_checkpoint
+
+    pipe = Pipeline.from_checkpoint(packaged_checkpoint("dancers"))
+    assert pipe.task == "pose" and pipe.uses_examples
+
+
 def test_demo_writes_video_and_strip(trained, tmp_path):
     ckpt, _ = trained
     result = run_cli("demo", "--out", str(tmp_path / "demo"), "--checkpoint", str(ckpt), "--frames", "6", "--quiet")
@@ -185,7 +218,7 @@ def test_demo_writes_video_and_strip(trained, tmp_path):
 
 @pytest.mark.parametrize("task, name", [("faces", "face"), ("street", "street")])  # an alias and a task name
 def test_demo_of_every_task_without_a_packaged_model_trains_one(task, name, tmp_path, monkeypatch):
-    from vid2vid.inference import demo
+    from vid2vid.cli import demo
 
     monkeypatch.setattr(demo, "packaged_checkpoint", lambda task="pose": None)
     result = demo.run_demo(tmp_path / "demo", num_examples=2, frames=4, fallback_steps=2, progress=False, task=task)

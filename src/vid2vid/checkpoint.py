@@ -8,6 +8,7 @@ description.
 
 from __future__ import annotations
 
+import json
 import pickle
 import random
 import re
@@ -101,3 +102,45 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if not isinstance(state, dict):
         raise UserError(f"{path} is not a vid2vid checkpoint (it holds a {type(state).__name__}, not a mapping)")
     return state
+
+
+GENERATOR_FORMAT = "vid2vid-generator"  # metadata "format" of an exported generator (.safetensors)
+
+
+def save_generator(path: str | Path, weights: dict[str, torch.Tensor], generator_config: dict, dataset: dict,
+                   info: dict | None = None) -> Path:
+    """Write an inference-only generator: its weights as safetensors, with the generator config, the dataset
+    description and ``info`` (provenance) as JSON in the file's metadata. Atomic."""
+    from safetensors.torch import save_file
+
+    metadata = {"format": GENERATOR_FORMAT, "version": "1", "generator_config": json.dumps(generator_config),
+                "dataset": json.dumps(dataset), "info": json.dumps(info or {})}
+    with atomic_path(path) as tmp:
+        save_file({k: v.contiguous() for k, v in weights.items()}, str(tmp), metadata=metadata)
+    return Path(path)
+
+
+def load_generator(path: str | Path, weights: str = "ema") -> tuple[dict[str, torch.Tensor], dict, dict]:
+    """(generator weights, generator config, dataset description) from a training checkpoint (``weights``: "ema" or
+    "generator") or an exported ``.safetensors`` generator; anything else is a one-line UserError."""
+    path = Path(path)
+    if path.suffix == ".safetensors":
+        from safetensors import SafetensorError, safe_open
+
+        if not path.is_file():
+            raise UserError(f"checkpoint not found: {path}")
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                meta = f.metadata() or {}
+                tensors = {k: f.get_tensor(k) for k in f.keys()}
+        except (SafetensorError, OSError) as err:
+            raise UserError(f"{path} is not a readable safetensors file ({err})") from None
+        if meta.get("format") != GENERATOR_FORMAT:
+            raise UserError(f"{path} is not a vid2vid generator (no \"format\": \"{GENERATOR_FORMAT}\" metadata); "
+                            "make one with `vid2vid export`")
+        return tensors, json.loads(meta["generator_config"]), json.loads(meta["dataset"])
+    state = load_checkpoint(path)
+    if "generator_config" not in state or "dataset" not in state:
+        raise UserError(f"{path} is not a vid2vid generator checkpoint (no generator_config/dataset entries)")
+    key = weights if weights in state else "generator" if "generator" in state else "ema"
+    return state[key], state["generator_config"], state["dataset"]

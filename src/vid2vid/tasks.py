@@ -50,9 +50,9 @@ class Task:
     # those of crop=, video=, fps=, name= (and extra keywords) its constructor takes
     converter: Any = None
     photo_examples: bool = True  # examples may be plain photos (their semantic maps detected by the converter)
-    normalize_motion: bool = False  # rescale the driving subject to the example's height and floor (Everybody Dance Now)
+    normalize_motion: bool = False  # rescale the driving subject to the example's height and floor (EDN)
     generator: Mapping[str, Any] = field(default_factory=dict)  # GeneratorConfig settings for this task
-    region_discriminator: str | None = None  # "face": an extra D on the face crop placed by COCO-18 head keypoints
+    region_discriminator: str | None = None  # "face-region": an extra D on the face crop (COCO-18 head keypoints)
     detector: str | None = None  # metric network: "keypoints" (trained on its keypoints) | "segmentation" | None
     metrics: tuple[Metric, ...] = ()  # headline metrics, shown before FID and the generic ones
     aliases: tuple[str, ...] = ()  # further accepted names
@@ -166,7 +166,7 @@ register(Task(
     # The frame is the decoder's output, modulated by the warped example and previous frame (the reference's "SPADE
     # combine"). Measured on held-out dancers at 1,050 steps (docs/learning.md): blending had the better FID (180 vs
     # 189) but let the background drift +175 % over 31 frames (spade: +0.1 %) and kept ghosts (1.9 vs 1.4).
-    generator={"compose": "spade"}, region_discriminator="face", detector="keypoints",
+    generator={"compose": "spade"}, region_discriminator="face-region", detector="keypoints",
     metrics=(Metric("pose_error", "pose error (px) ↓", 2),), aliases=("person",)))
 register(Task(
     name="face", title="face sketch -> talking head", dataset="faces", synth="vid2vid.data.synth.faces:FACES",

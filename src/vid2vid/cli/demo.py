@@ -1,11 +1,117 @@
-"""`vid2vid demo`: the whole system on built-in data, no network and no files needed."""
+"""`vid2vid demo`: a held-out synthetic dancer, face or city, never seen in training, animated from K example frames.
+
+Uses the generator shipped in the package for the task (``vid2vid/assets/demo_<task>.safetensors``; see
+docs/demo_checkpoint.md for where it came from) or, if there is none, trains a tiny model for a few minutes first.
+Renders fresh synthetic data with a seed the checkpoint was never trained on, takes K frames of one clip of the new
+person / face / city as examples, drives them with the semantic maps of another clip of it, and writes an mp4
+(input | examples | output) and a PNG strip (examples | input | output | ground truth). It lives in the CLI layer
+because it orchestrates everything: data, training (the fallback), inference.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.resources
+from dataclasses import dataclass
 from pathlib import Path
 
+from vid2vid import tasks
 from vid2vid.cli.common import add_task_argument, resolve_task, task_help
+
+DEMO_SEED = 20261123  # never used for training data
+FALLBACK_HEIGHT = 64  # frames of the fallback model (width from the task's aspect)
+
+
+def packaged_checkpoint(task: str = "pose") -> Path | None:
+    """The checkpoint shipped for ``task`` (a task name or alias), if any."""
+    path = Path(str(importlib.resources.files("vid2vid") / "assets" / f"demo_{tasks.get(task).name}.safetensors"))
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    video: Path
+    strip: Path
+    checkpoint: Path
+    frames: int
+    seconds: float
+
+
+def fallback_checkpoint(out: Path, steps: int, progress: bool, task: str = "pose") -> Path:
+    """Train the tiny preset on fresh synthetic data of ``task`` for ``steps`` steps (minutes on a CPU)."""
+    from vid2vid.config import DataConfig
+    from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+    from vid2vid.training.loop import training_loop
+    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
+
+    data = out / "train_data"
+    if not (data / "dataset.json").exists():
+        h, w = tasks.get(task).size(FALLBACK_HEIGHT)
+        write_synthetic(SynthOptions(task, str(data), domains=8, test_domains=1, clips=2, frames=16, height=h,
+                                     width=w), overwrite=True, progress=progress)
+    cfg = RunConfig(data=DataConfig(root=str(data), seq_len=2, num_examples=2), model=ModelSpec("tiny"),
+                    train=TrainOptions(max_steps=steps, batch_size=2, single_frame_steps=steps // 2,
+                                       double_every=steps, workers=0, image_every=0, checkpoint_every=steps,
+                                       resume=True, progress=progress))
+    return training_loop(out / "fallback_run", cfg)
+
+
+def strip_png(path: Path, examples: list, rows: list[tuple]) -> None:
+    """A PNG: one row per frame, examples | pose | output | ground truth."""
+    import cv2
+    import numpy as np
+
+    h, w = rows[0][0].shape[:2]
+    ex = np.concatenate(examples, axis=1) if examples else np.zeros((h, 0, 3), np.uint8)
+    lines = [np.concatenate([ex, pose, output, truth], axis=1) for pose, output, truth in rows]
+    grid = np.concatenate([np.pad(line, ((1, 1), (0, 0), (0, 0)), constant_values=255) for line in lines], axis=0)
+    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+
+
+def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, frames: int = 48,
+             fallback_steps: int = 300, progress: bool = True, task: str = "pose") -> DemoResult:
+    import numpy as np
+
+    from vid2vid.data.layout import frame_name, read_png
+    from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+    from vid2vid.errors import UserError
+    from vid2vid.inference.pipeline import Pipeline
+    from vid2vid.inference.render import render_video
+    from vid2vid.inference.sources import ClipDriving, example_from_dataset
+
+    task = tasks.get(task).name
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint = checkpoint or packaged_checkpoint(task)
+    if checkpoint is None:
+        print(f"no packaged {task} checkpoint: training a tiny model first (a few minutes)")
+        checkpoint = fallback_checkpoint(out, fallback_steps, progress, task)
+    pipe = Pipeline.from_checkpoint(checkpoint)
+    if pipe.meta.task != task:
+        raise UserError(f"{checkpoint} is a {pipe.meta.task} model ({pipe.meta.kind} data), not {task}: pass "
+                        f"--task {pipe.meta.task}")
+    h, w = pipe.size
+    data = out / "heldout_data"
+    write_synthetic(SynthOptions(task, str(data), domains=2, test_domains=1, clips=2, frames=frames, height=h,
+                                 width=w, seed=DEMO_SEED, workers=1), overwrite=True, progress=False)
+    domain = data / "test" / "d001"  # the held-out person, face or city
+    example_paths = [domain / "c000" / "rgb" / frame_name(int(i))
+                     for i in np.linspace(0, frames - 1, num_examples).round()]
+    pairs = [example_from_dataset(pipe.meta, p) for p in example_paths]
+    examples = [r for r, _ in pairs]
+    pipe.set_examples(examples, [s for _, s in pairs])
+    driving = ClipDriving(domain / "c001", pipe.meta)
+    video = out / "demo.mp4"
+    stats, kept = render_video(pipe, driving, examples, video, driving.fps, layout_side_by_side=True,
+                               total=driving.count, progress=progress, keep_every=max(1, frames // 6))
+    rows = []
+    for i, picture in enumerate(kept):
+        index = i * max(1, frames // 6)
+        truth = read_png(domain / "c001" / "rgb" / frame_name(index), 3)
+        rows.append((picture[:, :w], picture[:, w:], truth))
+    strip = out / "demo.png"
+    strip_png(strip, examples, rows)
+    return DemoResult(video, strip, checkpoint, stats.frames, stats.seconds)
+
 
 HELP = """\
 Animate a synthetic dancer (or face, or city) never seen in training from K=2 example frames, using the checkpoint
@@ -30,7 +136,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vid2vid.errors import UserError
-    from vid2vid.inference.demo import run_demo
 
     if args.examples < 1 or args.frames < 2:
         raise UserError("--examples must be >= 1 and --frames >= 2")

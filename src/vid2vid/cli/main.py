@@ -21,7 +21,7 @@ Start with `vid2vid demo`, or make data with `vid2vid data synth pose --out data
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vid2vid.cli import bench, data, demo, eval as eval_cli, generate, train
+    from vid2vid.cli import bench, data, demo, eval as eval_cli, export, generate, train
 
     parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(sub)
     generate.add_parser(sub)
     demo.add_parser(sub)
+    export.add_parser(sub)
     eval_cli.add_parser(sub)
     bench.add_parser(sub)
     return parser

@@ -1,45 +1,25 @@
-"""Slim a training checkpoint down to what inference needs: the EMA generator (optionally fp16), its config and the
-dataset description. This is how the demo checkpoint in ``vid2vid/assets`` was made:
-
-    python -m vid2vid.inference.export runs/small_dancers/checkpoint-00004000.pt src/vid2vid/assets/demo_pose.pt
-"""
+"""Slim a training checkpoint down to what inference needs: one generator's weights (the EMA by default, optionally
+fp16) as safetensors, with its config, the dataset description and where it came from as JSON metadata
+(``vid2vid export``; the shipped demo generators in ``vid2vid/assets`` are made this way)."""
 
 from __future__ import annotations
 
-import argparse
-import os
 from pathlib import Path
 
-import torch
-
-from vid2vid.checkpoint import load_checkpoint
-
-KEEP = ("generator_config", "dataset", "config", "step")
+from vid2vid.checkpoint import load_checkpoint, save_generator
+from vid2vid.errors import UserError
 
 
-def export_checkpoint(src: str | Path, dst: str | Path, fp16: bool = True) -> Path:
-    """Write the slim checkpoint atomically; returns its path."""
-    state = load_checkpoint(src)
-    weights = state.get("ema", state.get("generator"))
-    slim = {k: state[k] for k in KEEP if k in state}
-    slim["ema"] = {k: (v.half() if fp16 and v.is_floating_point() else v) for k, v in weights.items()}
+def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weights: str = "ema") -> Path:
+    """Write ``src``'s generator to ``dst`` (.safetensors) atomically; returns its path."""
     dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_suffix(".tmp")
-    torch.save(slim, tmp)
-    os.replace(tmp, dst)
-    return dst
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("src")
-    parser.add_argument("dst")
-    parser.add_argument("--fp32", action="store_true", help="keep float32 weights")
-    args = parser.parse_args()
-    path = export_checkpoint(args.src, args.dst, fp16=not args.fp32)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-
-
-if __name__ == "__main__":
-    main()
+    if dst.suffix != ".safetensors":
+        raise UserError(f"--out {dst} must end in .safetensors")
+    state = load_checkpoint(src)
+    if "generator_config" not in state or "dataset" not in state:
+        raise UserError(f"{src} is not a vid2vid training checkpoint (no generator_config/dataset entries)")
+    chosen = state.get(weights, state.get("generator", state.get("ema")))
+    tensors = {k: (v.half() if fp16 and v.is_floating_point() else v) for k, v in chosen.items()}
+    info = {"source": Path(src).name, "step": int(state.get("step", -1)), "weights": weights,
+            "dtype": "float16" if fp16 else "float32", "config": state.get("config", {})}
+    return save_generator(dst, tensors, state["generator_config"], state["dataset"], info)

@@ -15,13 +15,13 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
+from vid2vid.checkpoint import load_generator
 from vid2vid.data.layout import DatasetMeta
 from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
 from vid2vid.errors import UserError
 from vid2vid.models.config import GeneratorConfig, build_generator
 from vid2vid.models.layers import inference_copy
 from vid2vid.models.unroll import Stream
-from vid2vid.checkpoint import load_checkpoint
 
 
 @dataclass
@@ -44,16 +44,17 @@ class Pipeline:
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", weights: str = "ema") -> "Pipeline":
-        """Load a training checkpoint or an exported one; ``weights`` picks the EMA (default) or raw generator."""
-        state = load_checkpoint(path, map_location="cpu")
-        if "generator_config" not in state or "dataset" not in state:
-            raise UserError(f"{path} is not a vid2vid generator checkpoint (no generator_config/dataset entries)")
-        gcfg = GeneratorConfig(**state["generator_config"])
-        meta = DatasetMeta(**state["dataset"])
-        key = weights if weights in state else "generator"
+        """Load a training checkpoint (.pt) or an exported generator (.safetensors, `vid2vid export`); ``weights``
+        picks the EMA (default) or raw generator of a training checkpoint."""
+        tensors, generator_config, dataset = load_generator(path, weights)
+        try:
+            gcfg = GeneratorConfig(**generator_config)
+            meta = DatasetMeta(**dataset)
+        except TypeError as err:
+            raise UserError(f"{path} was written by another vid2vid version ({err})") from None
         model = build_generator(gcfg)
         try:
-            model.load_state_dict({k: v.float() for k, v in state[key].items()})
+            model.load_state_dict({k: v.float() for k, v in tensors.items()})
         except RuntimeError as err:
             raise UserError(f"{path} does not match this version's {gcfg.arch} generator "
                             f"({str(err).splitlines()[1].strip()[:120]}...); retrain or use a matching vid2vid version") from None

@@ -108,7 +108,7 @@ def build_generator(cfg: GeneratorConfig) -> nn.Module:
     from vid2vid.models.baselines import AdaINAppearance, ConcatStyleAppearance, EncoderAppearance
     from vid2vid.models.fewshot import FewShotAppearance
     from vid2vid.models.generator import SequentialGenerator
-    from vid2vid.models.vid2vid import SingleDomainAppearance
+    from vid2vid.models.single_domain import SingleDomainAppearance
 
     appearance = {"fewshot": FewShotAppearance, "vid2vid": SingleDomainAppearance, "encoder": EncoderAppearance,
                   "concat": ConcatStyleAppearance, "adain": AdaINAppearance}[cfg.arch](cfg)

@@ -62,7 +62,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                         f"{cfg.discriminator.scales}-scale discriminator; lower discriminator.layers or "
                         "discriminator.scales")
     G = build_generator(gcfg).to(device_)
-    face = tasks.get(meta.task).region_discriminator == "face"  # crops placed by COCO-18 head keypoints
+    face = tasks.get(meta.task).region_discriminator == "face-region"  # crops placed by COCO-18 head keypoints
     D = Discriminators(cfg.discriminator, cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
     objective = Objective(cfg.loss, D).to(device_)
     ema = copy.deepcopy(G).eval().requires_grad_(False)

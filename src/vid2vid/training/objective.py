@@ -32,7 +32,7 @@ class LossWeights:
     mask: float = 10.0  # masks towards 1 - confidence (generated previous frame; example correspondence validity)
     raw: float = 10.0  # VGG loss on the raw decoder output h_t when the frame is a blend (compose: blend)
     temporal: float = 0.0  # temporal GAN over consecutive frames + flow (vid2vid; 0 in few-shot vid2vid)
-    face: float = 1.0  # face-region GAN (tasks whose registry entry has the "face" region discriminator)
+    face: float = 1.0  # face-region GAN (tasks whose registry entry has the face-region discriminator)
     gan_kind: str = "hinge"  # hinge | lsgan
 
     def __post_init__(self) -> None:

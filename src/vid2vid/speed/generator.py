@@ -18,17 +18,18 @@ Writes <out>/generator_speed.json and <out>/generator_speed.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from vid2vid import tasks
-from vid2vid.bench.process import run_python
-from vid2vid.bench.report import add_out_argument, cpu_name, write_report
+from vid2vid.speed.process import run_python
+from vid2vid.speed.report import cpu_name, write_report
 from vid2vid.errors import UserError
 
 NAME = "generator_speed"
@@ -42,33 +43,7 @@ PUBLISHED = {("pose", 1): 3.05, ("pose", 2): 5.08, ("face", 1): 1.37, ("face", 2
 TARGET = {1: 1.5, 2: 2.0}  # required speed-up of the paper preset over the published generator, fp32
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `vid2vid bench generator`."""
-    parser.add_argument("--presets", nargs="+", default=list(SIZES), metavar="PRESET",
-                        help=f"generator presets: {', '.join(SIZES)} (default all)")
-    parser.add_argument("--tasks", nargs="+", default=list(SIZES["paper"]), metavar="TASK",
-                        help=f"tasks with a published generator to compare with: {', '.join(SIZES['paper'])} "
-                        "(default all)")
-    parser.add_argument("--k", nargs="+", type=int, default=[1, 2], metavar="K",
-                        help="numbers of example images (default 1 2)")
-    parser.add_argument("--frames", type=int, default=3,
-                        help="timed frames per measurement, median reported (default 3)")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads per measurement (default 2)")
-    parser.add_argument("--no-bf16", action="store_true", help="skip the bf16 autocast measurements")
-    parser.add_argument("--ablation", action="store_true", help="also time eval / eval_cl variants (paper pose K=1)")
-    parser.add_argument("--single-thread", action="store_true",
-                        help="also measure fp32 with 1 thread: its process CPU time is a load-robust upper bound on "
-                             "the quiet-machine 2-thread time")
-    parser.add_argument("--omp-wait-policy", default="PASSIVE",
-                        help="OMP_WAIT_POLICY for the measuring processes ('' = inherit; default PASSIVE, which keeps "
-                             "waiting OpenMP threads from spinning: that matters a lot when the cores are shared)")
-    parser.add_argument("--note", default="", help="free text for the report (e.g. machine load)")
-    parser.add_argument("--render", metavar="JSON",
-                        help="measure nothing: rewrite the Markdown next to this JSON report")
-    add_out_argument(parser)
-
-
-def run(args: argparse.Namespace) -> list[Path]:
+def run(args: Any) -> list[Path]:
     """Measure every configuration asked for, each in a fresh process; the report files written."""
     if args.render:
         return [_render(Path(args.render))]
@@ -92,7 +67,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     return write_report(args.out, NAME, dict(meta=meta, published=published, results=rows), _markdown(rows, meta))
 
 
-def _check(args: argparse.Namespace) -> None:
+def _check(args: Any) -> None:
     args.tasks = [tasks.get(t).name for t in args.tasks]
     for name, given, known in (("preset", args.presets, SIZES), ("task", args.tasks, SIZES["paper"])):
         for value in given:
@@ -103,7 +78,7 @@ def _check(args: argparse.Namespace) -> None:
             raise UserError(f"{name} must be >= 1, got {value}")
 
 
-def _jobs(args: argparse.Namespace, devices: list[str]) -> list[dict]:
+def _jobs(args: Any, devices: list[str]) -> list[dict]:
     """One dict of `measure` settings (plus threads) per process to run."""
     jobs = []
     for preset in args.presets:
@@ -126,8 +101,7 @@ def _jobs(args: argparse.Namespace, devices: list[str]) -> list[dict]:
 def _run_child(job: dict, omp_wait_policy: str) -> dict:
     settings = dict(job)
     threads = settings.pop("threads")
-    stdout = run_python(["-m", "vid2vid.bench.generator_speed", "--child", json.dumps(settings),
-                         "--threads", str(threads)], what=f"generator measurement {job}",
+    stdout = run_python(["-m", "vid2vid.speed.generator", json.dumps(settings), str(threads)], what=f"generator measurement {job}",
                         env={"OMP_WAIT_POLICY": omp_wait_policy} if omp_wait_policy else None)
     return json.loads(stdout.strip().splitlines()[-1])
 
@@ -299,17 +273,15 @@ def _markdown(rows: list[dict], meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _child_main() -> None:
-    """`python -m vid2vid.bench.generator_speed --child SETTINGS --threads N`: one measurement, printed as JSON."""
+def _child_main(argv: list[str]) -> None:
+    """`python -m vid2vid.speed.generator SETTINGS_JSON THREADS`: one measurement, printed as JSON (run by
+    `vid2vid bench generator`, one process per measurement)."""
     import torch
 
-    parser = argparse.ArgumentParser(description="One generator speed measurement, run by `vid2vid bench generator`.")
-    parser.add_argument("--child", required=True, help="keyword arguments of measure() as JSON")
-    parser.add_argument("--threads", type=int, required=True, help="torch threads")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(json.dumps(measure(**json.loads(args.child))))
+    settings, threads = argv
+    torch.set_num_threads(int(threads))
+    print(json.dumps(measure(**json.loads(settings))))
 
 
 if __name__ == "__main__":
-    _child_main()
+    _child_main(sys.argv[1:])

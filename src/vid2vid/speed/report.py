@@ -1,21 +1,13 @@
-"""What every benchmark report shares: the output folder option, the CPU's name and writing JSON + Markdown."""
+"""What every speed report shares: the CPU's name and writing JSON + Markdown."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 from pathlib import Path
 
 from vid2vid.errors import UserError
 
-DEFAULT_OUT = "bench_results"
-
-
-def add_out_argument(parser: argparse.ArgumentParser) -> None:
-    """The `--out DIR` option every benchmark takes."""
-    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
-                        help=f"folder for the JSON and Markdown reports (default {DEFAULT_OUT}/ in the current folder)")
 
 
 def cpu_name() -> str:

@@ -15,14 +15,14 @@ Writes <out>/streaming_memory.json and <out>/streaming_memory.md.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from vid2vid.bench.process import run_python
-from vid2vid.bench.report import add_out_argument, write_report
+from vid2vid.speed.process import run_python
+from vid2vid.speed.report import write_report
 from vid2vid.errors import UserError
 
 NAME = "streaming_memory"
@@ -36,15 +36,7 @@ sys.exit(rc)
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `vid2vid bench memory`."""
-    parser.add_argument("--frames", type=int, nargs="+", default=[300, 3000], metavar="N",
-                        help="driving video lengths, shortest first; growth is last vs first (default 300 3000)")
-    parser.add_argument("--size", type=int, default=64, help="square frame size of the tiny face model (default 64)")
-    add_out_argument(parser)
-
-
-def run(args: argparse.Namespace) -> list[Path]:
+def run(args: Any) -> list[Path]:
     """Peak RSS of `vid2vid generate` for each length; the report files written."""
     _check(args)
     clip = carphone()
@@ -75,7 +67,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     return write_report(args.out, NAME, summary, _markdown(summary))
 
 
-def _check(args: argparse.Namespace) -> None:
+def _check(args: Any) -> None:
     from vid2vid import tasks
 
     if len(args.frames) < 2:

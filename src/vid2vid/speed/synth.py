@@ -13,31 +13,22 @@ Writes <out>/synth_speed.json and <out>/synth_speed.md.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from vid2vid import tasks
-from vid2vid.bench.report import add_out_argument, cpu_name, write_report
+from vid2vid.speed.report import cpu_name, write_report
 from vid2vid.errors import UserError
 
 NAME = "synth_speed"
 TARGET_FPS = 50  # `vid2vid data synth` on all cores, per kind
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `vid2vid bench synth`."""
-    parser.add_argument("--size", type=int, default=256, help="square frame size in pixels (default 256)")
-    parser.add_argument("--frames", type=int, default=64, help="frames per clip (default 64)")
-    parser.add_argument("--tasks", nargs="+", default=list(tasks.names()), metavar="TASK",
-                        help=f"tasks whose synthetic data is timed: {', '.join(tasks.names())} (default all)")
-    add_out_argument(parser)
-
-
-def run(args: argparse.Namespace) -> list[Path]:
+def run(args: Any) -> list[Path]:
     """Time each kind's renderer, writer and `vid2vid data synth`; the report files written."""
     _check(args)
     import torch
@@ -60,7 +51,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     return write_report(args.out, NAME, {"environment": env, "results": rows}, _markdown(rows, env, args.frames))
 
 
-def _check(args: argparse.Namespace) -> None:
+def _check(args: Any) -> None:
     args.tasks = [tasks.get(name).name for name in args.tasks]
     if not 32 <= args.size <= 4096:
         raise UserError(f"--size must be from 32 to 4096, got {args.size}")
