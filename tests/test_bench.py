@@ -21,7 +21,7 @@ def test_generator_speed_measures_in_a_child_process_and_writes_its_report(tmp_p
     assert report["meta"]["frames"] == 1 and len(report["published"]) == 6
     md = tmp_path / "generator_speed.md"
     assert "| tiny | pose | 64x32 | 1 | cpu | fp32 | fast | 1 |" in md.read_text()
-    assert f"wrote {tmp_path / 'generator_speed.json'} and {md}" in capsys.readouterr().out
+    assert f"wrote {tmp_path / 'generator_speed.json'} and {md}" in capsys.readouterr().err
 
     md.unlink()  # --render rebuilds the Markdown from the JSON without measuring
     assert main(["bench", "generator", "--render", str(tmp_path / "generator_speed.json")]) == 0

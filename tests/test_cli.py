@@ -68,3 +68,82 @@ def test_output_path_is_a_file(tmp_path):
 def test_check_missing_folder(tmp_path):
     result = run_cli("data", "check", str(tmp_path / "none"), "--quiet")
     assert result.returncode == 1 and "not found" in result.stdout and "Traceback" not in result.stderr
+
+
+def _leaf_commands() -> list[list[str]]:
+    import argparse
+
+    from vid2vid.cli.main import build_parser
+
+    def walk(parser, path):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            return [path]
+        return [leaf for a in subs for name, p in a.choices.items() for leaf in walk(p, path + [name])]
+
+    return walk(build_parser(), [])
+
+
+def test_every_command_speaks_one_vocabulary():
+    """--quiet/--verbose everywhere; --checkpoint, -k/--num-examples and --device mean the same thing wherever they
+    appear; task options list the registry's names."""
+    from vid2vid.cli.main import build_parser
+
+    commands = _leaf_commands()
+    assert ["eval", "checkpoint"] in commands and ["export"] in commands and ["configs"] in commands
+    for command in commands:
+        parser = build_parser()
+        for name in command:
+            parser = next(a for a in parser._actions if hasattr(a, "choices") and isinstance(a.choices, dict)
+                          ).choices[name]
+        flags = {s: a for a in parser._actions for s in a.option_strings}
+        assert "--quiet" in flags and "--verbose" in flags, command
+        if "--examples" in flags:  # always image paths, never a count
+            assert flags["--examples"].nargs == "*", command
+        if "--num-examples" in flags:
+            assert flags["-k"] is flags["--num-examples"] and flags["-k"].type is int, command
+        if "--device" in flags:
+            assert set(flags["--device"].choices) == {"auto", "cpu", "cuda", "mps"}, command
+        if "--task" in flags:
+            assert {"pose", "face", "street"} <= set(flags["--task"].choices), command
+        for action in parser._actions:
+            if action.choices and not isinstance(action.choices, dict) and action.help != argparse_suppress():
+                shown = parser.format_help()
+                assert all(str(c) in shown for c in action.choices if c in ("pose", "face", "street", "auto",
+                                                                              "smoke", "ema")), command
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def test_an_old_task_name_works_with_a_note(tmp_path):
+    result = run_cli("data", "synth", "dancers", "--out", str(tmp_path / "d"), "--domains", "2", "--test-domains",
+                     "1", "--clips", "1", "--frames", "2", "--size", "32", "--workers", "1", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "task 'dancers' is called 'pose' now" in result.stderr
+
+
+def test_a_device_that_is_not_there_is_one_line_and_exit_2():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = run_cli("train", "--config", "pose-tiny", "--device", "cuda", "--data", "/nonexistent")
+    assert result.returncode == 2 and "device 'cuda' is not available" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_packaged_configs_load_by_name():
+    from vid2vid.training.options import find_config, load_run_config, packaged_configs
+
+    names = packaged_configs()
+    assert {f"{t}-{p}" for t in ("pose", "face", "street") for p in ("tiny", "small", "paper")} <= set(names)
+    for name in names:
+        cfg = load_run_config(name)
+        assert cfg.model.preset == name.split("-")[1]
+    assert find_config("dancers-small") == find_config("pose-small")
+    result = run_cli("configs")
+    assert result.returncode == 0 and "pose-small" in result.stdout

@@ -179,7 +179,7 @@ def test_export_gives_a_safetensors_generator_that_generates_the_same_frames(tra
     ckpt, root = trained
     out = tmp_path / "model.safetensors"
     result = run_cli("export", "--checkpoint", str(ckpt), "--out", str(out), "--fp32")
-    assert result.returncode == 0 and "wrote" in result.stdout, result.stderr
+    assert result.returncode == 0 and "wrote" in result.stderr, result.stderr
     with safe_open(str(out), "pt") as f:
         meta = f.metadata()
     assert meta["format"] == "vid2vid-generator" and json.loads(meta["dataset"])["task"] == "pose"

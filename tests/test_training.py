@@ -131,7 +131,7 @@ def test_sigterm_saves_checkpoint(dancers, tmp_path):
     os.killpg(proc.pid, signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    assert "continue with --resume" in out and latest_checkpoint(run) is not None
+    assert "continue with --resume" in err and latest_checkpoint(run) is not None
 
 
 def test_torchrun_two_processes_gloo(dancers, tmp_path):
@@ -181,7 +181,7 @@ def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path, compose):
     run = tmp_path / "run"
     assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
     out = tmp_path / "diag.json"
-    assert main(["eval", "diagnose", str(latest_checkpoint(run)), "--data", str(dancers), "--frames", "6",
+    assert main(["eval", "diagnose", "--checkpoint", str(latest_checkpoint(run)), "--data", str(dancers), "--frames", "6",
                  "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["example_flow_epe"] >= 0 and result["zero_flow_epe"] >= 0

@@ -132,7 +132,7 @@ def load_yaml(path: str | Path, cls: type[T]) -> T:
     """Load a YAML file into the dataclass ``cls``; errors name the file and the offending key."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"config file not found: {path} (check the path; example configs are in src/vid2vid/configs/)")
+        raise UserError(f"config file not found: {path} (check the path; `vid2vid configs` lists the packaged ones)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from vid2vid import tasks
+from vid2vid.cli.common import log
 
 BENCH_HELP = """\
 Measure this machine's speed and memory and write a JSON + Markdown report per benchmark to --out (default
@@ -85,5 +86,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the chosen benchmark and say where its report went."""
     written = _module(args.bench_command).run(args)
-    print("wrote " + " and ".join(str(path) for path in written))
+    log.info("wrote " + " and ".join(str(path) for path in written))
     return 0

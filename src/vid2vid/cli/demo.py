@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vid2vid import tasks
-from vid2vid.cli.common import add_task_argument, resolve_task, task_help
+from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_num_examples, add_task_argument, log,
+                                resolve_task, task_help)
 
 DEMO_SEED = 20261123  # never used for training data
 FALLBACK_HEIGHT = 64  # frames of the fallback model (width from the task's aspect)
@@ -69,7 +70,7 @@ def strip_png(path: Path, examples: list, rows: list[tuple]) -> None:
 
 
 def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, frames: int = 48,
-             fallback_steps: int = 300, progress: bool = True, task: str = "pose") -> DemoResult:
+             fallback_steps: int = 300, progress: bool = True, task: str = "pose", device: str = "auto") -> DemoResult:
     import numpy as np
 
     from vid2vid.data.layout import frame_name, read_png
@@ -83,9 +84,9 @@ def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, f
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = checkpoint or packaged_checkpoint(task)
     if checkpoint is None:
-        print(f"no packaged {task} checkpoint: training a tiny model first (a few minutes)")
+        log.info(f"no packaged {task} checkpoint: training a tiny model first (a few minutes)")
         checkpoint = fallback_checkpoint(out, fallback_steps, progress, task)
-    pipe = Pipeline.from_checkpoint(checkpoint)
+    pipe = Pipeline.from_checkpoint(checkpoint, device=device)
     if pipe.meta.task != task:
         raise UserError(f"{checkpoint} is a {pipe.meta.task} model ({pipe.meta.kind} data), not {task}: pass "
                         f"--task {pipe.meta.task}")
@@ -125,22 +126,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_task_argument(p, "--task", default="pose", help="what to animate (default pose): " + task_help())
     p.add_argument("--out", default="vid2vid_demo", help="output folder (default vid2vid_demo)")
-    p.add_argument("--checkpoint", help="use this checkpoint instead of the packaged one")
-    p.add_argument("--examples", type=int, default=2, help="K example frames (default 2)")
+    add_checkpoint_argument(p, required=False, help="use this checkpoint (.pt or .safetensors) instead of the "
+                            "packaged one")
+    add_num_examples(p, 2)
     p.add_argument("--frames", type=int, default=48, help="frames to generate (default 48)")
     p.add_argument("--train-steps", type=int, default=300,
                    help="training steps of the fallback model when no checkpoint is packaged (default 300)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_device_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from vid2vid.errors import UserError
 
-    if args.examples < 1 or args.frames < 2:
-        raise UserError("--examples must be >= 1 and --frames >= 2")
-    result = run_demo(Path(args.out), Path(args.checkpoint) if args.checkpoint else None, args.examples,
-                      args.frames, args.train_steps, progress=not args.quiet, task=resolve_task(args.task))
-    print(f"wrote {result.video} ({result.frames} frames in {result.seconds:.1f} s) and {result.strip} "
+    if args.num_examples < 1 or args.frames < 2:
+        raise UserError("--num-examples must be >= 1 and --frames >= 2")
+    result = run_demo(Path(args.out), Path(args.checkpoint) if args.checkpoint else None, args.num_examples,
+                      args.frames, args.train_steps, progress=not args.quiet, task=resolve_task(args.task),
+                      device=args.device)
+    log.info(f"wrote {result.video} ({result.frames} frames in {result.seconds:.1f} s) and {result.strip} "
           f"using {result.checkpoint}")
     return 0

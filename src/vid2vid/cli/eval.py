@@ -6,7 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from vid2vid.cli.common import add_task_argument, resolve_task, task_help
+from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_num_examples, add_task_argument, log,
+                                resolve_task, task_help)
 
 BENCH_HELP = """\
 Reproduce the paper's kind of table on our synthetic benchmark: render dancers, faces and streets, train the metric
@@ -27,21 +28,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bench = eval_sub.add_parser("benchmark", help="the full table (methods, K, training domains)",
                                 description=BENCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     bench.add_argument("--budget", default="smoke", choices=("smoke", "cpu", "cpu-hours", "gpu"),
-                       help="smoke | cpu | cpu-hours | gpu (default smoke)")
+                       help="smoke (minutes, CI) | cpu (hours on 2 cores) | cpu-hours | gpu (default smoke)")
     bench.add_argument("--out", default="results", help="output folder (default results)")
     add_task_argument(bench, "--tasks", nargs="+", help="tasks to run (default all): " + task_help())
-    bench.add_argument("--quiet", action="store_true", help="no progress bars")
     bench.set_defaults(func=run_benchmark)
     one = eval_sub.add_parser("checkpoint", help="score one checkpoint on a dataset's held-out domains",
                               description="Score one checkpoint on the test split of a dataset (FID, PSNR/SSIM, "
                               "warping error, identity drift; pose error / segmentation accuracy when --detector "
                               "is given).")
-    one.add_argument("checkpoint")
+    add_checkpoint_argument(one)
     one.add_argument("--data", required=True, help="dataset folder with a test split")
-    one.add_argument("--examples", type=int, default=2, help="K (default 2)")
+    add_num_examples(one, 2, "examples per held-out clip")
     one.add_argument("--detector", help="keypoint or segmentation net (.safetensors) from the benchmark")
     one.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
     one.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
+    add_device_argument(one)
     one.set_defaults(func=run_checkpoint)
     diag = eval_sub.add_parser(
         "diagnose", help="example-flow error, ghosts and background drift of a few-shot checkpoint",
@@ -50,14 +51,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the exact correspondence (pixels), ghost ratio (output error where an example's subject is but the "
         "target's is not, over the error on other background; 1.0 = no ghost), the warped example's share there, "
         "the previous-frame mask mean, and background drift (background L1 at the last frame vs frame 1).")
-    diag.add_argument("checkpoint")
+    add_checkpoint_argument(diag)
     diag.add_argument("--data", required=True, help="dataset folder with a test split and mask/ folders")
-    diag.add_argument("--examples", type=int, default=2, help="K (default 2)")
+    add_num_examples(diag, 2, "examples per held-out clip")
     diag.add_argument("--clips", type=int, default=8, help="test clips (default 8)")
     diag.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
     diag.add_argument("--weights", choices=("ema", "generator"), default="ema",
                       help="averaged (default) or raw generator weights")
     diag.add_argument("--out", help="also write the result to this JSON file")
+    add_device_argument(diag)
     diag.set_defaults(func=run_diagnose)
 
 
@@ -66,31 +68,30 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
     names = tuple(resolve_task(t) for t in args.tasks) if args.tasks else None
     run(args.out, args.budget, names, progress=not args.quiet)
-    print(f"wrote {Path(args.out) / 'benchmark.md'} and benchmark.json")
+    log.info(f"wrote {Path(args.out) / 'benchmark.md'} and benchmark.json")
     return 0
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
+    from vid2vid.errors import UserError
     from vid2vid.evaluation.diagnose import diagnose
+    from vid2vid.files import write_text_atomic
     from vid2vid.inference.pipeline import Pipeline
 
-    if args.examples < 1 or args.clips < 1 or args.frames < 3:
-        raise SystemExit("vid2vid eval diagnose: --examples and --clips must be >= 1 and --frames >= 3")
-    result = diagnose(Pipeline.from_checkpoint(args.checkpoint, weights=args.weights), args.data, args.examples,
-                      args.clips, args.frames)
+    if args.num_examples < 1 or args.clips < 1 or args.frames < 3:
+        raise UserError("--num-examples and --clips must be >= 1 and --frames >= 3")
+    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights)
+    result = diagnose(pipe, args.data, args.num_examples, args.clips, args.frames)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text + "\n", encoding="utf-8")
-        tmp.replace(out)
+        write_text_atomic(args.out, text + "\n")
     return 0
 
 
 def run_checkpoint(args: argparse.Namespace) -> int:
     from vid2vid import tasks
+    from vid2vid.errors import UserError
     from vid2vid.data.layout import read_meta
     from vid2vid.evaluation.evaluate import Detectors, evaluate
     from vid2vid.inference.pipeline import Pipeline
@@ -103,7 +104,9 @@ def run_checkpoint(args: argparse.Namespace) -> int:
             detectors.segmentation = load_segmentation_net(args.detector)
         else:
             detectors.keypoints = load_keypoint_net(args.detector)
-    result = evaluate(Pipeline.from_checkpoint(args.checkpoint), args.data, args.examples, detectors, args.clips,
-                      args.frames)
+    if args.num_examples < 1 or args.clips < 1 or args.frames < 1:
+        raise UserError("--num-examples, --clips and --frames must be >= 1")
+    result = evaluate(Pipeline.from_checkpoint(args.checkpoint, device=args.device), args.data, args.num_examples,
+                      detectors, args.clips, args.frames)
     print(json.dumps(result, indent=2))
     return 0

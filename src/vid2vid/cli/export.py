@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from vid2vid.cli.common import log
+
 HELP = """\
 Keep what inference needs from a training checkpoint: one generator's weights (the EMA average by default) as
 safetensors, fp16 unless --fp32, with its generator config, the dataset description (task, size, encoding) and its
@@ -29,5 +31,5 @@ def run(args: argparse.Namespace) -> int:
     from vid2vid.inference.export import export_generator
 
     path = export_generator(args.checkpoint, args.out, fp16=not args.fp32, weights=args.weights)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    log.info(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

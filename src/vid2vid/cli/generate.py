@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vid2vid.cli.common import add_checkpoint_argument, add_device_argument, log
+
 HELP = """\
 Generate a video: the person / face / city of the K example images, moving like the driving input.
 
@@ -20,9 +22,10 @@ any length fits in memory."""
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="generate a video from a driving input and K examples", description=HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoint", required=True, help="trained checkpoint (.pt)")
+    add_checkpoint_argument(p)
     p.add_argument("--driving", required=True, help="driving video, image folder or dataset clip folder")
-    p.add_argument("--examples", nargs="*", default=[], help="K example images of the target person / face / city")
+    p.add_argument("--examples", nargs="*", default=[], metavar="IMAGE",
+                   help="the K example images of the target person / face / city")
     p.add_argument("--out", required=True, help="output mp4")
     p.add_argument("--side-by-side", action="store_true", help="write driving | examples | output")
     p.add_argument("--attention", help="also write the attention maps (which example fed which region) to this mp4")
@@ -31,8 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-crop", action="store_true", help="do not crop/frame the person or face (real inputs)")
     p.add_argument("--no-normalize", action="store_true",
                    help="do not rescale the driving pose to the example person's height and floor line")
-    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_device_argument(p)
     p.set_defaults(func=run)
 
 
@@ -56,11 +58,11 @@ def run(args: argparse.Namespace) -> int:
     pipe.set_examples(examples, semantics)
     if args.finetune:
         losses = pipe.finetune(args.finetune, progress=not args.quiet)
-        print(f"finetuned {args.finetune} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+        log.info(f"finetuned {args.finetune} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
     stats, _ = render_video(pipe, driving, examples, out, driving.fps, audio_from=driving.audio_from,
                             layout_side_by_side=args.side_by_side, attention_out=args.attention,
                             total=driving.count or None, progress=not args.quiet)
     note = driving.report()
-    print(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps in {stats.seconds:.1f} s "
+    log.info(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps in {stats.seconds:.1f} s "
           f"({stats.frames / max(stats.seconds, 1e-9):.2f} frames/s){note}")
     return 0

@@ -11,30 +11,42 @@ import sys
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from vid2vid import __version__
+from vid2vid.cli.common import add_verbosity, setup_logging
 from vid2vid.errors import UserError
 
 DESCRIPTION = """\
 Few-shot video-to-video synthesis: turn a video of semantic inputs (pose skeletons, face sketches, street
 segmentation) into a photorealistic video of a person or place given only K example images of it.
 
-Start with `vid2vid demo`, or make data with `vid2vid data synth pose --out data/dancers`."""
+Start with `vid2vid demo`, or make data with `vid2vid data synth --task pose --out data/dancers`."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vid2vid.cli import bench, data, demo, eval as eval_cli, export, generate, train
+    from vid2vid.cli import bench, configs, data, demo, eval as eval_cli, export, generate, train
 
     parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"vid2vid {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     data.add_parser(sub)
+    configs.add_parser(sub)
     train.add_parser(sub)
     generate.add_parser(sub)
     demo.add_parser(sub)
     export.add_parser(sub)
     eval_cli.add_parser(sub)
     bench.add_parser(sub)
+    for leaf in _leaves(parser):
+        add_verbosity(leaf)
     return parser
+
+
+def _leaves(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of every runnable sub-command."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [parser]
+    return [leaf for a in subs for p in dict.fromkeys(a.choices.values()) for leaf in _leaves(p)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    setup_logging(getattr(args, "quiet", False), getattr(args, "verbose", False))
     try:
         return int(args.func(args) or 0)
     except UserError as err:

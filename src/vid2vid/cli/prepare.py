@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from vid2vid.cli.common import add_task_argument, resolve_task, task_help
+from vid2vid.cli.common import add_size_argument, add_verbosity, log, add_task_argument, resolve_size, resolve_task, task_help
 
 PREPARE_HELP = """\
 Prepare a real video (mp4 or a folder of images) as one clip of a vid2vid dataset, offline:
@@ -27,8 +27,7 @@ def add_parser(data_sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", help="mp4 (or any ffmpeg-readable video) or a folder of images")
     add_task_argument(p, "--task", required=True, help="which semantic maps to make: " + task_help())
     p.add_argument("--out", required=True, help="dataset folder (created; must be empty unless --append/--overwrite)")
-    p.add_argument("--size", type=int, nargs=2, metavar=("H", "W"),
-                   help="output height and width (default 256 256; street 256 512)")
+    add_size_argument(p, "256, i.e. 256x256, street 256x512")
     p.add_argument("--no-crop", action="store_true", help="no person/face framing: scale to cover, crop the centre")
     p.add_argument("--labels", help="street: label-map video or image folder, one map per video frame")
     p.add_argument("--domain", help="domain (folder) name for this video (default: the input's file name)")
@@ -39,7 +38,7 @@ def add_parser(data_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-smooth", action="store_true", help="no temporal smoothing of keypoints")
     p.add_argument("--append", action="store_true", help="add this video as a new domain of the dataset in --out")
     p.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_verbosity(p)
     p.set_defaults(func=run_prepare)
 
 
@@ -48,12 +47,12 @@ def run_prepare(args: argparse.Namespace) -> int:
 
     args.task = resolve_task(args.task)
     report = prepare_video_dataset(
-        args.input, args.out, args.task, tuple(args.size) if args.size else None, crop=not args.no_crop,
+        args.input, args.out, args.task, resolve_size(args.size, args.task), crop=not args.no_crop,
         labels=args.labels, domain=args.domain, split=args.split, max_frames=args.max_frames, stride=args.stride,
         smooth=not args.no_smooth, append=args.append, overwrite=args.overwrite, progress=not args.quiet)
     meta = report.meta
-    print(f"wrote {report.frames} frames of {args.input} as domain '{report.domain}' ({args.task}, "
+    log.info(f"wrote {report.frames} frames of {args.input} as domain '{report.domain}' ({args.task}, "
           f"{meta.width}x{meta.height}, {meta.fps:g} fps) to {args.out}")
     for note in report.notes:
-        print(f"note: {note}")
+        log.warning(f"note: {note}")
     return 0

@@ -18,6 +18,7 @@ import torch
 from vid2vid.checkpoint import load_generator
 from vid2vid.data.layout import DatasetMeta
 from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
+from vid2vid.devices import pick_device
 from vid2vid.errors import UserError
 from vid2vid.models.config import GeneratorConfig, build_generator
 from vid2vid.models.layers import inference_copy
@@ -43,7 +44,7 @@ class Pipeline:
         self.example_semantics: torch.Tensor | None = None
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str = "cpu", weights: str = "ema") -> "Pipeline":
+    def from_checkpoint(cls, path: str | Path, device: str = "auto", weights: str = "ema") -> "Pipeline":
         """Load a training checkpoint (.pt) or an exported generator (.safetensors, `vid2vid export`); ``weights``
         picks the EMA (default) or raw generator of a training checkpoint."""
         tensors, generator_config, dataset = load_generator(path, weights)
@@ -58,7 +59,7 @@ class Pipeline:
         except RuntimeError as err:
             raise UserError(f"{path} does not match this version's {gcfg.arch} generator "
                             f"({str(err).splitlines()[1].strip()[:120]}...); retrain or use a matching vid2vid version") from None
-        return cls(model, gcfg, meta, device, source=str(path))
+        return cls(model, gcfg, meta, pick_device(device), source=str(path))
 
     @property
     def task(self) -> str:

@@ -19,6 +19,7 @@ Writes <out>/generator_speed.json and <out>/generator_speed.md.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import statistics
@@ -31,6 +32,8 @@ from vid2vid import tasks
 from vid2vid.speed.process import run_python
 from vid2vid.speed.report import cpu_name, write_report
 from vid2vid.errors import UserError
+
+log = logging.getLogger(__name__)
 
 NAME = "generator_speed"
 SIZES = {  # (H, W) per preset; paper = the published generator's test settings
@@ -55,10 +58,9 @@ def run(args: Any) -> list[Path]:
     for job in _jobs(args, devices):
         row = _run_child(dict(job, frames=args.frames), args.omp_wait_policy)
         rows.append(row)
-        print(f"{row['preset']:5s} {row['task']:6s} K={row['k']} {row['device']} {row['dtype']} {row['variant']:7s} "
+        log.info(f"{row['preset']:5s} {row['task']:6s} K={row['k']} {row['device']} {row['dtype']} {row['variant']:7s} "
               f"{row['threads']} thr  step {row['step_s']:.3f} s (CPU {row['step_cpu_s']:.3f} s)  "
-              f"encode {row['encode_s']:.3f} s  peak RSS {row['peak_rss_mb']:.0f} MB  load {row['load_avg_1m']:.1f}",
-              flush=True)
+              f"encode {row['encode_s']:.3f} s  peak RSS {row['peak_rss_mb']:.0f} MB  load {row['load_avg_1m']:.1f}")
     loads = [r["load_avg_1m"] for r in rows]
     meta = dict(cpu=cpu_name(), threads=args.threads, torch=torch.__version__,
                 frames=args.frames, note=args.note, load_min=min(loads), load_max=max(loads),

@@ -16,6 +16,7 @@ Writes <out>/streaming_memory.json and <out>/streaming_memory.md.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +25,8 @@ from typing import Any
 from vid2vid.speed.process import run_python
 from vid2vid.speed.report import write_report
 from vid2vid.errors import UserError
+
+log = logging.getLogger(__name__)
 
 NAME = "streaming_memory"
 TARGET = 0.10  # allowed growth of peak RSS from the shortest to the longest video
@@ -60,7 +63,7 @@ def run(args: Any) -> list[Path]:
             peak = int(next(line.split()[1] for line in stdout.splitlines() if line.startswith("PEAK_RSS_KB")))
             rows.append({"frames": n, "peak_rss_mb": round(peak / 1024, 1),
                          "seconds": round(time.perf_counter() - start, 1)})
-            print(rows[-1], flush=True)
+            log.info(rows[-1])
     growth = rows[-1]["peak_rss_mb"] / rows[0]["peak_rss_mb"] - 1
     summary = {"rows": rows, "growth": round(growth, 4), "target": TARGET, "meets_target": growth <= TARGET,
                "size": args.size}

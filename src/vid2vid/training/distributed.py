@@ -7,18 +7,16 @@ import os
 import torch
 import torch.distributed as dist
 
+from vid2vid.devices import pick_device
+
 
 def init(device: str = "auto") -> torch.device:
-    """Join the process group when launched by torchrun; return this process's device."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    """Join the process group when launched by torchrun; return this process's device (see ``devices.pick_device``)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if device == "cuda":
+    dev = pick_device(device, local_rank)
+    if dev.type == "cuda":
         torch.cuda.set_device(local_rank)
-        dev = torch.device("cuda", local_rank)
-    else:
-        dev = torch.device(device)
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo")
     return dev

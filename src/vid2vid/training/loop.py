@@ -10,6 +10,7 @@ SIGINT/SIGTERM save before exiting.
 from __future__ import annotations
 
 import copy
+import logging
 import signal
 import time
 from dataclasses import asdict, replace
@@ -38,6 +39,8 @@ from vid2vid.training.objective import Discriminators, FrameContext, Objective, 
 from vid2vid.training.options import RunConfig, ran_config, resolve_generator
 from vid2vid.training.sampler import StepBatchSampler
 from vid2vid.training.schedule import ema_decay, sequence_length
+
+log = logging.getLogger(__name__)
 
 
 def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
@@ -75,7 +78,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     step = 0
     latest = ckpt.latest_checkpoint(run_dir) if o.resume else None
     if o.resume and latest is None and main:
-        print(f"--resume: no checkpoint in {run_dir}, starting from scratch")
+        log.info(f"--resume: no checkpoint in {run_dir}, starting from scratch")
     if latest is not None:
         state = ckpt.load_checkpoint(latest, map_location=device_)
         G.load_state_dict(state["generator"])
@@ -167,7 +170,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.
         last_path = save() if latest is None or step > start_step else latest
         if stop["signal"] is not None and main:
-            print(f"\nstopped by signal {stop['signal']} at step {step}; saved {last_path}; continue with --resume")
+            log.warning(f"stopped by signal {stop['signal']} at step {step}; saved {last_path}; continue with --resume")
     finally:
         bar.close()
         logger.close()

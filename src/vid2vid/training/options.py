@@ -9,6 +9,7 @@ generator setting resolved), so that file trains the same model again.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, Mapping
 
 from vid2vid import tasks
 from vid2vid.config import DataConfig, coerce, from_mapping, load_yaml, to_dict
+from vid2vid.devices import DEVICES
 from vid2vid.errors import UserError
 from vid2vid.models.config import PRESETS, GeneratorConfig
 from vid2vid.models.discriminator import DiscriminatorConfig
@@ -83,7 +85,7 @@ class TrainOptions:
     random_k: bool = True  # draw K from 1..data.num_examples each step, so one model serves any K at test time
     ema_beta: float = 0.999  # EMA decay of the generator weights, warmed up (schedule.ema_decay); 0 = no averaging
     amp: str = "none"  # none | bf16 | fp16: mixed precision (CUDA only; ignored on CPU)
-    device: str = "auto"  # auto | cpu | cuda
+    device: str = "auto"  # auto | cpu | cuda | mps (auto: CUDA, then MPS, then the CPU)
     workers: int = 2  # DataLoader worker processes per training process
     log_every: int = 10  # steps between TensorBoard scalar logs
     image_every: int = 100  # steps between image grids (TensorBoard + PNG); 0 disables
@@ -109,8 +111,8 @@ class TrainOptions:
                 raise UserError(f"train.{name} must be in [0, 1), got {getattr(self, name)}")
         if self.amp not in ("none", "bf16", "fp16"):
             raise UserError(f"train.amp must be none, bf16 or fp16, got '{self.amp}'")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise UserError(f"train.device must be auto, cpu or cuda, got '{self.device}'")
+        if self.device not in DEVICES:
+            raise UserError(f"train.device must be one of {', '.join(DEVICES)}, got '{self.device}'")
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,35 @@ def ran_config(cfg: RunConfig, generator: GeneratorConfig) -> dict[str, Any]:
     return to_dict(dataclasses.replace(cfg, model=ModelSpec.of(cfg.model.preset, **resolved)))
 
 
+def packaged_configs() -> dict[str, str]:
+    """The run configs shipped in the package (``<task>-<preset>``), each with its first comment line."""
+    folder = importlib.resources.files("vid2vid") / "configs"
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            first = entry.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+            found[entry.name[:-5]] = first.split(": ", 1)[-1]
+    return found
+
+
+def find_config(name: str | Path) -> Path:
+    """A YAML path as given, or a packaged config by name (``pose-small``; task aliases work: ``dancers-small``)."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    task, _, preset = str(name).rpartition("-")
+    if task and task in tasks.all_names():
+        name = f"{tasks.get(task).name}-{preset}"
+    if name not in packaged_configs():
+        raise UserError(f"no config file or packaged config called '{name}'; packaged: "
+                        f"{', '.join(packaged_configs())} (list them with `vid2vid configs`)")
+    return Path(str(importlib.resources.files("vid2vid") / "configs" / f"{name}.yaml"))
+
+
 def load_run_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = None) -> RunConfig:
-    """Load a run config YAML, then apply command-line overrides {section: {key: value}} (None values skipped)."""
+    """Load a run config (a YAML path or a packaged config's name), then apply command-line overrides
+    {section: {key: value}} (None values skipped)."""
+    path = find_config(path)
     cfg = load_yaml(path, RunConfig)
     if not overrides:
         return cfg
