@@ -79,3 +79,11 @@ def test_an_unwritable_out_folder_is_a_user_error(tmp_path):
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(UserError, match="cannot write the report to --out"):
         write_report(tmp_path / "file.txt", "synth_speed", {}, "")
+
+
+def test_perceptual_step_writes_its_report(tmp_path):
+    assert main(["bench", "perceptual", "--size", "16", "--batch", "1", "--repeats", "1", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "perceptual_step.json").read_text())
+    assert set(report["seconds"]) == {"one term, joint batch", "one term, no_grad target", "two terms, joint batch",
+                                      "two terms, shared no_grad target"}
+    assert all(v > 0 for v in report["seconds"].values())

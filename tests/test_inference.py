@@ -11,7 +11,6 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-import torch
 
 from vid2vid.config import DataConfig
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
@@ -225,3 +224,31 @@ def test_demo_of_every_task_without_a_packaged_model_trains_one(task, name, tmp_
     assert probe(result.video)[0] == 4 and result.strip.exists()
     with pytest.raises(UserError, match=f"is a {name} model .* not pose: pass --task {name}"):
         demo.run_demo(tmp_path / "again", result.checkpoint, frames=4, progress=False, task="dancers")
+
+
+def test_scores_refuse_mismatched_data_and_too_few_frames(trained, tmp_path):
+    ckpt, root = trained
+    other = {"street": tmp_path / "streets", "face": tmp_path / "faces"}
+    for task, folder in other.items():
+        write_synthetic(SynthOptions(task, str(folder), domains=2, test_domains=1, clips=2, frames=4, height=32,
+                                     width=64 if task == "street" else 32, workers=1), progress=False)
+    for command, data in (("checkpoint", other["street"]), ("diagnose", other["face"])):
+        result = run_cli("eval", command, "--checkpoint", str(ckpt), "--data", str(data))
+        assert result.returncode == 2 and "score it on data of its task and size" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    result = run_cli("eval", "checkpoint", "--checkpoint", str(ckpt), "--data", str(root), "--clips", "1",
+                     "--frames", "1")
+    assert result.returncode == 2 and "1 generated frame(s) cannot give an FID" in result.stderr
+    result = run_cli("eval", "checkpoint", "--checkpoint", str(ckpt), "--data", str(root), "--clips", "1",
+                     "--frames", "4")
+    assert result.returncode == 0 and "warning: FID from 4 frames is strongly biased" in result.stderr
+
+
+def test_run_report_draws_curves_pictures_and_scores(trained, tmp_path):
+    ckpt, _ = trained
+    result = run_cli("eval", "run", "--run-dir", str(ckpt.parent), "--out", str(tmp_path), "--name", "tiny",
+                     "--people", "1", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["step"] == 2
+    for name in ("tiny_losses.png", "tiny_heldout.png", "tiny_scores.json"):
+        assert (tmp_path / name).stat().st_size > 0

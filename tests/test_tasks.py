@@ -4,7 +4,6 @@ trains, generates and evaluates through the unchanged library."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

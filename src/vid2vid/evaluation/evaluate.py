@@ -12,6 +12,7 @@ frames vs the driving labels) for streets.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,11 @@ from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, Se
 from vid2vid.metrics.temporal import cosine_distance
 from vid2vid.models.outputs import FrameOutput
 from vid2vid.models.unroll import unroll
+
+
+MIN_FID_FRAMES = 2  # the covariance of fewer features is undefined
+WEAK_FID_FRAMES = 100  # below this, FID says little beyond a comparison at the same count
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -127,6 +133,12 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
             pose.update(detectors.keypoints.detect(fake), driving)
         if detectors.segmentation is not None and ds.meta.semantic == "labels":
             seg.update(detectors.segmentation.predict(fake), _labels(ds, clip, count))
+    if fake_stats.count < MIN_FID_FRAMES:
+        raise UserError(f"{fake_stats.count} generated frame(s) cannot give an FID (it needs at least "
+                        f"{MIN_FID_FRAMES}); score more --clips / --frames")
+    if fake_stats.count < WEAK_FID_FRAMES:
+        log.warning(f"warning: FID from {fake_stats.count} frames is strongly biased (the usual is thousands); compare "
+                    "it only with scores from the same number of frames")
     result = {"fid": fid_from_stats(real_stats, fake_stats), "psnr": float(np.mean(psnrs)),
               "ssim": float(np.mean(ssims)), "warp_error": warp_err.value, "identity_drift": float(np.mean(drifts)),
               "frames": fake_stats.count, "clips": len(clips), "k": k}

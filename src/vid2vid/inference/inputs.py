@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from vid2vid.data.video import read_image
+from vid2vid.data.video import IMAGE_SUFFIXES, read_image
 from vid2vid.errors import UserError
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.inference.sources import ClipDriving, clip_of_frame, example_from_dataset, is_clip_folder
@@ -61,7 +61,12 @@ class Driving:
         return iter(self.frames)
 
     def report(self) -> str:
-        return "".join(f"; {n}" for n in self.notes)
+        """The notes (not the warnings) as "; note; note"."""
+        return "".join(f"; {n}" for n in self.notes if not n.startswith("warning:"))
+
+    @property
+    def warnings(self) -> list[str]:
+        return [n for n in self.notes if n.startswith("warning:")]
 
 
 def open_driving(pipe: Pipeline, path: Path, crop: bool = True,
@@ -69,6 +74,9 @@ def open_driving(pipe: Pipeline, path: Path, crop: bool = True,
     """A dataset clip folder, or a real video / image folder via the real-data converters."""
     if not path.exists():
         raise UserError(f"driving input not found: {path}")
+    if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+        raise UserError(f"--driving {path} is a still image; give a video or a folder of its frames (one image "
+                        "would make a 1-frame video)")
     if is_clip_folder(path):
         clip = ClipDriving(path, pipe.meta)
         return Driving(clip, Fraction(clip.fps).limit_denominator(1001), clip.count)

@@ -21,6 +21,8 @@ from vid2vid.inference.inputs import Driving
 from vid2vid.inference.pipeline import Pipeline
 
 NORMALIZE_PROBE_FRAMES = 60  # driving frames scanned up front to measure the driving person's height and floor
+DETECTION_PROBE_FRAMES = 30  # nobody detected in this many first driving frames: refuse instead of generating garbage
+MISSED_WARNING = 0.25  # warn when more than this share of driving frames had no detection
 
 
 def real_examples(pipe: Pipeline, paths: list[Path], images: list[np.ndarray], crop: bool
@@ -77,10 +79,18 @@ def real_driving(pipe: Pipeline, path: Path, crop: bool, target_keypoints: np.nd
         extra["normalizer"] = _normalizer(path, pipe, crop, target_keypoints, notes)
     conv = task.make_converter(h, w, crop=crop, video=True, fps=float(src.fps), name=str(path), **extra)
 
+    if src.count == 1:
+        src.close()
+        raise UserError(f"--driving {path} has a single frame; give a video or a folder of its frames")
+    probe = min(DETECTION_PROBE_FRAMES, src.count or DETECTION_PROBE_FRAMES)
+
     def frames() -> Iterator[tuple[torch.Tensor, np.ndarray]]:
         try:
-            for frame in src:
+            for i, frame in enumerate(src):
                 f = conv(frame)
+                if i + 1 == probe and conv.frames and conv.missed == conv.frames:
+                    raise UserError(f"no {conv.what} detected in the first {conv.frames} frames of --driving {path}; "
+                                    f"nothing to drive the model with ({conv.advice})")
                 preview = f.rgb if f.rgb is not None else semantic_to_rgb(pipe.meta, f.semantic)
                 yield pipe.encode_semantic(f.semantic, f.parts), preview
         finally:
@@ -89,5 +99,8 @@ def real_driving(pipe: Pipeline, path: Path, crop: bool, target_keypoints: np.nd
                 conv.close()
             if conv.report():
                 notes.append(conv.report())
+            if conv.frames and conv.missed > MISSED_WARNING * conv.frames:
+                notes.append(f"warning: {conv.missed} of {conv.frames} driving frames ({conv.missed / conv.frames:.0%}) "
+                             f"had no {conv.what}; those frames repeat the last detection and will look frozen")
 
     return Driving(frames(), Fraction(src.fps), src.count, audio_from=path if src.has_audio else None, notes=notes)

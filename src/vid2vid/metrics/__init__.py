@@ -3,7 +3,7 @@
 Images everywhere are RGB tensors (N, 3, H, W) in [-1, 1]. The networks the metrics need are either shipped by
 packages that install offline (Inception for FID, mediapipe for real video, both loaded only when first used) or small
 ones we train on the synthetic data (``keypoint_net``, ``segmentation_net``); their own accuracy on held-out real
-frames is measured by ``benchmarks/detector_quality.py``.
+frames is measured by ``vid2vid eval detectors``.
 """
 
 from vid2vid.metrics.fid import FeatureStats, InceptionFeatures, compute_fid, fid_from_features, fid_from_stats

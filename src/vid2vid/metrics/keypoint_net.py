@@ -7,7 +7,7 @@ U-Net-like CNN predicting one heatmap per joint at stride 2, trained with a spat
 Gaussian distributions (sigma 2 px) around the joints; decoding takes the arg-max cell and refines it to sub-pixel
 precision with a parabola through the log-heatmap (exact for a Gaussian). Fully convolutional: any input size works,
 but it is accurate at the resolution it was trained on (the dataset's). Its own error on held-out real frames is
-measured by ``benchmarks/detector_quality.py``.
+measured by ``vid2vid eval detectors``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The paper segments generated street frames with a pretrained Cityscapes network; none installs offline, so we train
 this tiny U-Net on the synthetic streets' own RGB frames and label maps. It predicts all ``num_labels`` ids (read from
 the dataset); the "unlabeled" id is ignored by the training loss and by the metrics (see ``segmentation``). Its own
-accuracy on held-out cities is measured by ``benchmarks/detector_quality.py``.
+accuracy on held-out cities is measured by ``vid2vid eval detectors``.
 """
 
 from __future__ import annotations

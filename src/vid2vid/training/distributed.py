@@ -1,4 +1,5 @@
-"""Distributed set-up that works the same under plain `python` and under `torchrun` (gloo on CPU, nccl on CUDA)."""
+"""Distributed set-up that works the same under plain `python` and under `torchrun` (gloo on CPU, nccl on CUDA):
+the process group, and ``replicate``, which puts a network under DistributedDataParallel."""
 
 from __future__ import annotations
 
@@ -39,20 +40,32 @@ def barrier() -> None:
         dist.barrier()
 
 
-def average_gradients(module: torch.nn.Module) -> None:
-    """All-reduce and average the gradients of ``module`` across processes (no-op single-process)."""
+class Replicated(torch.nn.Module):
+    """Runs ``fn(module, *args)`` as its forward, so every use of the wrapped network, whichever of its methods it
+    calls, goes through DistributedDataParallel's forward (which arms the gradient all-reduce of the next backward)."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, fn, *args, **kwargs):
+        return fn(self.module, *args, **kwargs)
+
+
+def replicate(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """``module`` ready for one forward-backward pair per optimiser step: ``run(fn, ...)`` calls ``fn(module, ...)``.
+
+    Several processes: a ``DistributedDataParallel`` (rank 0's weights and buffers broadcast at construction and
+    buffers before each forward; gradients averaged bucket by bucket while backward runs). Parameters a step does not
+    use (the flow network on a first frame, the face discriminator without keypoints) are allowed. One process: the
+    same call convention, nothing else."""
+    wrapped = Replicated(module)
     if not dist.is_initialized():
-        return
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    if not grads:
-        return
-    flat = torch.cat([g.reshape(-1) for g in grads])
-    dist.all_reduce(flat)
-    flat /= world_size()
-    offset = 0
-    for g in grads:
-        g.copy_(flat[offset: offset + g.numel()].view_as(g))
-        offset += g.numel()
+        return wrapped
+    from torch.nn.parallel import DistributedDataParallel
+
+    return DistributedDataParallel(wrapped, device_ids=[device.index] if device.type == "cuda" else None,
+                                   find_unused_parameters=True)
 
 
 def broadcast_module(module: torch.nn.Module) -> None:

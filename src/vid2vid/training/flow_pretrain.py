@@ -14,7 +14,6 @@ import torch
 from vid2vid.data.batch import VideoBatch
 from vid2vid.losses import flow as flow_losses
 from vid2vid.models.generator import pad_history
-from vid2vid.training import distributed as dist
 from vid2vid.training.objective import LossWeights, weighted_sum
 
 
@@ -40,20 +39,25 @@ def flow_terms(G: torch.nn.Module, b: VideoBatch) -> dict[str, torch.Tensor]:
     return terms
 
 
-def flow_pretrain_step(G: torch.nn.Module, opt_g: torch.optim.Optimizer, micro: list[VideoBatch],
+def flow_pretrain_step(run_g: torch.nn.Module, opt_g: torch.optim.Optimizer, micro: list[VideoBatch],
                        weights: LossWeights) -> dict[str, float]:
-    """One optimiser step of W/M over the micro-batches; returns the mean terms (as the training loop logs them)."""
+    """One optimiser step of W/M over the micro-batches (one forward-backward pair through ``run_g``, the replicated
+    generator); returns the mean terms (as the training loop logs them)."""
     opt_g.zero_grad(set_to_none=True)
     sums: dict[str, float] = {}
-    for b in micro:
-        terms = flow_terms(G, b)
+
+    def forward(g: torch.nn.Module):  # zero: keeps every process's all-reduce in step when nothing is fitted
+        return [flow_terms(g, b) for b in micro], sum(p.sum() for p in g.flow.parameters()) * 0.0
+
+    per_batch, loss = run_g(forward)
+    for terms in per_batch:
         if not terms:
             continue
         total = weighted_sum(terms, weights)
-        (total / len(micro)).backward()
+        loss = loss + total / len(micro)
         for k, v in {**terms, "G/total": total}.items():
             sums[k] = sums.get(k, 0.0) + float(v.detach()) / len(micro)
-    dist.average_gradients(G)
+    loss.backward()
     opt_g.step()
     sums.setdefault("G/total", 0.0)
     sums["D/total"] = 0.0

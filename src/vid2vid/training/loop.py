@@ -10,6 +10,7 @@ SIGINT/SIGTERM save before exiting.
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import signal
 import time
@@ -88,8 +89,8 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         opt_d.load_state_dict(state["opt_d"])
         ckpt.set_rng_state(state["rng"])
         step = int(state["step"])
-    dist.broadcast_module(G)
-    dist.broadcast_module(D)
+    run_g = dist.replicate(G, device_)  # under torchrun: DistributedDataParallel (rank 0's weights broadcast)
+    run_d = dist.replicate(objective, device_)
     dist.broadcast_module(ema)
 
     resolved = ran_config(cfg, gcfg)  # what runs, loadable as a run config
@@ -143,10 +144,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                     k = 1 + int(np.random.default_rng([o.seed, 11, step]).integers(cfg.data.num_examples))
                     micro = [b.with_examples(k) for b in micro]
                 if pretrain:
-                    logs = flow_pretrain_step(G, opt_g, micro, cfg.loss)
+                    logs = flow_pretrain_step(run_g, opt_g, micro, cfg.loss)
                 else:
-                    logs = train_step(G, D, objective, opt_g, opt_d, micro, cfg.loss, scaler, use_amp, amp_dtype,
-                                      logger if (o.image_every and step % o.image_every == 0) else None, step)
+                    logs = train_step(G, run_g, objective, run_d, opt_g, opt_d, micro, cfg.loss, scaler, use_amp,
+                                      amp_dtype, logger if (o.image_every and step % o.image_every == 0) else None,
+                                      step)
                 # The average starts with the GAN stage: flow-only steps leave the rest of G at its random start,
                 # which a 0.999 average would keep for a thousand steps (measured: EMA EPE 9.96 vs 4.76 raw).
                 decay = 0.0 if pretrain else ema_decay(step - o.flow_pretrain_steps, o.ema_beta)
@@ -169,6 +171,8 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
             del batches, loader
         # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.
         last_path = save() if latest is None or step > start_step else latest
+        if world > 1:  # every process ends with the same weights (tests/test_training.py reads these lines)
+            log.info(f"rank {rank}: weights sha256 {weights_digest(G, D, ema)}")
         if stop["signal"] is not None and main:
             log.warning(f"stopped by signal {stop['signal']} at step {step}; saved {last_path}; continue with --resume")
     finally:
@@ -180,20 +184,36 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     return last_path
 
 
+def weights_digest(*modules: torch.nn.Module) -> str:
+    """SHA-256 of the modules' parameters, bit for bit. (Buffers such as batch-norm running statistics are updated by
+    each process's own forward; DistributedDataParallel copies rank 0's before every forward, and rank 0 saves.)"""
+    h = hashlib.sha256()
+    for m in modules:
+        for name, t in m.named_parameters():
+            h.update(name.encode())
+            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
 def _ignore_stop_signals(_worker: int) -> None:
     """DataLoader workers leave Ctrl-C / SIGTERM to the main process, which saves a checkpoint and stops them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def train_step(G, D, objective: Objective, opt_g, opt_d, micro: list[VideoBatch], weights, scaler, use_amp: bool,
-               amp_dtype: torch.dtype, logger: RunLogger | None, step: int) -> dict[str, float]:
-    """One step over a sequence: for each frame, a D update then a G update. Returns mean loss terms."""
+def train_step(G, run_g, objective: Objective, run_d, opt_g, opt_d, micro: list[VideoBatch], weights, scaler,
+               use_amp: bool, amp_dtype: torch.dtype, logger: RunLogger | None, step: int) -> dict[str, float]:
+    """One step over a sequence: for each frame, a D update then a G update. Returns mean loss terms.
+
+    ``run_g`` / ``run_d`` are the replicated generator and objective (``distributed.replicate``): each update is one
+    forward-backward pair through them covering every micro-batch, so under several processes the gradients are
+    averaged while backward runs. The generator loss reads the discriminators directly (frozen)."""
     T = micro[0].semantics.shape[1]
     accum = len(micro)
     history: list[list[torch.Tensor]] = [[] for _ in micro]  # generated frames (detached), per micro-batch
     sums: dict[str, float] = {}
     dev_type = micro[0].images.device.type
+    D = objective.d
 
     def add(terms: dict[str, torch.Tensor], total: torch.Tensor, name: str) -> None:
         for k, v in terms.items():
@@ -201,29 +221,26 @@ def train_step(G, D, objective: Objective, opt_g, opt_d, micro: list[VideoBatch]
         sums[name] = sums.get(name, 0.0) + float(total.detach()) / (T * accum)
 
     for t in range(T):
-        outs = []
-        opt_d.zero_grad(set_to_none=True)
         D.requires_grad_(True)
-        for i, b in enumerate(micro):
-            with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
-                out, ctx = generate_frame(G, b, t, history[i], objective)
-                d_terms = objective.d_terms(out, ctx)
-                d_total = weighted_sum(d_terms, weights)
-            scaler.scale(d_total / accum).backward()
-            add(d_terms, d_total, "D/total")
-            outs.append((out, ctx))
-        dist.average_gradients(D)
+        with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+            outs = run_g(lambda g: [generate_frame(g, b, t, history[i], objective) for i, b in enumerate(micro)])
+        opt_d.zero_grad(set_to_none=True)
+        with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+            d_terms = run_d(lambda obj: [obj.d_terms(out, ctx) for out, ctx in outs])
+            d_totals = [weighted_sum(terms, weights) for terms in d_terms]
+        scaler.scale(sum(d_totals) / accum).backward()
+        for terms, total in zip(d_terms, d_totals):
+            add(terms, total, "D/total")
         scaler.step(opt_d)
         opt_g.zero_grad(set_to_none=True)
         D.requires_grad_(False)
-        for i, (out, ctx) in enumerate(outs):
-            with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
-                g_terms = objective.g_terms(out, ctx)
-                g_total = weighted_sum(g_terms, weights)
-            scaler.scale(g_total / accum).backward()
-            add(g_terms, g_total, "G/total")
-            history[i].append(out.image.detach().float())
-        dist.average_gradients(G)
+        with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+            g_terms = [objective.g_terms(out, ctx) for out, ctx in outs]
+            g_totals = [weighted_sum(terms, weights) for terms in g_terms]
+        scaler.scale(sum(g_totals) / accum).backward()
+        for i, (terms, total) in enumerate(zip(g_terms, g_totals)):
+            add(terms, total, "G/total")
+            history[i].append(outs[i][0].image.detach().float())
         scaler.step(opt_g)
         scaler.update()
         if not all(torch.isfinite(torch.tensor(v)) for v in sums.values()):

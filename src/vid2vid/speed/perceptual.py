@@ -2,23 +2,28 @@
 (as before: fake and real in one batch through VGG, real features detached afterwards) against computing them once
 under no_grad and reusing them for the frame and the raw decoder output.
 
-    python benchmarks/perceptual_step.py [--size 64] [--batch 4] [--repeats 20] [--out benchmarks/results]
+    vid2vid bench perceptual [--size 64] [--batch 4] [--repeats 20] [--out bench_results]
 
 Writes perceptual_step.json and perceptual_step.md. The objective is the same: only autograd bookkeeping changes.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import logging
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from vid2vid.errors import UserError
 from vid2vid.losses.perceptual import LAYER_WEIGHTS, SCALE, PerceptualLoss
+from vid2vid.speed.report import write_report
+
+NAME = "perceptual_step"
+log = logging.getLogger(__name__)
 
 
 def joint_batch(loss: PerceptualLoss, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -38,13 +43,10 @@ def timed(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--out", default="benchmarks/results")
-    args = parser.parse_args()
+def run(args: Any) -> list[Path]:
+    """Time the four variants (options from `vid2vid bench perceptual`); the report files written."""
+    if args.size < 16 or args.batch < 1 or args.repeats < 1:
+        raise UserError("--size must be >= 16, --batch and --repeats >= 1")
     torch.manual_seed(0)
     loss = PerceptualLoss()
     real = torch.rand(args.batch, 3, args.size, args.size) * 2 - 1
@@ -66,17 +68,10 @@ def main() -> None:
     rows = {name: timed(fn, args.repeats) for name, fn in
             [("one term, joint batch", old_one), ("one term, no_grad target", new_one),
              ("two terms, joint batch", old_two), ("two terms, shared no_grad target", new_two)]}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     result = {"size": args.size, "batch": args.batch, "threads": torch.get_num_threads(), "repeats": args.repeats,
               "seconds": rows}
-    (out / "perceptual_step.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [f"# VGG19 perceptual term, forward + backward ({args.batch} x {args.size}x{args.size}, "
              f"{torch.get_num_threads()} threads, median of {args.repeats})", "", "| variant | s |", "|---|---|"]
     lines += [f"| {k} | {v:.4f} |" for k, v in rows.items()]
-    (out / "perceptual_step.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-
-
-if __name__ == "__main__":
-    main()
+    log.info("\n".join(lines))
+    return write_report(args.out, NAME, result, "\n".join(lines) + "\n")

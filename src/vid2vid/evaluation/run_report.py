@@ -1,6 +1,6 @@
 """Report on a training run: loss curves and held-out-subject results as PNG, scores as JSON.
 
-    python benchmarks/training_report.py RUN_DIR [--out docs] [--name small_dancers] [--checkpoint C]
+    vid2vid eval run --run-dir RUN_DIR [--out docs] [--name small_dancers] [--checkpoint C]
 
 Reads RUN_DIR/log.jsonl for the curves and the newest checkpoint (EMA weights) for results on the dataset's held-out
 test domains: for each held-out person, K=2 frames of one clip are the examples and another clip's poses drive the
@@ -9,18 +9,19 @@ generator; rows show examples | pose | output | ground truth.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
+from vid2vid.checkpoint import latest_checkpoint, load_checkpoint
 from vid2vid.data.layout import clip_dirs, frame_name, read_png
+from vid2vid.errors import UserError
 from vid2vid.evaluation.evaluate import Detectors, evaluate
+from vid2vid.files import write_text_atomic
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.inference.render import render_video
 from vid2vid.inference.sources import ClipDriving, example_from_dataset
-from vid2vid.training.checkpoint import latest_checkpoint, load_checkpoint
 
 CURVES = ("G/total", "D/total", "G/gan", "G/perceptual", "G/feature_matching", "G/flow", "G/warp", "G/mask")
 
@@ -54,23 +55,20 @@ def plot_curves(log: Path, out: Path) -> None:
     plt.close(fig)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_dir")
-    parser.add_argument("--out", default="docs")
-    parser.add_argument("--name", default="small_dancers")
-    parser.add_argument("--checkpoint")
-    parser.add_argument("--people", type=int, default=3)
-    args = parser.parse_args()
-    run, out = Path(args.run_dir), Path(args.out)
+def run_report(run_dir: str | Path, out: str | Path = "docs", name: str = "small_dancers",
+               checkpoint: str | Path | None = None, people: int = 3) -> dict:
+    """Write <out>/<name>_losses.png, <name>_heldout.png and <name>_scores.json for a run; returns the scores."""
+    run, out = Path(run_dir), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    plot_curves(run / "log.jsonl", out / f"{args.name}_losses.png")
-    ckpt = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run)
+    plot_curves(run / "log.jsonl", out / f"{name}_losses.png")
+    ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(run)
+    if ckpt is None:
+        raise UserError(f"{run} holds no checkpoint; give --checkpoint")
     pipe = Pipeline.from_checkpoint(ckpt)
     state = load_checkpoint(ckpt)
     root = Path(state["config"]["data"]["root"])
     rows, examples_all = [], []
-    for domain in pipe.meta.splits["test"][: args.people]:
+    for domain in pipe.meta.splits["test"][: people]:
         clips = clip_dirs(root, "test", domain)
         n = len(list((clips[0] / "rgb").iterdir()))
         paths = [clips[0] / "rgb" / frame_name(int(i)) for i in np.linspace(0, n - 1, 2).round()]
@@ -91,13 +89,9 @@ def main() -> None:
     for (pose, output, truth), examples in zip(rows, examples_all):
         lines.append(np.concatenate([*examples, pose, output, truth], axis=1))
     grid = np.concatenate([np.pad(line, ((1, 1), (0, 0), (0, 0)), constant_values=255) for line in lines], axis=0)
-    cv2.imwrite(str(out / f"{args.name}_heldout.png"), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(out / f"{name}_heldout.png"), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
     scores = evaluate(pipe, root, 2, Detectors(), max_clips=8, max_frames=32)
     step = state["step"]
-    (out / f"{args.name}_scores.json").write_text(json.dumps({"checkpoint": str(ckpt), "step": step, **scores},
-                                                            indent=2) + "\n")
-    print(json.dumps({"step": step, **scores}, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+    result = {"checkpoint": str(ckpt), "step": step, **scores}
+    write_text_atomic(out / f"{name}_scores.json", json.dumps(result, indent=2) + "\n")
+    return result

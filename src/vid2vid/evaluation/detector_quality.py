@@ -3,18 +3,18 @@
 (the test split: dancers and cities never seen in training). Their errors are the floor of the pose error and the
 ceiling of the segmentation scores any generator can reach.
 
-    python benchmarks/detector_quality.py [--dancers data/small_dancers] [--streets DIR]
-                                          [--kp-steps 600] [--seg-steps 600] [--weights runs/metric_nets]
+    vid2vid eval detectors [--dancers data/small_dancers] [--streets DIR] [--kp-steps 600] [--seg-steps 600]
+                           [--weights runs/metric_nets] [--out results/detectors]
 
 Datasets that are not given are generated into a temporary folder (dancers 128x128, streets 128x256). The trained
-weights go to ``--weights`` (keypoint_net.safetensors, segmentation_net.safetensors) for the evaluation to reuse.
-Writes benchmarks/results/detector_quality.json and .md. Errors are in pixels at the dataset's resolution.
+weights go to ``weights`` (keypoint_net.safetensors, segmentation_net.safetensors) for the evaluation to reuse.
+Writes <out>/detector_quality.json and .md. Errors are in pixels at the dataset's resolution.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import logging
 import os
 import platform
 import tempfile
@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vid2vid import tasks
 from vid2vid.data.skeleton import JOINT_NAMES
+from vid2vid.files import write_text_atomic
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.metrics.keypoint_net import train_keypoint_net
 from vid2vid.metrics.net_training import SplitFrames, gaussian_blur, load_split
@@ -32,19 +34,25 @@ from vid2vid.metrics.pose_error import joint_distances
 from vid2vid.metrics.segmentation import SegmentationStats
 from vid2vid.metrics.segmentation_net import train_segmentation_net
 
-RESULTS = Path(__file__).parent / "results"
+log = logging.getLogger(__name__)
 
 
-def _dataset(given: str | None, kind: str, tmp: Path, height: int, width: int, domains: int,
+def _task(detector: str, keypoints: str | None = None) -> tasks.Task:
+    """The first registered task scored by ``detector`` (and with ``keypoints``)."""
+    return next(t for t in tasks.tasks() if t.detector == detector and (keypoints is None or t.keypoints == keypoints))
+
+
+def _dataset(given: str | None, task: tasks.Task, tmp: Path, height: int, domains: int,
              clips: int) -> tuple[Path, str]:
     """The dataset folder and how it is described in the report."""
     if given:
         return Path(given), f"`{given}`"
-    out = tmp / kind
-    write_synthetic(SynthOptions(kind, str(out), domains=domains, test_domains=2, clips=clips, frames=16,
+    out = tmp / task.dataset
+    height, width = task.size(height)
+    write_synthetic(SynthOptions(task.name, str(out), domains=domains, test_domains=2, clips=clips, frames=16,
                                  height=height, width=width, workers=1), progress=False)
-    return out, (f"generated `vid2vid data synth {kind} --domains {domains} --test-domains 2 --clips {clips} "
-                 f"--frames 16` at {height}x{width}")
+    return out, (f"generated `vid2vid data synth --task {task.name} --domains {domains} --test-domains 2 --clips "
+                 f"{clips} --frames 16 --size {height}` at {height}x{width}")
 
 
 def _blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -82,52 +90,47 @@ def _dancer_height(split: SplitFrames) -> float:
     return float(np.median(ankles - kp[:, 0, 1]))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dancers", default="data/small_dancers" if Path("data/small_dancers/dataset.json").exists()
-                        else None, help="dancers dataset (default: data/small_dancers if present, else generated)")
-    parser.add_argument("--streets", default=None, help="streets dataset (default: generated, 128x256)")
-    parser.add_argument("--kp-steps", type=int, default=600)
-    parser.add_argument("--seg-steps", type=int, default=600)
-    parser.add_argument("--weights", default="runs/metric_nets")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    weights = Path(args.weights)
+def detector_quality(out: str | Path, dancers: str | None = None, streets: str | None = None, kp_steps: int = 600,
+                     seg_steps: int = 600, weights: str | Path = "runs/metric_nets", seed: int = 0) -> list[Path]:
+    """Train and score both metric networks (module docstring); the report files written."""
+    weights = Path(weights)
     report: dict = {"environment": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                                     "torch": torch.__version__, "python": platform.python_version()}}
     with tempfile.TemporaryDirectory() as tmp:
-        dancers, dancers_desc = _dataset(args.dancers, "dancers", Path(tmp), 128, 128, domains=12, clips=3)
-        streets, streets_desc = _dataset(args.streets, "streets", Path(tmp), 128, 256, domains=12, clips=3)
+        # COCO-18 joints (JOINT_NAMES) for the keypoint net; the segmentation net's task for the other
+        dancers, dancers_desc = _dataset(dancers, _task("keypoints", "coco18"), Path(tmp), 128, domains=12, clips=3)
+        streets, streets_desc = _dataset(streets, _task("segmentation"), Path(tmp), 128, domains=12, clips=3)
 
         start = time.perf_counter()
-        kp_net = train_keypoint_net(dancers, args.kp_steps, weights / "keypoint_net.safetensors", seed=args.seed)
+        kp_net = train_keypoint_net(dancers, kp_steps, weights / "keypoint_net.safetensors", seed=seed)
         kp_time = time.perf_counter() - start
         test = load_split(dancers, "test")
         train = load_split(dancers, "train", frame_step=4, max_frames=len(test))
         report["keypoint_net"] = {
             "dataset": dancers_desc, "resolution": f"{test.meta.height}x{test.meta.width} (H x W)",
-            "steps": args.kp_steps, "train_seconds": round(kp_time, 1),
+            "steps": kp_steps, "train_seconds": round(kp_time, 1),
             "dancer_height_px": round(_dancer_height(test), 1),
             "test": score_keypoints(kp_net, test), "test_blur1px": score_keypoints(kp_net, test, blur=1.0),
             "train": score_keypoints(kp_net, train)}
-        print("keypoint net:", {k: v["mean_px"] for k, v in report["keypoint_net"].items() if isinstance(v, dict)})
+        log.info("keypoint net: %s", {k: v["mean_px"] for k, v in report["keypoint_net"].items() if isinstance(v, dict)})
 
         start = time.perf_counter()
-        seg_net = train_segmentation_net(streets, args.seg_steps, weights / "segmentation_net.safetensors",
-                                         seed=args.seed)
+        seg_net = train_segmentation_net(streets, seg_steps, weights / "segmentation_net.safetensors",
+                                         seed=seed)
         seg_time = time.perf_counter() - start
         test = load_split(streets, "test")
         train = load_split(streets, "train", frame_step=4, max_frames=len(test))
         report["segmentation_net"] = {
             "dataset": streets_desc, "resolution": f"{test.meta.height}x{test.meta.width} (H x W)",
-            "steps": args.seg_steps, "train_seconds": round(seg_time, 1),
+            "steps": seg_steps, "train_seconds": round(seg_time, 1),
             "test": score_segmentation(seg_net, test), "test_blur1px": score_segmentation(seg_net, test, blur=1.0),
             "train": score_segmentation(seg_net, train)}
-        print("segmentation net:", {k: (v["pixel_accuracy"], v["mean_iou"])
+        log.info("segmentation net: %s", {k: (v["pixel_accuracy"], v["mean_iou"])
                                     for k, v in report["segmentation_net"].items() if isinstance(v, dict)})
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "detector_quality.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "detector_quality.md").write_text(markdown(report))
+    paths = [Path(out) / "detector_quality.json", Path(out) / "detector_quality.md"]
+    write_text_atomic(paths[0], json.dumps(report, indent=2) + "\n")
+    write_text_atomic(paths[1], markdown(report))
+    return paths
 
 
 def markdown(r: dict) -> str:
@@ -135,7 +138,7 @@ def markdown(r: dict) -> str:
     lines = ["# Quality of the metric networks", "",
              "Trained here on CPU on the synthetic training split, scored on held-out real-rendered frames "
              "(`test`: unseen dancers / cities), on the same frames blurred (Gaussian, sigma 1 px; generated frames "
-             "are blurrier), and on training frames. Produced by `benchmarks/detector_quality.py`.", "",
+             "are blurrier), and on training frames. Produced by `vid2vid eval detectors`.", "",
              "## Keypoint detector (pose error floor)", "",
              f"Dataset {kp['dataset']}, {kp['resolution']}, errors in pixels at that resolution; median dancer "
              f"height (nose to ankle) {kp['dancer_height_px']} px. {kp['steps']} steps, {kp['train_seconds']} s.", "",
@@ -158,7 +161,3 @@ def markdown(r: dict) -> str:
               "", f"Environment: {r['environment']}. Training times include contention from other jobs sharing the "
               "CPU.", ""]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    main()
