@@ -22,10 +22,10 @@ def test_help_lists_subcommands():
 def test_bench_lists_its_benchmarks_and_needs_one():
     result = run_cli("bench", "--help")
     assert result.returncode == 0
-    for name in ("generator", "memory", "synth", "bench_results"):
+    for name in ("generator", "memory", "synth", "perceptual", "bench_results"):
         assert name in result.stdout
     result = run_cli("bench")
-    assert result.returncode == 2 and "{generator,memory,synth}" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "{generator,memory,synth,perceptual}" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("args,needle", [
