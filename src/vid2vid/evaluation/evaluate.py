@@ -35,6 +35,7 @@ from vid2vid.models.unroll import unroll
 MIN_FID_FRAMES = 2  # the covariance of fewer features is undefined
 WEAK_FID_FRAMES = 100  # below this, FID says little beyond a comparison at the same count
 log = logging.getLogger(__name__)
+_warned: set[int] = set()
 
 
 @dataclass
@@ -136,7 +137,8 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     if fake_stats.count < MIN_FID_FRAMES:
         raise UserError(f"{fake_stats.count} generated frame(s) cannot give an FID (it needs at least "
                         f"{MIN_FID_FRAMES}); score more --clips / --frames")
-    if fake_stats.count < WEAK_FID_FRAMES:
+    if fake_stats.count < WEAK_FID_FRAMES and fake_stats.count not in _warned:  # once per count and process
+        _warned.add(fake_stats.count)
         log.warning(f"warning: FID from {fake_stats.count} frames is strongly biased (the usual is thousands); compare "
                     "it only with scores from the same number of frames")
     result = {"fid": fid_from_stats(real_stats, fake_stats), "psnr": float(np.mean(psnrs)),
