@@ -262,3 +262,34 @@ def test_flow_pretraining_moves_only_the_flow_network(dancers, tmp_path):
     assert any(k.startswith("flow.flow_head") for k in changed)
     logged = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert all("G/flow.example" in r and r["train/seq_len"] == 0.0 for r in logged)
+
+
+def _copy_dataset(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_training_refuses_a_broken_dataset_before_step_1(dancers, tmp_path):
+    data = _copy_dataset(dancers, tmp_path / "data")
+    bad = data / "train" / "d000" / "c000" / "rgb" / "000002.png"
+    bad.write_bytes(b"not a png")
+    cfg = write_config(tmp_path / "c.yaml", data)
+    result = run_cli("train", "--config", str(cfg), "--run-dir", str(tmp_path / "run"), "--quiet")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{bad}: is not a readable PNG" in result.stderr and "vid2vid data check" in result.stderr
+    assert not (tmp_path / "run").exists()  # nothing written
+
+
+def test_a_frame_that_fails_mid_run_saves_and_stops_in_one_line(dancers, tmp_path):
+    data = _copy_dataset(dancers, tmp_path / "data")
+    for clip in (data / "train").glob("*/c000"):  # valid PNG headers, truncated pixel data: passes the quick check
+        for png in (clip / "rgb").glob("*.png"):
+            png.write_bytes(png.read_bytes()[:40])
+    cfg = write_config(tmp_path / "c.yaml", data, workers=1)
+    result = run_cli("train", "--config", str(cfg), "--run-dir", str(tmp_path / "run"), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert "cannot read image" in result.stderr and "continue with --resume" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert latest_checkpoint(tmp_path / "run") is not None

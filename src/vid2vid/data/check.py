@@ -152,3 +152,46 @@ def check_dataset(root: str | Path, num_examples: int = 1, seq_len: int = 1, pro
             problems.append(Problem(domain, f"its longest clip has {max(counts)} frames, fewer than the K={num_examples} "
                                     "examples drawn from one clip", "use fewer examples (--examples) or longer clips"))
     return problems
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk (24 bytes read), None if the file is not a PNG."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != PNG_SIGNATURE or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def quick_check(root: str | Path, split: str = "train", domains: list[str] | None = None) -> list[Problem]:
+    """What `train` checks before step 1, in seconds: every clip of ``split`` (or of ``domains``) has its clip.json
+    and every frame file of its per-frame folders, each a PNG header of the dataset's size. Contents (pixel values,
+    flow, keypoints) are the full doctor's business: `vid2vid data check`."""
+    root = Path(root)
+    meta = read_meta(root)
+    problems: list[Problem] = []
+    for domain in domains if domains is not None else meta.splits.get(split, []):
+        for clip in sorted(p for p in (root / split / domain).iterdir() if p.is_dir()) if (
+                root / split / domain).is_dir() else []:
+            try:
+                frames = int(json.loads((clip / CLIP_FILE).read_text(encoding="utf-8"))["frames"])
+            except (OSError, ValueError, KeyError, TypeError):
+                problems.append(Problem(str(clip / CLIP_FILE), "is missing or unreadable", REGENERATE))
+                continue
+            for folder in ("rgb", "semantic", *meta.extras):
+                for i in range(frames):
+                    path = clip / folder / frame_name(i)
+                    size = _png_size(path)
+                    if size is None:
+                        what = "is missing" if not path.exists() else "is not a readable PNG"
+                        problems.append(Problem(str(path), what, REGENERATE))
+                    elif size != (meta.width, meta.height):
+                        problems.append(Problem(str(path), f"is {size[0]}x{size[1]} but dataset.json says "
+                                                f"{meta.width}x{meta.height}", "resize it or regenerate it"))
+    return problems

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from vid2vid import checkpoint as ckpt
 from vid2vid import tasks
 from vid2vid.data.batch import VideoBatch, collate_samples
+from vid2vid.data.check import quick_check
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.layout import read_meta
 from vid2vid.errors import UserError
@@ -55,6 +56,10 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
 
     # Everything that can be wrong with the config fails here, before any training.
     meta = read_meta(cfg.data.root)
+    problems = quick_check(cfg.data.root, cfg.data.split)
+    if problems:
+        raise UserError(f"{problems[0]}" + (f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else "")
+                        + f"; `vid2vid data check {cfg.data.root}` lists them all")
     gcfg = resolve_generator(cfg.model, meta.task, meta.semantic_channels)
     # validates seq_len against clips and K against domains; example correspondences only for example warping
     full = FewShotVideoDataset(cfg.data, correspondence=gcfg.example_warp)
@@ -120,6 +125,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         return sequence_length(s - o.flow_pretrain_steps, o.single_frame_steps, o.double_every, cfg.data.seq_len)
 
     start_step = step
+    failure = ""  # a data file that could not be read mid-run
     bar = tqdm(total=o.max_steps, initial=step, desc="train", unit="step", disable=not (o.progress and main))
     last_path = None
     try:
@@ -139,7 +145,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
             batches = iter(loader)
             while step < phase_end and stop["signal"] is None:
                 t0 = time.perf_counter()
-                micro = [next(batches).to(device_) for _ in range(o.accum_steps)]
+                try:
+                    micro = [next(batches).to(device_) for _ in range(o.accum_steps)]
+                except UserError as err:  # a file that broke past the quick check (a worker re-raises it)
+                    failure = _one_line(err)
+                    break
                 if o.random_k and G.uses_examples and cfg.data.num_examples > 1:
                     k = 1 + int(np.random.default_rng([o.seed, 11, step]).integers(cfg.data.num_examples))
                     micro = [b.with_examples(k) for b in micro]
@@ -168,7 +178,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 every = o.checkpoint_every * (20 if pretrain else 1)
                 if (step % every == 0 or step == o.flow_pretrain_steps) and step < o.max_steps:
                     last_path = save()
-            del batches, loader
+            del batches, loader  # stops the workers (they ignore SIGTERM: an orphaned one would hang the exit)
+            if failure:
+                last_path = save()
+                raise UserError(f"{failure}; stopped at step {step}"
+                                + (f", saved {last_path}: continue with --resume once it is fixed" if last_path else ""))
         # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.
         last_path = save() if latest is None or step > start_step else latest
         if world > 1:  # every process ends with the same weights (tests/test_training.py reads these lines)
@@ -193,6 +207,13 @@ def weights_digest(*modules: torch.nn.Module) -> str:
             h.update(name.encode())
             h.update(t.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
+
+
+def _one_line(err: Exception) -> str:
+    """A UserError's own message, also when a DataLoader worker wrapped it with its traceback."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return last.split("UserError: ", 1)[-1]
 
 
 def _ignore_stop_signals(_worker: int) -> None:
