@@ -66,8 +66,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Train the keypoint detector and the segmentation net on synthetic training domains and score "
         "them on held-out frames (also blurred, and on training frames): the floor of the pose error and the ceiling "
         "of the segmentation scores any generator can reach. Writes <out>/detector_quality.json and .md.")
-    det.add_argument("--dancers", help="pose dataset (default: generated, 128x128)")
-    det.add_argument("--streets", help="street dataset (default: generated, 128x256)")
+    det.add_argument("--keypoint-data", help="dataset for the COCO-18 keypoint net (default: pose, generated at 128 px)")
+    det.add_argument("--segmentation-data", help="dataset for the segmentation net (default: street, generated)")
     det.add_argument("--kp-steps", type=int, default=600, help="keypoint net training steps (default 600)")
     det.add_argument("--seg-steps", type=int, default=600, help="segmentation net training steps (default 600)")
     det.add_argument("--weights", default="runs/metric_nets", help="where the trained nets go (default runs/metric_nets)")
@@ -139,7 +139,7 @@ def run_checkpoint(args: argparse.Namespace) -> int:
 def run_detectors(args: argparse.Namespace) -> int:
     from vid2vid.evaluation.detector_quality import detector_quality
 
-    paths = detector_quality(args.out, args.dancers, args.streets, args.kp_steps, args.seg_steps, args.weights,
+    paths = detector_quality(args.out, args.keypoint_data, args.segmentation_data, args.kp_steps, args.seg_steps, args.weights,
                              args.seed)
     log.info("wrote " + " and ".join(str(p) for p in paths))
     return 0

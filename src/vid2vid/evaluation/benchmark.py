@@ -1,6 +1,6 @@
 """`vid2vid eval benchmark`: the paper's Table 1 and Fig. 7 on our synthetic benchmark, from one command.
 
-For each task (dancers: pose -> person; faces: sketch -> face; streets: segmentation -> street) it renders the data,
+For each registered task (pose -> person, sketch -> face, segmentation -> street) it renders its synthetic data,
 trains the metric networks (keypoint detector, landmark detector, segmentation net) on the training domains, trains
 few-shot vid2vid and the three baselines (Encoder, ConcatStyle, AdaIN) with the same budget and several seeds, then
 scores all of them on the held-out domains (the table shows the mean over seeds and half their range). Few-shot
@@ -189,7 +189,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     if task["floor"] is None:
         task["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames)
         save()
-    # Streets frames are twice as wide as dancers: half the batch keeps the pixels per step (and the step time) alike.
+    # Frames twice as wide (the task's aspect) take half the batch: the pixels per step (and the step time) stay alike.
     batch_size = max(1, b.run.train.batch_size // tasks.get(kind).aspect)
     train_domains = b.domains - b.test_domains
     checkpoints: dict[str, Path] = {}
@@ -247,7 +247,7 @@ def collect_results(out: str | Path, budget: str) -> dict:
 
 def datasets(names: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The benchmark's name (its synthetic dataset's) of each task in ``names`` (task names or aliases; default all
-    registered tasks). Results are filed by dataset name: ``<out>/tasks/dancers.json``."""
+    registered tasks). Results are filed by dataset name: ``<out>/tasks/<dataset>.json``."""
     return tuple(tasks.get(n).dataset for n in names) if names else tuple(t.dataset for t in tasks.tasks())
 
 
@@ -255,7 +255,7 @@ def run_benchmark(out: str | Path, budget: str = "smoke", names: tuple[str, ...]
                   progress: bool = True) -> dict:
     """Run (or continue) the benchmark for ``tasks`` and write the report of every task under ``out``; returns it.
 
-    Each task keeps its own ``<out>/tasks/<task>.json``, so ``--tasks dancers`` and ``--tasks faces streets`` can run as
+    Each task keeps its own ``<out>/tasks/<task>.json``, so ``--tasks pose`` and ``--tasks face street`` can run as
     two processes on the same ``--out`` (one per core); the report is rewritten from all of them after each. ``names``:
     tasks (or their datasets' names), default all."""
     if budget not in BUDGETS:

@@ -1,12 +1,13 @@
 """Quality of the metric networks themselves: the keypoint detector (pose error) and the segmentation network
 (pixel accuracy / mIoU), each trained here for a few minutes on CPU and scored on held-out *real-rendered* frames
-(the test split: dancers and cities never seen in training). Their errors are the floor of the pose error and the
+(the test split: people and cities never seen in training). Their errors are the floor of the pose error and the
 ceiling of the segmentation scores any generator can reach.
 
-    vid2vid eval detectors [--dancers data/small_dancers] [--streets DIR] [--kp-steps 600] [--seg-steps 600]
+    vid2vid eval detectors [--keypoint-data DIR] [--segmentation-data DIR] [--kp-steps 600] [--seg-steps 600]
                            [--weights runs/metric_nets] [--out results/detectors]
 
-Datasets that are not given are generated into a temporary folder (dancers 128x128, streets 128x256). The trained
+Datasets that are not given are generated into a temporary folder at 128 px, from the first registered task with a
+COCO-18 keypoint detector and the first with a segmentation detector. The trained
 weights go to ``weights`` (keypoint_net.safetensors, segmentation_net.safetensors) for the evaluation to reuse.
 Writes <out>/detector_quality.json and .md. Errors are in pixels at the dataset's resolution.
 """
@@ -90,7 +91,8 @@ def _dancer_height(split: SplitFrames) -> float:
     return float(np.median(ankles - kp[:, 0, 1]))
 
 
-def detector_quality(out: str | Path, dancers: str | None = None, streets: str | None = None, kp_steps: int = 600,
+def detector_quality(out: str | Path, keypoint_data: str | None = None, segmentation_data: str | None = None,
+                     kp_steps: int = 600,
                      seg_steps: int = 600, weights: str | Path = "runs/metric_nets", seed: int = 0) -> list[Path]:
     """Train and score both metric networks (module docstring); the report files written."""
     weights = Path(weights)
@@ -98,16 +100,17 @@ def detector_quality(out: str | Path, dancers: str | None = None, streets: str |
                                     "torch": torch.__version__, "python": platform.python_version()}}
     with tempfile.TemporaryDirectory() as tmp:
         # COCO-18 joints (JOINT_NAMES) for the keypoint net; the segmentation net's task for the other
-        dancers, dancers_desc = _dataset(dancers, _task("keypoints", "coco18"), Path(tmp), 128, domains=12, clips=3)
-        streets, streets_desc = _dataset(streets, _task("segmentation"), Path(tmp), 128, domains=12, clips=3)
+        people, people_desc = _dataset(keypoint_data, _task("keypoints", "coco18"), Path(tmp), 128, domains=12,
+                                       clips=3)
+        cities, cities_desc = _dataset(segmentation_data, _task("segmentation"), Path(tmp), 128, domains=12, clips=3)
 
         start = time.perf_counter()
-        kp_net = train_keypoint_net(dancers, kp_steps, weights / "keypoint_net.safetensors", seed=seed)
+        kp_net = train_keypoint_net(people, kp_steps, weights / "keypoint_net.safetensors", seed=seed)
         kp_time = time.perf_counter() - start
-        test = load_split(dancers, "test")
-        train = load_split(dancers, "train", frame_step=4, max_frames=len(test))
+        test = load_split(people, "test")
+        train = load_split(people, "train", frame_step=4, max_frames=len(test))
         report["keypoint_net"] = {
-            "dataset": dancers_desc, "resolution": f"{test.meta.height}x{test.meta.width} (H x W)",
+            "dataset": people_desc, "resolution": f"{test.meta.height}x{test.meta.width} (H x W)",
             "steps": kp_steps, "train_seconds": round(kp_time, 1),
             "dancer_height_px": round(_dancer_height(test), 1),
             "test": score_keypoints(kp_net, test), "test_blur1px": score_keypoints(kp_net, test, blur=1.0),
@@ -115,13 +118,13 @@ def detector_quality(out: str | Path, dancers: str | None = None, streets: str |
         log.info("keypoint net: %s", {k: v["mean_px"] for k, v in report["keypoint_net"].items() if isinstance(v, dict)})
 
         start = time.perf_counter()
-        seg_net = train_segmentation_net(streets, seg_steps, weights / "segmentation_net.safetensors",
+        seg_net = train_segmentation_net(cities, seg_steps, weights / "segmentation_net.safetensors",
                                          seed=seed)
         seg_time = time.perf_counter() - start
-        test = load_split(streets, "test")
-        train = load_split(streets, "train", frame_step=4, max_frames=len(test))
+        test = load_split(cities, "test")
+        train = load_split(cities, "train", frame_step=4, max_frames=len(test))
         report["segmentation_net"] = {
-            "dataset": streets_desc, "resolution": f"{test.meta.height}x{test.meta.width} (H x W)",
+            "dataset": cities_desc, "resolution": f"{test.meta.height}x{test.meta.width} (H x W)",
             "steps": seg_steps, "train_seconds": round(seg_time, 1),
             "test": score_segmentation(seg_net, test), "test_blur1px": score_segmentation(seg_net, test, blur=1.0),
             "train": score_segmentation(seg_net, train)}
@@ -137,7 +140,7 @@ def markdown(r: dict) -> str:
     kp, seg = r["keypoint_net"], r["segmentation_net"]
     lines = ["# Quality of the metric networks", "",
              "Trained here on CPU on the synthetic training split, scored on held-out real-rendered frames "
-             "(`test`: unseen dancers / cities), on the same frames blurred (Gaussian, sigma 1 px; generated frames "
+             "(`test`: unseen people / cities), on the same frames blurred (Gaussian, sigma 1 px; generated frames "
              "are blurrier), and on training frames. Produced by `vid2vid eval detectors`.", "",
              "## Keypoint detector (pose error floor)", "",
              f"Dataset {kp['dataset']}, {kp['resolution']}, errors in pixels at that resolution; median dancer "

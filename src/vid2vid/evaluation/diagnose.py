@@ -1,6 +1,6 @@
 """`vid2vid eval diagnose`: does a few-shot model warp its examples, paste ghosts, or let the background drift?
 
-On the held-out domains of a dataset with subject masks (dancers, faces), with K examples from *another* clip of the
+On the held-out domains of a dataset with subject masks (people, faces), with K examples from *another* clip of the
 same domain (as in evaluation and the demo), every test clip is generated frame by frame and measured:
 
 - ``example_flow_epe``: end-point error (pixels) of the predicted example flow against the exact correspondence, on
@@ -38,7 +38,7 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
     """The measures of the module docstring for ``pipe``'s generator on the test split of ``root``."""
     ds = test_split(root)
     if "mask" not in ds.meta.extras:
-        raise UserError(f"{root}: diagnose needs subject masks (mask/ folders: dancers, faces); this "
+        raise UserError(f"{root}: diagnose needs subject masks (mask/ folders, as people and faces have); this "
                         f"{ds.meta.kind} dataset has none")
     check_compatible(pipe, ds)
     if not pipe.uses_examples:

@@ -7,7 +7,7 @@ FID (Inception pool features, all generated vs all real test frames of the evalu
 error with the exact flow, identity drift (first vs last frames), and the task metric: pose error (our keypoint
 detector on generated frames vs the driving keypoints, pixels at the dataset resolution) for pose, landmark error (the
 same detector trained on 68 facial landmarks) for faces, pixel accuracy and mIoU (our segmentation net on generated
-frames vs the driving labels) for streets.
+frames vs the driving labels) for cities; the task registry says which.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ _warned: set[int] = set()
 
 @dataclass
 class Detectors:
-    """The metric networks: keypoints for pose, segmentation for streets (either may be None)."""
+    """The metric networks: a keypoint net and a segmentation net (either may be None)."""
 
     keypoints: torch.nn.Module | None = None
     segmentation: torch.nn.Module | None = None

@@ -144,7 +144,7 @@ def packaged_configs() -> dict[str, str]:
 
 
 def find_config(name: str | Path) -> Path:
-    """A YAML path as given, or a packaged config by name (``pose-small``; task aliases work: ``dancers-small``)."""
+    """A YAML path as given, or a packaged config by name (``pose-small``; a task's aliases work too)."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path
