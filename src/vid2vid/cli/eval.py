@@ -36,13 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                               description="Score one checkpoint on the test split of a dataset (FID, PSNR/SSIM, "
                               "warping error, identity drift; pose error / segmentation accuracy when --detector "
                               "is given).")
-    add_checkpoint_argument(one)
-    one.add_argument("--data", required=True, help="dataset folder with a test split")
-    add_num_examples(one, 2, "examples per held-out clip")
+    _held_out_arguments(one, "dataset folder with a test split")
     one.add_argument("--detector", help="keypoint or segmentation net (.safetensors) from the benchmark")
-    one.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
-    one.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
-    add_device_argument(one)
     one.set_defaults(func=run_checkpoint)
     diag = eval_sub.add_parser(
         "diagnose", help="example-flow error, ghosts and background drift of a few-shot checkpoint",
@@ -51,15 +46,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the exact correspondence (pixels), ghost ratio (output error where an example's subject is but the "
         "target's is not, over the error on other background; 1.0 = no ghost), the warped example's share there, "
         "the previous-frame mask mean, and background drift (background L1 at the last frame vs frame 1).")
-    add_checkpoint_argument(diag)
-    diag.add_argument("--data", required=True, help="dataset folder with a test split and mask/ folders")
-    add_num_examples(diag, 2, "examples per held-out clip")
-    diag.add_argument("--clips", type=int, default=8, help="test clips (default 8)")
-    diag.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
+    _held_out_arguments(diag, "dataset folder with a test split and mask/ folders")
     diag.add_argument("--weights", choices=("ema", "generator"), default="ema",
                       help="averaged (default) or raw generator weights")
     diag.add_argument("--out", help="also write the result to this JSON file")
-    add_device_argument(diag)
     diag.set_defaults(func=run_diagnose)
     det = eval_sub.add_parser(
         "detectors", help="quality of the metric networks (pose error floor, segmentation ceiling)",
@@ -85,6 +75,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--name", default="run", help="file name prefix (default run)")
     rep.add_argument("--people", type=int, default=3, help="held-out people / domains shown (default 3)")
     rep.set_defaults(func=run_run_report)
+
+
+def _held_out_arguments(p: argparse.ArgumentParser, data_help: str) -> None:
+    """What every command scoring one checkpoint on held-out clips takes."""
+    add_checkpoint_argument(p)
+    p.add_argument("--data", required=True, help=data_help)
+    add_num_examples(p, 2, "examples per held-out clip")
+    p.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
+    p.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
+    add_device_argument(p)
 
 
 def run_benchmark(args: argparse.Namespace) -> int:

@@ -66,5 +66,5 @@ def run(args: argparse.Namespace) -> int:
     log.info(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps in {stats.seconds:.1f} s "
           f"({stats.frames / max(stats.seconds, 1e-9):.2f} frames/s){note}")
     for warning in driving.warnings:
-        log.warning(warning)
+        log.warning(f"warning: {warning}")
     return 0

@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from vid2vid.data.layout import CLIP_FILE, KEYPOINT_COUNTS, DatasetMeta, frame_name, read_meta
+from vid2vid.data.layout import (CLIP_FILE, KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames,
+                                 read_meta)
 from vid2vid.errors import UserError
 
 
@@ -169,19 +170,17 @@ def _png_size(path: Path) -> tuple[int, int] | None:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
-def quick_check(root: str | Path, split: str = "train", domains: list[str] | None = None) -> list[Problem]:
-    """What `train` checks before step 1, in seconds: every clip of ``split`` (or of ``domains``) has its clip.json
-    and every frame file of its per-frame folders, each a PNG header of the dataset's size. Contents (pixel values,
-    flow, keypoints) are the full doctor's business: `vid2vid data check`."""
-    root = Path(root)
+def quick_check(root: str | Path, split: str = "train") -> list[Problem]:
+    """What `train` checks before step 1, in seconds: every clip of ``split`` has its clip.json and every frame file
+    of its per-frame folders, each a PNG header of the dataset's size. Contents (pixel values, flow, keypoints) are
+    the full doctor's business: `vid2vid data check`."""
     meta = read_meta(root)
     problems: list[Problem] = []
-    for domain in domains if domains is not None else meta.splits.get(split, []):
-        for clip in sorted(p for p in (root / split / domain).iterdir() if p.is_dir()) if (
-                root / split / domain).is_dir() else []:
+    for domain in meta.splits.get(split, []):
+        for clip in clip_dirs(root, split, domain):
             try:
-                frames = int(json.loads((clip / CLIP_FILE).read_text(encoding="utf-8"))["frames"])
-            except (OSError, ValueError, KeyError, TypeError):
+                frames = read_clip_frames(clip)
+            except UserError:
                 problems.append(Problem(str(clip / CLIP_FILE), "is missing or unreadable", REGENERATE))
                 continue
             for folder in ("rgb", "semantic", *meta.extras):

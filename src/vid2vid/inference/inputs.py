@@ -55,18 +55,14 @@ class Driving:
     fps: Fraction
     count: int
     audio_from: Path | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said with the result line
+    warnings: list[str] = field(default_factory=list)  # said on their own (the output may be weak)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, np.ndarray]]:
         return iter(self.frames)
 
     def report(self) -> str:
-        """The notes (not the warnings) as "; note; note"."""
-        return "".join(f"; {n}" for n in self.notes if not n.startswith("warning:"))
-
-    @property
-    def warnings(self) -> list[str]:
-        return [n for n in self.notes if n.startswith("warning:")]
+        return "".join(f"; {n}" for n in self.notes)
 
 
 def open_driving(pipe: Pipeline, path: Path, crop: bool = True,

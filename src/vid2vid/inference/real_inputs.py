@@ -73,6 +73,7 @@ def real_driving(pipe: Pipeline, path: Path, crop: bool, target_keypoints: np.nd
     h, w = pipe.size
     src = FrameSource(path)
     notes: list[str] = []
+    warnings: list[str] = []
     task = tasks.get(pipe.task)
     extra = {}
     if task.normalize_motion and target_keypoints is not None:
@@ -100,7 +101,8 @@ def real_driving(pipe: Pipeline, path: Path, crop: bool, target_keypoints: np.nd
             if conv.report():
                 notes.append(conv.report())
             if conv.frames and conv.missed > MISSED_WARNING * conv.frames:
-                notes.append(f"warning: {conv.missed} of {conv.frames} driving frames ({conv.missed / conv.frames:.0%}) "
+                warnings.append(f"{conv.missed} of {conv.frames} driving frames ({conv.missed / conv.frames:.0%}) "
                              f"had no {conv.what}; those frames repeat the last detection and will look frozen")
 
-    return Driving(frames(), Fraction(src.fps), src.count, audio_from=path if src.has_audio else None, notes=notes)
+    return Driving(frames(), Fraction(src.fps), src.count, audio_from=path if src.has_audio else None, notes=notes,
+                   warnings=warnings)
