@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vid2vid import tasks
+from vid2vid.files import write_image_atomic
 from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_num_examples, add_task_argument, log,
                                 resolve_task, task_help)
 
@@ -59,14 +60,13 @@ def fallback_checkpoint(out: Path, steps: int, progress: bool, task: str = "pose
 
 def strip_png(path: Path, examples: list, rows: list[tuple]) -> None:
     """A PNG: one row per frame, examples | pose | output | ground truth."""
-    import cv2
     import numpy as np
 
     h, w = rows[0][0].shape[:2]
     ex = np.concatenate(examples, axis=1) if examples else np.zeros((h, 0, 3), np.uint8)
     lines = [np.concatenate([ex, pose, output, truth], axis=1) for pose, output, truth in rows]
     grid = np.concatenate([np.pad(line, ((1, 1), (0, 0), (0, 0)), constant_values=255) for line in lines], axis=0)
-    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    write_image_atomic(path, grid)
 
 
 def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, frames: int = 48,

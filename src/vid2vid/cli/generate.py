@@ -16,7 +16,12 @@ Generate a video: the person / face / city of the K example images, moving like 
 video), or a clip folder of a vid2vid dataset (its semantic maps are used as they are). Examples are photos
 (their semantic maps are detected the same way) or frames of a dataset (<clip>/rgb/000012.png). The output has the
 driving input's frame count and frame rate, and its audio when present. Frames are processed one at a time, so
-any length fits in memory."""
+any length fits in memory.
+
+Stopping and resuming: Ctrl-C or SIGTERM stops after the current frame and keeps the frames done as
+<out>.partial.mp4 (playable) with the state to continue; the same command with --resume goes on from there and
+writes <out> as an uninterrupted run would (bit-exact with --lossless). A file already at --out is replaced only
+when the new one is complete."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,8 +39,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-crop", action="store_true", help="do not crop/frame the person or face (real inputs)")
     p.add_argument("--no-normalize", action="store_true",
                    help="do not rescale the driving pose to the example person's height and floor line")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a run of the same command that was stopped (from <out>.partial.mp4)")
+    p.add_argument("--lossless", action="store_true",
+                   help="encode losslessly (RGB H.264, qp 0): exact frames, files ~10x larger")
     add_device_argument(p)
     p.set_defaults(func=run)
+
+
+def _file_id(path: Path) -> list:
+    """What identifies an input for --resume: its path, and size + modification time of it (or of every file in it)."""
+    path = path.resolve()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return [str(path), [[str(p.relative_to(path.parent)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]]
+
+
+def _job(args: argparse.Namespace) -> dict:
+    """The inputs and options of a generate run: --resume continues only a stopped run with the same ones."""
+    return {"checkpoint": _file_id(Path(args.checkpoint)), "driving": _file_id(Path(args.driving)),
+            "examples": [_file_id(Path(p)) for p in args.examples], "side_by_side": args.side_by_side,
+            "attention": str(Path(args.attention).resolve()) if args.attention else None,
+            "finetune": args.finetune, "no_crop": args.no_crop, "no_normalize": args.no_normalize,
+            "lossless": args.lossless}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,10 +86,13 @@ def run(args: argparse.Namespace) -> int:
         log.info(f"finetuned {args.finetune} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
     stats, _ = render_video(pipe, driving, examples, out, driving.fps, audio_from=driving.audio_from,
                             layout_side_by_side=args.side_by_side, attention_out=args.attention,
-                            total=driving.count or None, progress=not args.quiet)
+                            total=driving.count or None, progress=not args.quiet, lossless=args.lossless,
+                            job=_job(args), resume=args.resume)
     note = driving.report()
-    log.info(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps in {stats.seconds:.1f} s "
-          f"({stats.frames / max(stats.seconds, 1e-9):.2f} frames/s){note}")
+    made = stats.frames - stats.resumed_from
+    resumed = f" (continued from frame {stats.resumed_from + 1})" if stats.resumed_from else ""
+    log.info(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps{resumed}; {made} generated in "
+             f"{stats.seconds:.1f} s ({made / max(stats.seconds, 1e-9):.2f} frames/s){note}")
     for warning in driving.warnings:
         log.warning(f"warning: {warning}")
     return 0

@@ -12,7 +12,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from vid2vid import __version__
 from vid2vid.cli.common import add_verbosity, setup_logging
-from vid2vid.errors import UserError
+from vid2vid.errors import Stopped, UserError
 
 DESCRIPTION = """\
 Few-shot video-to-video synthesis: turn a video of semantic inputs (pose skeletons, face sketches, street
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"vid2vid {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except Stopped as err:
+        print(f"vid2vid {args.command}: stopped: {err}", file=sys.stderr)
+        return err.exit_code
     except KeyboardInterrupt:
         print(f"vid2vid {args.command}: interrupted", file=sys.stderr)
         return 130

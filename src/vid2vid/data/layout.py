@@ -24,7 +24,6 @@ on visible pixels. ``dataset.json`` is written last: a folder without it is inco
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ import cv2
 import numpy as np
 
 from vid2vid.errors import UserError
+from vid2vid.files import PendingFile, atomic_path, write_image_atomic, write_json_atomic
 
 cv2.setLogLevel(2)  # errors only: unreadable files are reported by us, with the fix, not as OpenCV warnings
 
@@ -116,10 +116,7 @@ def read_meta(root: str | Path) -> DatasetMeta:
 
 def write_meta(root: str | Path, meta: DatasetMeta) -> None:
     """Write ``dataset.json`` atomically (temp file + rename)."""
-    path = Path(root) / META_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(asdict(meta), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomic(Path(root) / META_FILE, asdict(meta))
 
 
 def clip_dirs(root: str | Path, split: str, domain: str) -> list[Path]:
@@ -150,12 +147,7 @@ def read_png(path: Path, channels: int) -> np.ndarray:
 
 def write_png(path: Path, image: np.ndarray) -> None:
     """Write (H, W, 3) RGB or (H, W[, 1]) gray uint8 as PNG (fast compression)."""
-    if image.ndim == 3 and image.shape[2] == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    elif image.ndim == 3:
-        image = image[:, :, 0]
-    if not cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
-        raise UserError(f"cannot write {path} (check that the folder is writable and the disk not full)")
+    write_image_atomic(path, image, (cv2.IMWRITE_PNG_COMPRESSION, 1))
 
 
 class ClipWriter:
@@ -169,14 +161,20 @@ class ClipWriter:
             (clip / name).mkdir(parents=True, exist_ok=True)
         self.flow_fwd = self.flow_bwd = self.keypoints = self.objects = self.object_ids = None
         self.size = (height, width)
+        self.pending: list[PendingFile] = []  # memory maps, renamed into place by close()
         if flow and frames > 1:
             shape = (frames - 1, height, width, 2)
-            self.flow_fwd = np.lib.format.open_memmap(clip / "flow_fwd.npy", mode="w+", dtype=np.float16, shape=shape)
-            self.flow_bwd = np.lib.format.open_memmap(clip / "flow_bwd.npy", mode="w+", dtype=np.float16, shape=shape)
+            self.flow_fwd = self._memmap("flow_fwd.npy", np.float16, shape)
+            self.flow_bwd = self._memmap("flow_bwd.npy", np.float16, shape)
         if keypoints:
             self.keypoints = np.zeros((frames, keypoints, 3), np.float32)
         self.fps = fps
         self.written = 0
+
+    def _memmap(self, name: str, dtype: type, shape: tuple[int, ...]) -> np.memmap:
+        pending = PendingFile(self.clip / name)
+        self.pending.append(pending)
+        return np.lib.format.open_memmap(pending.tmp, mode="w+", dtype=dtype, shape=shape)
 
     def add(self, rgb: np.ndarray, semantic: np.ndarray, extras: dict[str, np.ndarray] | None = None,
             flow_fwd: np.ndarray | None = None, flow_bwd: np.ndarray | None = None,
@@ -187,10 +185,8 @@ class ClipWriter:
         i = self.written
         if objects is not None and object_ids is not None:
             if self.objects is None:
-                self.objects = np.lib.format.open_memmap(self.clip / "objects.npy", mode="w+", dtype=np.float32,
-                                                         shape=(self.frames, *objects.shape))
-                self.object_ids = np.lib.format.open_memmap(self.clip / "object_ids.npy", mode="w+", dtype=np.uint16,
-                                                            shape=(self.frames, *self.size))
+                self.objects = self._memmap("objects.npy", np.float32, (self.frames, *objects.shape))
+                self.object_ids = self._memmap("object_ids.npy", np.uint16, (self.frames, *self.size))
             self.objects[i] = objects
             self.object_ids[i] = object_ids
         name = frame_name(i)
@@ -215,9 +211,16 @@ class ClipWriter:
             if mm is not None:
                 mm.flush()
         self.flow_fwd = self.flow_bwd = self.objects = self.object_ids = None
+        try:
+            for pending in self.pending:
+                pending.commit()
+        finally:
+            for pending in self.pending:
+                pending.discard()
         if self.keypoints is not None:
-            np.save(self.clip / "keypoints.npy", self.keypoints)
-        (self.clip / CLIP_FILE).write_text(json.dumps({"frames": self.frames, "fps": self.fps}) + "\n", encoding="utf-8")
+            with atomic_path(self.clip / "keypoints.npy") as tmp:
+                np.save(tmp, self.keypoints)
+        write_json_atomic(self.clip / CLIP_FILE, {"frames": self.frames, "fps": self.fps})
 
 
 def clear_dataset(out: Path) -> None:

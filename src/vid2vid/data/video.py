@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from vid2vid.errors import UserError
+from vid2vid.files import PendingFile
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 logging.getLogger("libav").setLevel(logging.ERROR)
@@ -105,20 +106,26 @@ class FrameSource:
 
 
 class VideoWriter:
-    """Writes RGB frames to an H.264 mp4 at ``fps``, optionally copying the audio track of ``audio_from``."""
+    """Writes RGB frames to an H.264 mp4 at ``fps``, optionally copying the audio track of ``audio_from``.
+
+    The file is written under a temporary name next to ``path`` and renamed into place by ``close()``: a file already
+    at ``path`` is untouched until then, and a run killed mid-way leaves no truncated file there. ``abort()`` (or an
+    exception inside ``with``) removes it; ``close(partial_to=...)`` finishes a stopped run's frames as a playable
+    file elsewhere (audio cut to match). ``lossless``: RGB H.264 at qp 0 (libx264rgb), bit-exact frames."""
 
     def __init__(self, path: str | Path, fps: Fraction | float, width: int, height: int,
-                 audio_from: str | Path | None = None, crf: int = 18) -> None:
+                 audio_from: str | Path | None = None, crf: int = 18, lossless: bool = False) -> None:
         self.path = Path(path)
         if not self.path.parent.is_dir():
             raise UserError(f"output folder {self.path.parent} does not exist; create it or choose another --out")
         self.width, self.height = width + width % 2, height + height % 2  # yuv420p needs even sizes
-        self.container = av.open(str(self.path), mode="w")
-        rate = Fraction(fps).limit_denominator(100000)
-        self.stream = self.container.add_stream("libx264", rate=rate)
+        self.pending = PendingFile(self.path)
+        self.container = av.open(str(self.pending.tmp), mode="w")
+        self.rate = Fraction(fps).limit_denominator(100000)
+        self.stream = self.container.add_stream("libx264rgb" if lossless else "libx264", rate=self.rate)
         self.stream.width, self.stream.height = self.width, self.height
-        self.stream.pix_fmt = "yuv420p"
-        self.stream.options = {"crf": str(crf)}
+        self.stream.pix_fmt = "rgb24" if lossless else "yuv420p"
+        self.stream.options = {"qp": "0"} if lossless else {"crf": str(crf)}
         self.audio_source = self.audio_in = self.audio_out = None
         if audio_from is not None:
             src = av.open(str(audio_from))
@@ -139,24 +146,50 @@ class VideoWriter:
             self.container.mux(packet)
         self.frames += 1
 
-    def close(self) -> None:
-        """Flush the encoder, copy the audio packets, and finish the file."""
-        for packet in self.stream.encode():
-            self.container.mux(packet)
-        if self.audio_source is not None:
-            for packet in self.audio_source.demux(self.audio_in):
-                if packet.dts is None:
-                    continue
-                packet.stream = self.audio_out
+    def close(self, partial_to: str | Path | None = None) -> Path:
+        """Flush the encoder, copy the audio packets (up to the last frame's time with ``partial_to``), finish the
+        file and rename it to ``path`` (or ``partial_to``); returns where it went."""
+        try:
+            for packet in self.stream.encode():
                 self.container.mux(packet)
-            self.audio_source.close()
-        self.container.close()
+            if self.audio_source is not None:
+                self._copy_audio(self.frames / self.rate if partial_to is not None else None)
+            self.container.close()
+        except BaseException:
+            self.abort()
+            raise
+        return self.pending.commit(partial_to)
+
+    def _copy_audio(self, until: Fraction | None) -> None:
+        for packet in self.audio_source.demux(self.audio_in):
+            if packet.dts is None:
+                continue
+            if until is not None and packet.pts is not None and packet.pts * packet.time_base >= until:
+                break
+            packet.stream = self.audio_out
+            self.container.mux(packet)
+        self.audio_source.close()
+        self.audio_source = None
+
+    def abort(self) -> None:
+        """Drop the file being written (a file already at ``path`` stays as it was)."""
+        for thing in (self.container, self.audio_source):
+            try:
+                if thing is not None:
+                    thing.close()
+            except (av.error.FFmpegError, ValueError, OSError):
+                pass
+        self.audio_source = None
+        self.pending.discard()
 
     def __enter__(self) -> "VideoWriter":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def probe(path: str | Path) -> tuple[int, Fraction, bool]:

@@ -20,6 +20,7 @@ from vid2vid import tasks
 from vid2vid.config import DataConfig, to_dict
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.errors import UserError
+from vid2vid.files import write_json_atomic
 from vid2vid.evaluation.evaluate import Detectors, detector_floor, evaluate
 from vid2vid.evaluation.report import write_report
 from vid2vid.evaluation.sheet import method_sheet
@@ -139,13 +140,6 @@ def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: i
     return path
 
 
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-
-
 def _load_task(path: Path, budget: str) -> dict:
     """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed."""
     if not path.exists():
@@ -179,9 +173,9 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     def save() -> None:  # the task's scores, and the report of every task so far (a run may span sessions)
         task["seconds"] = round(spent + time.time() - started, 1)
-        _write_json(path, task)
+        write_json_atomic(path, task)
         results = collect_results(out, budget)
-        _write_json(out / "benchmark.json", results)
+        write_json_atomic(out / "benchmark.json", results)
         write_report(out, results, METHOD_NAMES)
 
     root = _data(out, kind, b, progress)
@@ -271,6 +265,6 @@ def run_benchmark(out: str | Path, budget: str = "smoke", names: tuple[str, ...]
     for kind in kinds:
         _run_task(out, kind, BUDGETS[budget], budget, inception, progress)
     results = collect_results(out, budget)
-    _write_json(out / "benchmark.json", results)
+    write_json_atomic(out / "benchmark.json", results)
     write_report(out, results, METHOD_NAMES)
     return results

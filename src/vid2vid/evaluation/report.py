@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from vid2vid import tasks
+from vid2vid.files import save_figure_atomic, write_text_atomic
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -55,7 +56,7 @@ def _plot(path: Path, series: dict[str, dict], xlabel: str, keys: list[tuple[str
         ax.set_title(title)
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure_atomic(fig, path, dpi=100)
     plt.close(fig)
 
 
@@ -92,5 +93,5 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
             _plot(out / f"{kind}_domains.png", task["domains"], "training domains", keys)
             lines += [f"![K]({kind}_k.png) ![domains]({kind}_domains.png)", ""]
     path = out / "benchmark.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return path

@@ -18,7 +18,7 @@ from vid2vid.checkpoint import latest_checkpoint, load_checkpoint
 from vid2vid.data.layout import clip_dirs, frame_name, read_png
 from vid2vid.errors import UserError
 from vid2vid.evaluation.evaluate import Detectors, evaluate
-from vid2vid.files import write_text_atomic
+from vid2vid.files import save_figure_atomic, write_image_atomic, write_text_atomic
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.inference.render import render_video
 from vid2vid.inference.sources import ClipDriving, example_from_dataset
@@ -51,7 +51,7 @@ def plot_curves(log: Path, out: Path) -> None:
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out, dpi=90)
+    save_figure_atomic(fig, out, dpi=90)
     plt.close(fig)
 
 
@@ -83,13 +83,12 @@ def run_report(run_dir: str | Path, out: str | Path = "docs", name: str = "small
             rows.append((picture[:, :w], picture[:, w:], truth))
             examples_all.append([r for r, _ in pairs])
     (out / "tmp_heldout.mp4").unlink(missing_ok=True)
-    import cv2
 
     lines = []
     for (pose, output, truth), examples in zip(rows, examples_all):
         lines.append(np.concatenate([*examples, pose, output, truth], axis=1))
     grid = np.concatenate([np.pad(line, ((1, 1), (0, 0), (0, 0)), constant_values=255) for line in lines], axis=0)
-    cv2.imwrite(str(out / f"{name}_heldout.png"), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    write_image_atomic(out / f"{name}_heldout.png", grid)
     scores = evaluate(pipe, root, 2, Detectors(), max_clips=8, max_frames=32)
     step = state["step"]
     result = {"checkpoint": str(ckpt), "step": step, **scores}

@@ -25,6 +25,9 @@ from vid2vid.models.layers import inference_copy
 from vid2vid.models.unroll import Stream
 
 
+History = tuple[torch.Tensor, torch.Tensor]  # (previous semantic maps, previous generated frames)
+
+
 @dataclass
 class GeneratedFrame:
     image: np.ndarray  # (H, W, 3) uint8 RGB
@@ -42,6 +45,7 @@ class Pipeline:
         self.gcfg, self.meta, self.device, self.source = gcfg, meta, torch.device(device), source
         self.examples: torch.Tensor | None = None
         self.example_semantics: torch.Tensor | None = None
+        self._stream: Stream | None = None
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto", weights: str = "ema") -> "Pipeline":
@@ -103,17 +107,28 @@ class Pipeline:
                             f"{self.meta.semantic_channels}x{self.size[0]}x{self.size[1]}")
 
     @torch.inference_mode()
-    def generate(self, driving: Iterable[torch.Tensor]) -> Iterator[GeneratedFrame]:
-        """Stream frames for an iterable of (C, H, W) semantic maps; memory does not grow with length."""
+    def generate(self, driving: Iterable[torch.Tensor], history: History | None = None) -> Iterator[GeneratedFrame]:
+        """Stream frames for an iterable of (C, H, W) semantic maps; memory does not grow with length. ``history``
+        (from ``history()`` of an earlier run) continues that run exactly where it stopped."""
         if self.uses_examples and self.examples is None:
             raise UserError("call set_examples(...) before generate(...)")
-        stream = Stream(self.model, self.examples, self.example_semantics)
+        stream = self._stream = Stream(self.model, self.examples, self.example_semantics)
+        if history is not None:
+            stream.state.prev_semantics, stream.state.prev_frames = (h.to(self.device) for h in history)
         for semantic in driving:
             self._check_semantic(semantic)
             out = stream.step(semantic.unsqueeze(0).to(self.device))
             attention = out.attention[0].float().cpu().numpy() if out.attention is not None else None
             index = int(out.example_index[0]) if out.example_index is not None else None
             yield GeneratedFrame(decode_image(out.image[0]), attention, index)
+
+    def history(self) -> History | None:
+        """The recurrent state of the latest ``generate``: its last n semantic maps and generated frames (float,
+        (1, n, C, H, W) and (1, n, 3, H, W)), or None before its first frame."""
+        state = self._stream.state if self._stream is not None else None
+        if state is None or state.prev_frames is None:
+            return None
+        return state.prev_semantics.cpu(), state.prev_frames.cpu()
 
     def finetune(self, steps: int, lr: float = 1e-4, progress: bool = True) -> list[float]:
         """Test-time finetuning on the K examples (the checkpoint on disk is untouched); returns the losses."""

@@ -4,7 +4,6 @@ photometric augmentation that mimics generated frames, and weight files (safeten
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from safetensors.torch import save_file
 
 from vid2vid.data.layout import DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png
 from vid2vid.errors import UserError
+from vid2vid.files import atomic_path
 
 
 @dataclass(frozen=True)
@@ -98,11 +98,9 @@ def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
 def save_net(path: str | Path, model: torch.nn.Module, config: dict) -> Path:
     """Write the model's state_dict and its constructor arguments to a safetensors file (temp file + rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(tmp), metadata={"config": json.dumps(config)})
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        save_file(state, str(tmp), metadata={"config": json.dumps(config)})
     return path
 
 

@@ -43,6 +43,12 @@ class GeneratorConfig:
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
     style_channels: int = 256  # style-vector size of the encoder / concat / adain baselines
+    # fewshot: run the attention E_A for K = 1 too (a softmax over the one example's positions), so the features H
+    # starts from are laid out like the current frame, not like the example (the reference skips E_A for K = 1)
+    attend_single_example: bool = False
+    # fewshot: H starts from the (attended) example features ("example", as the reference) or from those fused by a
+    # 1x1 conv with the current semantic map's bottleneck ("example+semantic"), which carries the pose directly
+    decoder_input: str = "example"
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
@@ -51,6 +57,8 @@ class GeneratorConfig:
             raise UserError(f"generator norm {self.norm!r} is not one of {', '.join(NORMS)}")
         if self.compose not in ("blend", "spade"):
             raise UserError(f"generator compose {self.compose!r} is not one of blend, spade")
+        if self.decoder_input not in ("example", "example+semantic"):
+            raise UserError(f"generator decoder_input {self.decoder_input!r} is not one of example, example+semantic")
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")

@@ -1,9 +1,9 @@
 """Few-shot vid2vid's network weight generation module E = (E_F, E_P, E_A), as the generator's appearance module.
 
-K = 1: everything (E_F features, q^l, the generated weights, the decoder input) depends only on the example and
-is computed once in `encode`. K >= 2: the attention query comes from the current frame, so `encode` keeps the
-E_F features at the attention level and the keys, and `condition` runs, per frame, the query encoder, one
-memory-efficient attention call, the rest of E_F, and E_P.
+K = 1 (without `attend_single_example`): everything (E_F features, q^l, the generated weights, the decoder input)
+depends only on the example and is computed once in `encode`. Otherwise the attention query comes from the current
+frame, so `encode` keeps the E_F features at the attention level and the keys, and `condition` runs, per frame, the
+query encoder, one memory-efficient attention call, the rest of E_F, and E_P.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from torch import nn
 from vid2vid.models.attention import AttentionNetwork, attend
 from vid2vid.models.config import GeneratorConfig
 from vid2vid.models.embedding import ExampleEncoder, WeightGenerator
+from vid2vid.models.layers import conv2d, lrelu
 from vid2vid.models.outputs import Conditioning, ExampleCode
 
 
@@ -29,12 +30,16 @@ class FewShotAppearance(nn.Module):
         self.encoder = ExampleEncoder(cfg)  # E_F
         self.weights = WeightGenerator(cfg)  # E_P
         self.attention = AttentionNetwork(cfg)  # E_A
+        self.attend_single = cfg.attend_single_example
+        c = cfg.channels[-1]
+        self.fuse = (conv2d(2 * c, c, 1, spectral=cfg.spectral_norm) if cfg.decoder_input == "example+semantic"
+                     else None)
 
     def encode(self, images: torch.Tensor, semantics: torch.Tensor) -> ExampleCode:
         """images (B, K, 3, H, W), semantics (B, K, C, H, W) -> the example-only part of the conditioning."""
         b, k = images.shape[:2]
         flat_images, flat_semantics = images.flatten(0, 1), semantics.flatten(0, 1)
-        if k == 1:
+        if k == 1 and not self.attend_single:
             image, semantic = self.encoder.down(flat_images, flat_semantics, 0, self.levels)
             index = torch.zeros(b, dtype=torch.long, device=images.device)
             return ExampleCode(images, semantics, conditioning=self._generate(image, semantic, None, index))
@@ -60,5 +65,8 @@ class FewShotAppearance(nn.Module):
                             example_index=index)
 
     def decoder_input(self, semantic_bottleneck: torch.Tensor, cond: Conditioning) -> torch.Tensor:
-        """The decoder starts from the (attended) example's bottleneck features, as in the reference."""
-        return cond.bottleneck
+        """The (attended) example's bottleneck features, as in the reference, or those fused with the current
+        semantic map's (`decoder_input: example+semantic`)."""
+        if self.fuse is None:
+            return cond.bottleneck
+        return lrelu(self.fuse(torch.cat([semantic_bottleneck, cond.bottleneck], dim=1)))

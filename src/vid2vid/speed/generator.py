@@ -32,6 +32,7 @@ from vid2vid import tasks
 from vid2vid.speed.process import run_python
 from vid2vid.speed.report import cpu_name, write_report
 from vid2vid.errors import UserError
+from vid2vid.files import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ def _render(json_path: Path) -> Path:
     except (ValueError, KeyError, TypeError) as err:
         raise UserError(f"--render {json_path} is not a generator speed report ({err!r})") from None
     md = json_path.with_suffix(".md")
-    md.write_text(markdown)
+    write_text_atomic(md, markdown)
     return md
 
 

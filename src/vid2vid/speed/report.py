@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from pathlib import Path
 
 from vid2vid.errors import UserError
+from vid2vid.files import write_json_atomic, write_text_atomic
 
 
 
@@ -26,8 +26,8 @@ def write_report(out: str | Path, name: str, data: dict, markdown: str) -> list[
     paths = [Path(out) / f"{name}.json", Path(out) / f"{name}.md"]
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
-        paths[0].write_text(json.dumps(data, indent=2) + "\n")
-        paths[1].write_text(markdown)
+        write_json_atomic(paths[0], data)
+        write_text_atomic(paths[1], markdown)
     except OSError as err:
-        raise UserError(f"cannot write the report to --out {out}: {err.strerror}; choose a writable folder") from None
+        raise UserError(f"cannot write the report to --out {out}: {err.strerror or err}; choose a writable folder") from None
     return paths

@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 import torch
 
+from vid2vid.files import write_image_atomic
+
 
 def flow_to_rgb(flow: torch.Tensor, max_magnitude: float | None = None) -> torch.Tensor:
     """(N, 2, H, W) flow in pixels -> (N, 3, H, W) in [-1, 1]: hue = direction, saturation = magnitude."""
@@ -41,4 +43,4 @@ def image_grid(rows: list[list[torch.Tensor]]) -> torch.Tensor:
 def save_png(image: torch.Tensor, path: str) -> None:
     """(3, H, W) in [0, 1] -> PNG file."""
     arr = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
-    cv2.imwrite(str(path), cv2.cvtColor(arr, cv2.COLOR_RGB2BGR))
+    write_image_atomic(path, arr)
