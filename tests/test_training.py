@@ -293,3 +293,48 @@ def test_a_frame_that_fails_mid_run_saves_and_stops_in_one_line(dancers, tmp_pat
     assert "cannot read image" in result.stderr and "continue with --resume" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert latest_checkpoint(tmp_path / "run") is not None
+
+
+def _truncate(pngs: list[Path]) -> dict[Path, bytes]:
+    """Keep each PNG's header (so the start check passes) but cut its pixel data; returns the originals."""
+    saved = {p: p.read_bytes() for p in pngs}
+    for p, data in saved.items():
+        p.write_bytes(data[:40])
+    return saved
+
+
+def test_resume_after_repairing_a_bad_frame_continues_exactly(dancers, tmp_path):
+    data = _copy_dataset(dancers, tmp_path / "data")
+    cfg = write_config(tmp_path / "c.yaml", data, workers=1, image_every=0, checkpoint_every=100)
+    run = tmp_path / "run"
+    assert run_cli("train", "--config", str(cfg), "--run-dir", str(run), "--max-steps", "2", "--quiet").returncode == 0
+    saved = _truncate(sorted((data / "train").glob("*/c000/rgb/*.png")))  # broken after the run's start check
+    result = run_cli("train", "--config", str(cfg), "--run-dir", str(run), "--resume", "--quiet")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot read image" in result.stderr
+    assert "continue with --resume" in result.stderr
+    assert load_checkpoint(latest_checkpoint(run))["step"] == 2
+    for p, content in saved.items():
+        p.write_bytes(content)
+    assert run_cli("train", "--config", str(cfg), "--run-dir", str(run), "--resume", "--quiet").returncode == 0
+    straight = tmp_path / "straight"
+    assert run_cli("train", "--config", str(cfg), "--run-dir", str(straight), "--quiet").returncode == 0
+    a = load_checkpoint(latest_checkpoint(straight))
+    b = load_checkpoint(latest_checkpoint(run))
+    assert a["step"] == b["step"] == 6
+    for key in ("generator", "discriminators", "ema"):
+        for name, tensor in a[key].items():
+            assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after the repaired resume"
+
+
+def test_skip_bad_samples_skips_counts_and_finishes(dancers, tmp_path):
+    data = _copy_dataset(dancers, tmp_path / "data")
+    _truncate(sorted((data / "train" / "d001" / "c000" / "rgb").glob("*.png"))[3:])
+    cfg = write_config(tmp_path / "c.yaml", data, workers=1, image_every=0, skip_bad_samples=True)
+    run = tmp_path / "run"
+    result = run_cli("train", "--config", str(cfg), "--run-dir", str(run))
+    assert result.returncode == 0, result.stderr
+    assert "skipped a training sample: cannot read image" in result.stderr
+    assert "unreadable training sample(s) (train.skip_bad_samples)" in result.stderr
+    logs = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert max(entry.get("train/skipped_samples", 0) for entry in logs) > 0

@@ -23,6 +23,7 @@ class VideoSample:
     domain: int  # index of the domain in its split
     clip: int  # index of the clip in the dataset's clip list
     start: int  # first frame index in the clip
+    skipped: int = 0  # unreadable samples skipped to get this one (FewShotVideoDataset.skip_bad)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class VideoBatch:
     domain: torch.Tensor  # (B,)
     clip: torch.Tensor  # (B,)
     start: torch.Tensor  # (B,)
+    skipped: torch.Tensor  # (B,)
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> "VideoBatch":
         """Move every tensor to ``device``."""

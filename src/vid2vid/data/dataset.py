@@ -7,7 +7,8 @@ Works with DataLoader workers (no shared random state; memory maps opened lazily
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ from vid2vid.data.layout import KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_n
 from vid2vid.data.semantics import encode_image, encode_semantic
 from vid2vid.data.synth.affine import affine_flow
 from vid2vid.errors import UserError
+
+log = logging.getLogger("vid2vid")
+MAX_SKIPS = 20  # consecutive unreadable samples before skip_bad gives up
 
 
 @dataclass(frozen=True)
@@ -41,10 +45,12 @@ def chain_flows(flows: list[np.ndarray]) -> np.ndarray:
 class FewShotVideoDataset(torch.utils.data.Dataset):
     """Every window of T frames (stride ``frame_stride``) of every clip in the split is one sample."""
 
-    def __init__(self, cfg: DataConfig, correspondence: bool = True) -> None:
-        """``correspondence``: also return each example's flow to every frame (for models that warp examples)."""
+    def __init__(self, cfg: DataConfig, correspondence: bool = True, skip_bad: bool = False) -> None:
+        """``correspondence``: also return each example's flow to every frame (for models that warp examples);
+        ``skip_bad``: replace a sample whose files fail to load by the next one instead of raising."""
         self.cfg = cfg
         self.correspondence = correspondence
+        self.skip_bad = skip_bad
         self._object_maps: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # per process, see _objects
         self.meta: DatasetMeta = read_meta(cfg.root)
         if cfg.split not in self.meta.splits:
@@ -206,8 +212,20 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int | tuple[int, int]) -> VideoSample:
         """``index`` or ``(index, draw)``: the draw number replaces the epoch in the examples' random seed, so a
-        step-based sampler can vary examples per training step without touching worker state."""
+        step-based sampler can vary examples per training step without touching worker state. With ``skip_bad``, a
+        sample whose files fail to load is replaced by the next one (a warning names the file; ``skipped`` counts)."""
         index, draw = index if isinstance(index, tuple) else (index, self.epoch)
+        if not self.skip_bad:
+            return self._sample(index, draw)
+        for tries in range(min(len(self), MAX_SKIPS)):
+            try:
+                return replace(self._sample((index + tries) % len(self), draw), skipped=tries)
+            except UserError as err:
+                log.warning(f"skipped a training sample: {err}")
+        raise UserError(f"{MAX_SKIPS} training samples in a row failed to load; run `vid2vid data check "
+                        f"{self.cfg.root}`")
+
+    def _sample(self, index: int, draw: int) -> VideoSample:
         clip, start = self.locate(index)
         rng = np.random.default_rng(np.random.SeedSequence([self.cfg.seed, draw, index]))
         stride = int(rng.choice(self.strides)) if len(self.strides) > 1 else self.strides[0]

@@ -62,7 +62,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                         + f"; `vid2vid data check {cfg.data.root}` lists them all")
     gcfg = resolve_generator(cfg.model, meta.task, meta.semantic_channels)
     # validates seq_len against clips and K against domains; example correspondences only for example warping
-    full = FewShotVideoDataset(cfg.data, correspondence=gcfg.example_warp)
+    full = FewShotVideoDataset(cfg.data, correspondence=gcfg.example_warp, skip_bad=o.skip_bad_samples)
     if meta.height % gcfg.size_multiple or meta.width % gcfg.size_multiple:
         raise UserError(f"dataset {cfg.data.root} is {meta.width}x{meta.height}; this generator needs sizes that are "
                         f"multiples of {gcfg.size_multiple} (regenerate the data or lower num_downsamples)")
@@ -126,6 +126,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
 
     start_step = step
     failure = ""  # a data file that could not be read mid-run
+    skipped = 0  # unreadable samples skipped this session (train.skip_bad_samples)
     bar = tqdm(total=o.max_steps, initial=step, desc="train", unit="step", disable=not (o.progress and main))
     last_path = None
     try:
@@ -137,7 +138,8 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
             pretrain = T == 0
             T = 2 if pretrain else T  # the flow stage warps real frame 0 into frame 1
             dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T),
-                                                                              correspondence=gcfg.example_warp)
+                                                                              correspondence=gcfg.example_warp,
+                                                                              skip_bad=o.skip_bad_samples)
             sampler = StepBatchSampler(len(dataset), o.batch_size, o.accum_steps, step, phase_end, o.seed, rank, world)
             loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=o.workers,
                                                  collate_fn=collate_samples, persistent_workers=False,
@@ -150,6 +152,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 except UserError as err:  # a file that broke past the quick check (a worker re-raises it)
                     failure = _one_line(err)
                     break
+                skipped += int(sum(int(b.skipped.sum()) for b in micro))
                 if o.random_k and G.uses_examples and cfg.data.num_examples > 1:
                     k = 1 + int(np.random.default_rng([o.seed, 11, step]).integers(cfg.data.num_examples))
                     micro = [b.with_examples(k) for b in micro]
@@ -171,6 +174,8 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 if step % o.log_every == 0 or step == o.max_steps:
                     logs["train/seq_len"] = 0.0 if pretrain else float(T)
                     logs["train/sec_per_step"] = time.perf_counter() - t0
+                    if skipped:
+                        logs["train/skipped_samples"] = float(skipped)
                     logger.scalars(step, logs)
                 bar.set_postfix({"T": T, "G": f"{logs['G/total']:.3f}", "D": f"{logs['D/total']:.3f}"})
                 bar.update(1)
@@ -187,6 +192,9 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         last_path = save() if latest is None or step > start_step else latest
         if world > 1:  # every process ends with the same weights (tests/test_training.py reads these lines)
             log.info(f"rank {rank}: weights sha256 {weights_digest(G, D, ema)}")
+        if skipped and main:
+            log.warning(f"skipped {skipped} unreadable training sample(s) (train.skip_bad_samples); run "
+                        f"`vid2vid data check {cfg.data.root}` to find and fix them")
         if stop["signal"] is not None and main:
             log.warning(f"stopped by signal {stop['signal']} at step {step}; saved {last_path}; continue with --resume")
     finally:

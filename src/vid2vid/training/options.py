@@ -94,6 +94,9 @@ class TrainOptions:
     seed: int = 0  # seed of the weights and of the data order
     resume: bool = False  # continue from the newest checkpoint in the run folder
     progress: bool = True  # tqdm progress bar
+    # a sample whose files fail to load mid-run is replaced by the next one, with a warning naming the file, and
+    # counted (train/skipped_samples); default: save a checkpoint and stop with one line naming the file
+    skip_bad_samples: bool = False
 
     def __post_init__(self) -> None:
         for name in ("lr_g", "lr_d"):
