@@ -195,3 +195,34 @@ def test_video_writer_abort_keeps_the_old_file(tmp_path):
             writer.write(np.zeros((8, 8, 3), np.uint8))
             raise RuntimeError("boom")
     assert out.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]
+
+
+def test_a_partial_video_keeps_the_audio_up_to_its_last_frame(tmp_path):
+    import av
+
+    src = tmp_path / "with_audio.mp4"
+    container = av.open(str(src), "w")
+    video = container.add_stream("libx264", rate=25)
+    video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+    audio = container.add_stream("aac", rate=16000)
+    for i in range(25):
+        frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), i * 8, np.uint8), format="rgb24")
+        frame.pts = i
+        for packet in video.encode(frame):
+            container.mux(packet)
+    samples = av.AudioFrame.from_ndarray(np.zeros((1, 16000), np.float32), format="fltp", layout="mono")
+    samples.sample_rate, samples.pts = 16000, 0
+    for stream, frame in ((audio, samples), (audio, None), (video, None)):
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    container.close()
+
+    writer = VideoWriter(tmp_path / "out.mp4", 25, 32, 32, audio_from=src)
+    for _ in range(10):
+        writer.write(np.zeros((32, 32, 3), np.uint8))
+    kept = writer.close(partial_to=tmp_path / "out.partial.mp4")
+    assert kept == tmp_path / "out.partial.mp4" and not (tmp_path / "out.mp4").exists()
+    with av.open(str(kept)) as result:
+        assert result.streams.video[0].frames == 10
+        ends = [float((p.pts + p.duration) * p.time_base) for p in result.demux(audio=0) if p.pts is not None]
+    assert ends and 0.3 < max(ends) <= 0.4 + 0.07  # 10 frames at 25 fps = 0.4 s; one AAC packet is 64 ms
