@@ -252,3 +252,23 @@ def test_run_report_draws_curves_pictures_and_scores(trained, tmp_path):
     assert json.loads(result.stdout)["step"] == 2
     for name in ("tiny_losses.png", "tiny_heldout.png", "tiny_scores.json"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_onnx_runtime_generates_the_frames_of_pytorch_and_export_writes_the_graphs(trained, tmp_path):
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    ckpt, root = trained
+    videos = {}
+    for runtime in ("torch", "onnx"):
+        videos[runtime] = tmp_path / f"{runtime}.mp4"
+        result = run_cli("generate", "--checkpoint", str(ckpt), "--driving", str(root / "test/d002/c001"),
+                         "--examples", *examples_of(root), "--out", str(videos[runtime]), "--runtime", runtime,
+                         "--lossless", "--quiet")
+        assert result.returncode == 0, result.stderr
+    a, b = (np.stack(list(FrameSource(videos[r]))).astype(int) for r in ("torch", "onnx"))
+    assert a.shape == b.shape and np.abs(a - b).max() <= 1  # uint8 rounding of outputs equal to ~1e-5
+    result = run_cli("export", "--checkpoint", str(ckpt), "--onnx", str(tmp_path / "graphs"), "-k", "2", "--quiet")
+    assert result.returncode == 0, result.stderr
+    spec = json.loads((tmp_path / "graphs" / "onnx.json").read_text())
+    assert spec["k"] == 2 and spec["dataset"]["task"] == "pose"
+    assert {p.name for p in (tmp_path / "graphs").iterdir()} == {"encoder.onnx", "first.onnx", "step.onnx",
+                                                                 "onnx.json"}

@@ -41,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="do not rescale the driving pose to the example person's height and floor line")
     p.add_argument("--resume", action="store_true",
                    help="continue a run of the same command that was stopped (from <out>.partial.mp4)")
+    p.add_argument("--runtime", choices=("torch", "onnx"), default="torch",
+                   help="torch (default) or onnx: export the (finetuned) generator for the examples' K to ONNX first "
+                        "and run it with ONNX Runtime (needs the onnx extra)")
     p.add_argument("--lossless", action="store_true",
                    help="encode losslessly (RGB H.264, qp 0): exact frames, files ~10x larger")
     add_device_argument(p)
@@ -60,7 +63,7 @@ def _job(args: argparse.Namespace) -> dict:
             "examples": [_file_id(Path(p)) for p in args.examples], "side_by_side": args.side_by_side,
             "attention": str(Path(args.attention).resolve()) if args.attention else None,
             "finetune": args.finetune, "no_crop": args.no_crop, "no_normalize": args.no_normalize,
-            "lossless": args.lossless}
+            "lossless": args.lossless, "runtime": args.runtime}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     if args.finetune:
         losses = pipe.finetune(args.finetune, progress=not args.quiet)
         log.info(f"finetuned {args.finetune} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+    if args.runtime == "onnx":
+        pipe.use_onnx()
     stats, _ = render_video(pipe, driving, examples, out, driving.fps, audio_from=driving.audio_from,
                             layout_side_by_side=args.side_by_side, attention_out=args.attention,
                             total=driving.count or None, progress=not args.quiet, lossless=args.lossless,

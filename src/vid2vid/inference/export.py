@@ -4,10 +4,12 @@ fp16) as safetensors, with its config, the dataset description and where it came
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 from vid2vid.checkpoint import load_checkpoint, save_generator
 from vid2vid.errors import UserError
+from vid2vid.files import write_json_atomic
 
 
 def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weights: str = "ema") -> Path:
@@ -23,3 +25,23 @@ def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weight
     info = {"source": Path(src).name, "step": int(state.get("step", -1)), "weights": weights,
             "dtype": "float16" if fp16 else "float32", "config": state.get("config", {})}
     return save_generator(dst, tensors, state["generator_config"], state["dataset"], info)
+
+
+def export_onnx_folder(src: str | Path, folder: str | Path, k: int, weights: str = "ema") -> Path:
+    """Write ``src``'s generator (a training checkpoint or an exported .safetensors) as ONNX graphs for ``k``
+    examples at its training size, with the dataset description and generator config in ``onnx.json``."""
+    import json
+
+    from vid2vid.inference.onnx_runtime import SPEC_FILE, export_onnx
+    from vid2vid.inference.pipeline import Pipeline
+    from vid2vid.models.layers import inference_copy
+
+    pipe = Pipeline.from_checkpoint(src, device="cpu", weights=weights)
+    if k < 1 and pipe.uses_examples:
+        raise UserError(f"-k must be at least 1 for a few-shot generator, got {k}")
+    folder = export_onnx(inference_copy(pipe.train_model), folder, k if pipe.uses_examples else 0, *pipe.size,
+                         pipe.meta.semantic_channels)
+    spec = json.loads((folder / SPEC_FILE).read_text(encoding="utf-8"))
+    spec.update(dataset=asdict(pipe.meta), generator_config=asdict(pipe.gcfg), source=str(src))
+    write_json_atomic(folder / SPEC_FILE, spec)
+    return folder

@@ -46,6 +46,8 @@ class Pipeline:
         self.examples: torch.Tensor | None = None
         self.example_semantics: torch.Tensor | None = None
         self._stream: Stream | None = None
+        self.onnx = None  # an OnnxGenerator once use_onnx() was called
+        self._onnx_history: History | None = None
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto", weights: str = "ema") -> "Pipeline":
@@ -112,6 +114,9 @@ class Pipeline:
         (from ``history()`` of an earlier run) continues that run exactly where it stopped."""
         if self.uses_examples and self.examples is None:
             raise UserError("call set_examples(...) before generate(...)")
+        if self.onnx is not None:
+            yield from self._generate_onnx(driving, history)
+            return
         stream = self._stream = Stream(self.model, self.examples, self.example_semantics)
         if history is not None:
             stream.state.prev_semantics, stream.state.prev_frames = (h.to(self.device) for h in history)
@@ -122,9 +127,45 @@ class Pipeline:
             index = int(out.example_index[0]) if out.example_index is not None else None
             yield GeneratedFrame(decode_image(out.image[0]), attention, index)
 
+    def use_onnx(self, folder: str | Path | None = None, threads: int = 0) -> Path:
+        """Run ``generate`` with ONNX Runtime: on the graphs in ``folder`` (from ``vid2vid export --onnx``), or on
+        graphs exported now from this pipeline's model (finetuned or not) for the examples set. Returns the folder."""
+        from vid2vid.inference.onnx_runtime import OnnxGenerator, export_onnx
+
+        if folder is None:
+            import tempfile
+
+            if self.uses_examples and self.examples is None:
+                raise UserError("set examples before switching to ONNX Runtime (the graphs are made for their K)")
+            self._onnx_dir = tempfile.TemporaryDirectory(prefix="vid2vid-onnx-")
+            k = self.examples.shape[1] if self.examples is not None else 0
+            folder = export_onnx(inference_copy(self.train_model).cpu(), self._onnx_dir.name, k, *self.size,
+                                 self.meta.semantic_channels)
+        self.onnx = OnnxGenerator(folder, threads)
+        return Path(folder)
+
+    def _generate_onnx(self, driving: Iterable[torch.Tensor], history: History | None) -> Iterator[GeneratedFrame]:
+        def numpy(x: torch.Tensor | None) -> np.ndarray | None:
+            return None if x is None else x.detach().float().cpu().numpy()
+
+        code = self.onnx.encode(numpy(self.examples), numpy(self.example_semantics))
+        sems, frames = (numpy(history[0]), numpy(history[1])) if history is not None else (None, None)
+        n = self.onnx.history
+        for semantic in driving:
+            self._check_semantic(semantic)
+            sem = numpy(semantic.unsqueeze(0))
+            image, attention = self.onnx.step(sem, code, sems, frames)
+            sems = sem[:, None] if sems is None else np.concatenate([sems, sem[:, None]], axis=1)[:, -n:]
+            frames = image[:, None] if frames is None else np.concatenate([frames, image[:, None]], axis=1)[:, -n:]
+            self._onnx_history = (torch.from_numpy(sems), torch.from_numpy(frames))
+            yield GeneratedFrame(decode_image(torch.from_numpy(image[0])),
+                                 attention[0] if attention is not None else None, None)
+
     def history(self) -> History | None:
         """The recurrent state of the latest ``generate``: its last n semantic maps and generated frames (float,
         (1, n, C, H, W) and (1, n, 3, H, W)), or None before its first frame."""
+        if self.onnx is not None:
+            return self._onnx_history
         state = self._stream.state if self._stream is not None else None
         if state is None or state.prev_frames is None:
             return None
@@ -138,4 +179,5 @@ class Pipeline:
             raise UserError("set examples before finetuning")
         losses = finetune_on_examples(self.train_model, self.examples, self.example_semantics, steps, lr, progress)
         self.model = inference_copy(self.train_model, channels_last=True)
+        self.onnx = None  # graphs exported before are stale: call use_onnx() again
         return losses

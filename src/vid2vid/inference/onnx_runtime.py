@@ -1,0 +1,184 @@
+"""The generator as ONNX graphs run by ONNX Runtime: the example encoder (once per video) and the per-frame step.
+
+``export_onnx(model, folder, ...)`` writes three graphs for one number of examples K and one frame size:
+``encoder.onnx`` (examples, their semantic maps -> the example code as a flat list of tensors), ``first.onnx`` (the
+first frame: semantic map + code -> image) and ``step.onnx`` (later frames: semantic map, the last n semantic maps and
+generated frames, code -> image), and ``onnx.json`` with the code's structure and the sizes. ``OnnxGenerator`` runs
+them; `Pipeline.use_onnx` switches a pipeline to it (same frames as PyTorch within ~1e-5). The torch exporter used is
+the TorchScript one (``dynamo=False``), which needs only the ``onnx`` package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from vid2vid.errors import UserError
+from vid2vid.files import atomic_path, write_json_atomic
+from vid2vid.models import outputs
+
+OPSET = 17
+SPEC_FILE = "onnx.json"
+
+
+def flatten(value: Any, tensors: list[torch.Tensor]) -> Any:
+    """Nested dataclasses / lists / tuples of tensors -> a JSON structure; the tensors are appended to ``tensors``."""
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        tensors.append(value)
+        return len(tensors) - 1
+    if dataclasses.is_dataclass(value):
+        return {"type": type(value).__name__,
+                "fields": {f.name: flatten(getattr(value, f.name), tensors) for f in dataclasses.fields(value)}}
+    if isinstance(value, (list, tuple)):
+        return {"type": type(value).__name__, "items": [flatten(v, tensors) for v in value]}
+    raise TypeError(f"cannot flatten {type(value).__name__}")
+
+
+def unflatten(spec: Any, tensors: list) -> Any:
+    """The inverse of ``flatten``: the structure ``spec`` with ``tensors`` in place."""
+    if spec is None:
+        return None
+    if isinstance(spec, int):
+        return tensors[spec]
+    if spec["type"] in ("list", "tuple"):
+        items = [unflatten(s, tensors) for s in spec["items"]]
+        return items if spec["type"] == "list" else tuple(items)
+    cls = getattr(outputs, spec["type"])
+    return cls(**{name: unflatten(s, tensors) for name, s in spec["fields"].items()})
+
+
+class _Encoder(nn.Module):
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, examples: torch.Tensor, example_semantics: torch.Tensor) -> list[torch.Tensor]:
+        tensors: list[torch.Tensor] = []
+        flatten(self.model.encode_examples(examples, example_semantics), tensors)
+        return tensors
+
+
+class _Step(nn.Module):
+    def __init__(self, model: nn.Module, spec: Any, history: bool) -> None:
+        super().__init__()
+        self.model, self.spec, self.history = model, spec, history
+
+    def forward(self, semantic: torch.Tensor, *rest: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        prev = rest[:2] if self.history else (None, None)
+        code = unflatten(self.spec, list(rest[2:] if self.history else rest))
+        out = self.model.step(semantic, code, *prev)
+        return (out.image,) if out.attention is None else (out.image, out.attention)
+
+
+def export_onnx(model: nn.Module, folder: str | Path, k: int, height: int, width: int, semantic_channels: int
+                ) -> Path:
+    """Write the encoder / first / step graphs of ``model`` (an inference copy, eval mode) for ``k`` examples and
+    ``height`` x ``width`` frames to ``folder``; returns it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    n = model.cfg.num_prev_frames
+    g = torch.Generator().manual_seed(0)
+    examples = torch.rand(1, k, 3, height, width, generator=g) * 2 - 1
+    example_semantics = torch.rand(1, k, semantic_channels, height, width, generator=g)
+    semantic = torch.rand(1, semantic_channels, height, width, generator=g)
+    prev = (torch.rand(1, n, semantic_channels, height, width, generator=g),
+            torch.rand(1, n, 3, height, width, generator=g) * 2 - 1)
+    with torch.no_grad():
+        code: list[torch.Tensor] = []
+        spec = flatten(model.encode_examples(examples, example_semantics) if model.uses_examples
+                       else model.encode_examples(), code)
+        code_names = [f"code{i}" for i in range(len(code))]
+        has_attention = model.step(semantic, unflatten(spec, code)).attention is not None
+        out_names = ["image"] + (["attention"] if has_attention else [])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's tracer warnings (shapes are fixed by design)
+            if model.uses_examples:
+                _export(_Encoder(model), (examples, example_semantics), folder / "encoder.onnx",
+                        ["examples", "example_semantics"], code_names)
+            _export(_Step(model, spec, False), (semantic, *code), folder / "first.onnx", ["semantic", *code_names],
+                    out_names)
+            _export(_Step(model, spec, True), (semantic, *prev, *code), folder / "step.onnx",
+                    ["semantic", "prev_semantics", "prev_frames", *code_names], out_names)
+    write_json_atomic(folder / SPEC_FILE, {"k": k, "height": height, "width": width, "history": n,
+                                           "semantic_channels": semantic_channels, "code": spec,
+                                           "code_names": code_names, "outputs": out_names,
+                                           "constant_code": [] if model.uses_examples
+                                           else [t.numpy().tolist() for t in code]})
+    return folder
+
+
+def _export(module: nn.Module, args: tuple, path: Path, inputs: list[str], outs: list[str]) -> None:
+    module.eval()  # the exporter restores the wrapper's mode afterwards, recursively: a new module is in train mode
+    with atomic_path(path) as tmp:
+        torch.onnx.export(module, args, str(tmp), dynamo=False, opset_version=OPSET, input_names=inputs,
+                          output_names=outs, do_constant_folding=True)
+
+
+class OnnxGenerator:
+    """ONNX Runtime sessions of a folder written by ``export_onnx``, with the generator's interface for streaming:
+    ``encode`` once, then ``step`` per frame (numpy in, numpy out)."""
+
+    def __init__(self, folder: str | Path, threads: int = 0) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise UserError("--runtime onnx needs onnxruntime: pip install 'vid2vid[onnx]'") from None
+        folder = Path(folder)
+        try:
+            self.spec = json.loads((folder / SPEC_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise UserError(f"{folder} is not an ONNX export of vid2vid ({err}); write one with "
+                            "`vid2vid export --onnx`") from None
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        names = ["first", "step"] + (["encoder"] if (folder / "encoder.onnx").exists() else [])
+        self.sessions = {name: ort.InferenceSession(str(folder / f"{name}.onnx"), options,
+                                                    providers=["CPUExecutionProvider"]) for name in names}
+
+    @property
+    def k(self) -> int:
+        return self.spec["k"]
+
+    @property
+    def history(self) -> int:
+        return self.spec["history"]
+
+    def encode(self, examples: np.ndarray | None, example_semantics: np.ndarray | None) -> list[np.ndarray]:
+        if "encoder" not in self.sessions:
+            return [np.asarray(c, np.float32) for c in self.spec["constant_code"]]
+        if examples.shape[1] != self.k:
+            raise UserError(f"this ONNX export takes K={self.k} examples, got {examples.shape[1]}; export again "
+                            f"with -k {examples.shape[1]}")
+        return self.sessions["encoder"].run(None, {"examples": examples.astype(np.float32),
+                                                   "example_semantics": example_semantics.astype(np.float32)})
+
+    def step(self, semantic: np.ndarray, code: list[np.ndarray], prev_semantics: np.ndarray | None,
+             prev_frames: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(image (1, 3, H, W), attention or None); the history (1, m, ...) is padded to n like the generator's."""
+        feeds = {"semantic": semantic.astype(np.float32), **dict(zip(self.spec["code_names"], code))}
+        name = "first"
+        if prev_frames is not None:
+            name = "step"
+            feeds["prev_semantics"] = _pad(prev_semantics, self.history)
+            feeds["prev_frames"] = _pad(prev_frames, self.history)
+        session = self.sessions[name]
+        result = session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()})  # unused inputs are pruned
+        return result[0], (result[1] if len(result) > 1 else None)
+
+
+def _pad(history: np.ndarray, n: int) -> np.ndarray:
+    """Keep the last n entries along axis 1, repeating the oldest in front when there are fewer (as pad_history)."""
+    history = history[:, -n:].astype(np.float32)
+    if history.shape[1] < n:
+        history = np.concatenate([np.repeat(history[:, :1], n - history.shape[1], axis=1), history], axis=1)
+    return history
