@@ -1,6 +1,7 @@
 """`vid2vid bench` at tiny settings: each benchmark writes its JSON + Markdown report; bad input is one clear line."""
 
 import importlib.util
+import importlib.util
 import json
 
 import pytest
@@ -15,13 +16,17 @@ TINY_GENERATOR = ["--presets", "tiny", "--tasks", "pose", "--k", "1", "--frames"
 def test_generator_speed_measures_in_a_child_process_and_writes_its_report(tmp_path, capsys):
     assert main(["bench", "generator", *TINY_GENERATOR, "--out", str(tmp_path)]) == 0
     report = json.loads((tmp_path / "generator_speed.json").read_text())
-    (row,) = report["results"]
+    row = report["results"][0]
     assert (row["preset"], row["task"], row["k"], row["dtype"], row["threads"]) == ("tiny", "pose", 1, "fp32", 1)
     assert row["step_s"] > 0 and row["encode_s"] > 0 and row["parameters"] > 0 and row["peak_rss_mb"] > 0
+    assert 0.01 < row["gflops"] < 1  # the tiny preset at 64x32
+    onnx = importlib.util.find_spec("onnxruntime") is not None
+    assert [r.get("runtime", "torch") for r in report["results"]] == ["torch"] + (["onnx"] if onnx else [])
     assert report["meta"]["frames"] == 1 and len(report["published"]) == 6
     md = tmp_path / "generator_speed.md"
     assert "| tiny | pose | 64x32 | 1 | cpu | fp32 | fast | 1 |" in md.read_text()
     assert f"wrote {tmp_path / 'generator_speed.json'} and {md}" in capsys.readouterr().err
+    assert "| PyTorch fp32 | PyTorch bf16 | ONNX Runtime |" in md.read_text()
 
     md.unlink()  # --render rebuilds the Markdown from the JSON without measuring
     assert main(["bench", "generator", "--render", str(tmp_path / "generator_speed.json")]) == 0

@@ -34,6 +34,8 @@ def _generator_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", type=int, default=3, help="timed frames per measurement, median reported (default 3)")
     p.add_argument("--threads", type=int, default=2, help="torch threads per measurement (default 2)")
     p.add_argument("--no-bf16", action="store_true", help="skip the bf16 autocast measurements")
+    p.add_argument("--no-onnx", action="store_true",
+                   help="skip the ONNX Runtime measurements (run when onnxruntime is installed)")
     p.add_argument("--ablation", action="store_true", help="also time eval / eval_cl variants (paper pose K=1)")
     p.add_argument("--single-thread", action="store_true",
                    help="also measure fp32 with 1 thread: its process CPU time is a load-robust upper bound on the "

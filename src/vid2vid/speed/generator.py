@@ -18,6 +18,7 @@ Writes <out>/generator_speed.json and <out>/generator_speed.md.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -84,14 +85,17 @@ def _check(args: Any) -> None:
 def _jobs(args: Any, devices: list[str]) -> list[dict]:
     """One dict of `measure` settings (plus threads) per process to run."""
     jobs = []
+    onnx = not args.no_onnx and importlib.util.find_spec("onnxruntime") is not None
     for preset in args.presets:
         for task in args.tasks:
             for k in args.k:
                 for device in devices:
                     base = dict(preset=preset, task=task, k=k, device=device, variant="fast", threads=args.threads)
                     jobs.append(dict(base, bf16=False))
-                    if not args.no_bf16 and (device == "cuda" or preset == "paper"):
+                    if not args.no_bf16:
                         jobs.append(dict(base, bf16=True))
+                    if onnx and device == "cpu":
+                        jobs.append(dict(base, bf16=False, runtime="onnx"))
                     if args.single_thread and device == "cpu":
                         jobs.append(dict(base, bf16=False, threads=1))
     if args.ablation and "paper" in args.presets:
@@ -151,9 +155,14 @@ def _timed(fn, device: str) -> tuple[float, float, object]:
     return time.perf_counter() - start, time.process_time() - cpu, out
 
 
-def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int, variant: str) -> dict:
-    """One configuration, in this process. variant: fast (inference copy + channels_last) | eval | eval_cl."""
+def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int, variant: str,
+            runtime: str = "torch") -> dict:
+    """One configuration, in this process. variant: fast (inference copy + channels_last) | eval | eval_cl;
+    runtime: torch | onnx (the inference copy exported to ONNX and run by ONNX Runtime, CPU)."""
     import torch
+
+    if runtime == "onnx":
+        return _measure_onnx(preset, task, k, frames)
 
     from vid2vid.models import build_generator
     from vid2vid.models.layers import as_channels_last, count_parameters, inference_copy
@@ -198,6 +207,8 @@ def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int
                   load_avg_1m=os.getloadavg()[0])
     if device == "cuda":
         result["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    if not bf16 and variant == "fast":
+        result["gflops"] = _gflops(model, x, code)
     if bf16:  # output difference from fp32 on the same inputs (after the RSS reading)
         with torch.inference_mode():
             ref = model.step(x["semantic"], model.encode_examples(x["examples"], x["example_semantics"]),
@@ -207,6 +218,62 @@ def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int
         result["bf16_hallucinated_mean_abs_diff"] = float((out.hallucinated.float() - ref.hallucinated).abs().mean())
         result["bf16_same_example"] = bool(torch.equal(out.example_index, ref.example_index))
     return result
+
+
+def _gflops(model, x: dict, code) -> float:
+    """Floating-point operations of one frame step (a multiply-add counts 2), in billions."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with torch.inference_mode(), counter:
+        model.step(x["semantic"], code, x["prev_semantics"], x["prev_frames"])
+    return counter.get_total_flops() / 1e9
+
+
+def _measure_onnx(preset: str, task: str, k: int, frames: int) -> dict:
+    """The `fast` model exported to ONNX (vid2vid.inference.onnx_runtime) and run by ONNX Runtime on the CPU."""
+    import tempfile
+
+    import torch
+
+    from vid2vid.inference.onnx_runtime import OnnxGenerator, export_onnx
+    from vid2vid.models import build_generator
+    from vid2vid.models.layers import count_parameters, inference_copy
+
+    torch.manual_seed(0)
+    h, w = SIZES[preset][task]
+    model = build_generator(tasks.get(task).generator_config(preset)).eval()
+    params = count_parameters(model)
+    model = inference_copy(model, inplace=True)
+    x = {name: value.numpy() for name, value in _inputs(task, k, h, w, "cpu").items()}
+    with tempfile.TemporaryDirectory() as folder:
+        export_onnx(model, folder, k, h, w, x["semantic"].shape[1])
+        del model
+        runtime = OnnxGenerator(folder, threads=torch.get_num_threads())
+        setup_rss = _current_rss_mb()
+        runtime.encode(x["examples"], x["example_semantics"])  # warm-up
+        enc_times, code = [], None
+        for _ in range(frames):
+            t, _, code = _timed(lambda: runtime.encode(x["examples"], x["example_semantics"]), "cpu")
+            enc_times.append(t)
+
+        def step():
+            return runtime.step(x["semantic"], code, x["prev_semantics"], x["prev_frames"])
+
+        step()  # warm-up
+        times, cpu_times = [], []
+        for _ in range(frames):
+            t, cpu, _ = _timed(step, "cpu")
+            times.append(t)
+            cpu_times.append(cpu)
+    return dict(preset=preset, task=task, k=k, device="cpu", dtype="fp32", variant="onnx", runtime="onnx",
+                height=h, width=w, parameters=params, threads=torch.get_num_threads(),
+                example_warp=tasks.get(task).generator_config(preset).example_warp,
+                step_s=statistics.median(times), step_all_s=times, step_cpu_s=statistics.median(cpu_times),
+                encode_s=statistics.median(enc_times),
+                peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, setup_rss_mb=setup_rss,
+                load_avg_1m=os.getloadavg()[0])
 
 
 def _render(json_path: Path) -> Path:
@@ -258,6 +325,7 @@ def _markdown(rows: list[dict], meta: dict) -> str:
         lines.append(f"| {task} | {fp['height']}x{fp['width']} | {k} | {pub:.2f} | {fp['step_s']:.2f} | "
                      f"{pub / fp['step_s']:.2f}x | {one_cols} | {TARGET[k]:.1f}x | {bf_cols} | "
                      f"{fp['encode_s']:.3f} s | {fp['peak_rss_mb']:.0f} MB |")
+    lines += _runtime_table(rows, meta)
     lines += ["", "Image and H differences are mean absolute differences on the [-1, 1] scale for the same inputs. "
               "*With random weights the attention over K = 2 examples is a near tie, so bf16 rounding can pick the "
               "other example to warp into the frame; H's own output (before that blending) differs by the H value.",
@@ -274,6 +342,37 @@ def _markdown(rows: list[dict], meta: dict) -> str:
                      f"{r['setup_rss_mb']:.0f} | {mem} | "
                      f"{r['load_avg_1m']:.1f} |")
     return "\n".join(lines) + "\n"
+
+
+def _runtime_table(rows: list[dict], meta: dict) -> list[str]:
+    """Frames per second of each configuration in PyTorch fp32, PyTorch bf16 autocast and ONNX Runtime, side by side."""
+    keys = []
+    for r in rows:
+        key = (r["preset"], r["task"], r["k"], r["device"])
+        if key not in keys and r["threads"] == meta["threads"]:
+            keys.append(key)
+    lines = ["", f"## Runtimes side by side ({meta['threads']} threads; frames per second, one frame step after the "
+             "examples are encoded)", "",
+             "| preset | task | size (HxW) | K | device | GFLOP / frame | PyTorch fp32 | PyTorch bf16 | ONNX Runtime | "
+             "peak RSS fp32 / bf16 / ONNX (MB) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for preset, task, k, device in keys:
+        found = {}
+        for r in rows:
+            if (r["preset"], r["task"], r["k"], r["device"], r["threads"]) == (preset, task, k, device, meta["threads"]):
+                kind = "onnx" if r.get("runtime") == "onnx" else r["dtype"] if r["variant"] == "fast" else None
+                found.setdefault(kind, r)
+        fp = found.get("fp32")
+        if fp is None:
+            continue
+
+        def fps(kind: str) -> str:
+            return f"{1 / found[kind]['step_s']:.2f}" if kind in found else "-"
+
+        rss = " / ".join(f"{found[k_]['peak_rss_mb']:.0f}" if k_ in found else "-" for k_ in ("fp32", "bf16", "onnx"))
+        gflops = f"{fp['gflops']:.1f}" if "gflops" in fp else "-"
+        lines.append(f"| {preset} | {task} | {fp['height']}x{fp['width']} | {k} | {device} | {gflops} | {fps('fp32')} | "
+                     f"{fps('bf16')} | {fps('onnx')} | {rss} |")
+    return lines
 
 
 def _child_main(argv: list[str]) -> None:
