@@ -6,7 +6,8 @@ import json
 import pytest
 
 from vid2vid.errors import UserError
-from vid2vid.evaluation.benchmark import BUDGETS, METHOD_NAMES, RECIPE, collect_results, mean_over_seeds, run_benchmark
+from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _load_task, collect_results,
+                                         mean_over_seeds, run_benchmark)
 from vid2vid.evaluation.report import write_report
 
 SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_error": 0.01, "identity_drift": 0.02}
@@ -14,7 +15,7 @@ SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_erro
 
 def _task(path, budget, **tables):
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"budget": budget, "recipe": RECIPE, "seconds": 10.0, "floor": {"pose_error": 1.0}, "runs": {},
+    data = {"budget": budget, "recipes": dict(RECIPES), "seconds": 10.0, "floor": {"pose_error": 1.0}, "runs": {},
             "methods": {}, "k": {}, "domains": {}}
     data.update(tables)
     path.write_text(json.dumps(data))
@@ -43,10 +44,33 @@ def test_a_folder_of_another_budget_is_refused_before_any_work(tmp_path):
 def test_scores_of_an_older_recipe_are_refused(tmp_path):
     _task(tmp_path / "tasks" / "dancers.json", "cpu")
     data = json.loads((tmp_path / "tasks" / "dancers.json").read_text())
-    del data["recipe"]
+    del data["recipes"]
     (tmp_path / "tasks" / "dancers.json").write_text(json.dumps(data))
     with pytest.raises(UserError, match="older training recipe"):
         run_benchmark(tmp_path, "cpu", ("dancers",), progress=False)
+
+
+def test_a_method_whose_recipe_changed_is_redone_and_the_others_are_kept(tmp_path):
+    path = tmp_path / "tasks" / "dancers.json"
+    runs = {f"{arch}/seed{s}": SCORES for arch in METHOD_NAMES for s in (0, 1)}
+    _task(path, "cpu", runs=runs, k={"1": SCORES}, domains={"9": SCORES})
+    data = json.loads(path.read_text())
+    del data["recipes"]
+    data["recipe"] = SINGLE_RECIPE  # a file from before per-method recipes
+    path.write_text(json.dumps(data))
+    task = _load_task(path, "cpu")
+    kept = {key.split("/")[0] for key in task["runs"]}
+    assert kept == {arch for arch in METHOD_NAMES if RECIPES[arch] == SINGLE_RECIPE}
+    assert task["recipes"] == RECIPES
+    if RECIPES["fewshot"] != SINGLE_RECIPE:
+        assert task["k"] == {} and task["domains"] == {}
+    data["recipe"] = 99
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match="older training recipe"):
+        _load_task(path, "cpu")
+    path.write_text(json.dumps(dict(data, recipes=dict(RECIPES, adain=RECIPES["adain"] + 1))))
+    with pytest.raises(UserError, match="newer training recipe of adain"):
+        _load_task(path, "cpu")
 
 
 def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):

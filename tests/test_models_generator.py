@@ -117,7 +117,7 @@ def test_encoding_examples_once_equals_encoding_per_frame(k, arch):
 
 
 def test_k1_code_holds_the_generated_weights_and_nothing_is_recomputed_per_frame():
-    model = make("pose").eval()
+    model = make("pose", attend_single_example=False).eval()  # the reference's K = 1 path: no attention
     semantics, examples, example_semantics = inputs("pose", k=1)
     calls = []
     handle = model.appearance.encoder.register_forward_pre_hook(lambda *a: calls.append(1))

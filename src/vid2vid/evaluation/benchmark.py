@@ -99,8 +99,11 @@ BUDGETS = {
                   size=128, domains=80, test_domains=8, clips=8, frames=32, eval_k=2, seeds=3, detector_steps=3000,
                   ks=(1, 2, 4, 8), domain_fractions=(0.125, 0.25, 0.5, 1.0), eval_clips=16, eval_frames=32),
 }
-# Scores of an older training recipe must not mix with new ones in one table (the --out of a re-run is reused).
-RECIPE = 3
+# Each method's training recipe: scores of an older recipe must not mix with new ones in one table (the --out of a
+# re-run is reused). When a method's recipe changes, its scores are dropped and it trains again (its run folders carry
+# the number); the other methods' scores and models are kept. Recipe 4 changed the few-shot generator only.
+RECIPES = {"fewshot": 4, "encoder": 3, "concat": 3, "adain": 3}
+SINGLE_RECIPE = 3  # score files written before per-method recipes hold one number; only this one is still read
 
 
 def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
@@ -143,15 +146,28 @@ def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: i
 def _load_task(path: Path, budget: str) -> dict:
     """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed."""
     if not path.exists():
-        return {"budget": budget, "recipe": RECIPE, "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
+        return {"budget": budget, "recipes": dict(RECIPES), "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
                 "k": {}, "domains": {}}
     task = json.loads(path.read_text(encoding="utf-8"))
     if task.get("budget") != budget:
         raise UserError(f"{path} holds results of --budget {task.get('budget')}, not {budget}: pass another --out "
                         f"(or delete that folder to start again)")
-    if task.get("recipe") != RECIPE:
-        raise UserError(f"{path} holds results of an older training recipe ({task.get('recipe', 1)}, this is "
-                        f"{RECIPE}): pass another --out (or delete that folder to start again)")
+    if "recipes" not in task:
+        if task.get("recipe") != SINGLE_RECIPE:
+            raise UserError(f"{path} holds results of an older training recipe ({task.get('recipe', 1)}): pass "
+                            "another --out (or delete that folder to start again)")
+        task["recipes"] = dict.fromkeys(METHODS, task.pop("recipe"))
+    newer = [a for a in METHODS if task["recipes"].get(a, 0) > RECIPES[a]]
+    if newer:
+        raise UserError(f"{path} holds results of a newer training recipe of {', '.join(newer)} than this version "
+                        "knows: pass another --out")
+    for arch in METHODS:
+        if task["recipes"].get(arch) != RECIPES[arch]:  # an older recipe: its scores go, it trains again
+            task["runs"] = {key: value for key, value in task["runs"].items() if not key.startswith(f"{arch}/")}
+            task["methods"].pop(arch, None)
+            if arch == "fewshot":
+                task["k"], task["domains"] = {}, {}
+            task["recipes"][arch] = RECIPES[arch]
     return task
 
 
@@ -190,7 +206,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     def checkpoint(arch: str, domains: int, seed: int = 0) -> Path:
         name = f"{kind}-{arch}" if domains == train_domains else f"{kind}-{arch}-{domains}domains"
-        name += f"-seed{seed}" if seed else ""
+        name += (f"-seed{seed}" if seed else "") + f"-r{RECIPES[arch]}"
         if name not in checkpoints:
             checkpoints[name] = _train(out, name, root, arch, b, batch_size, 0 if domains == train_domains else domains,
                                        seed, progress)
@@ -214,10 +230,12 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         score("runs", f"{arch}/seed0", arch, b.eval_k)
     merge_seeds()
     sheet = out / f"{kind}_methods.png"
-    if not sheet.exists():
+    if not sheet.exists() or task.get("sheet_recipes") != RECIPES:
         pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights)
                  for arch in METHODS}
         method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)
+        task["sheet_recipes"] = dict(RECIPES)
+        save()
     for k in b.ks:
         score("k", str(k), "fewshot", k)
     for seed in range(1, b.seeds):

@@ -14,7 +14,6 @@ from torch import nn
 from vid2vid.models.attention import AttentionNetwork, attend
 from vid2vid.models.config import GeneratorConfig
 from vid2vid.models.embedding import ExampleEncoder, WeightGenerator
-from vid2vid.models.layers import conv2d, lrelu
 from vid2vid.models.outputs import Conditioning, ExampleCode
 
 
@@ -31,9 +30,6 @@ class FewShotAppearance(nn.Module):
         self.weights = WeightGenerator(cfg)  # E_P
         self.attention = AttentionNetwork(cfg)  # E_A
         self.attend_single = cfg.attend_single_example
-        c = cfg.channels[-1]
-        self.fuse = (conv2d(2 * c, c, 1, spectral=cfg.spectral_norm) if cfg.decoder_input == "example+semantic"
-                     else None)
 
     def encode(self, images: torch.Tensor, semantics: torch.Tensor) -> ExampleCode:
         """images (B, K, 3, H, W), semantics (B, K, C, H, W) -> the example-only part of the conditioning."""
@@ -56,7 +52,7 @@ class FewShotAppearance(nn.Module):
         (image, sem), mass = attend(query, code.keys, [code.image_features, code.semantic_features])
         image, sem = self.encoder.down(image, sem, self.attention_level, self.levels)
         index = mass.flatten(2).sum(2).argmax(1)
-        return self._generate(image, sem, mass, index)
+        return self._generate(image, sem, mass if mass.shape[1] > 1 else None, index)  # K = 1: all ones, no news
 
     def _generate(self, image: torch.Tensor, semantic: torch.Tensor, mass: torch.Tensor | None,
                   index: torch.Tensor) -> Conditioning:
@@ -65,8 +61,6 @@ class FewShotAppearance(nn.Module):
                             example_index=index)
 
     def decoder_input(self, semantic_bottleneck: torch.Tensor, cond: Conditioning) -> torch.Tensor:
-        """The (attended) example's bottleneck features, as in the reference, or those fused with the current
-        semantic map's (`decoder_input: example+semantic`)."""
-        if self.fuse is None:
-            return cond.bottleneck
-        return lrelu(self.fuse(torch.cat([semantic_bottleneck, cond.bottleneck], dim=1)))
+        """The decoder starts from the (attended) example's bottleneck features, as in the reference. (Fusing them
+        with the current semantic map's bottleneck by a 1x1 conv was measured worse: docs/learning.md.)"""
+        return cond.bottleneck
