@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from vid2vid import tasks
+from vid2vid.errors import UserError
 from vid2vid.models import build_generator, stack_frames, unroll
 from vid2vid.models.layers import as_channels_last, inference_copy
 
@@ -227,3 +228,30 @@ def test_spade_compose_outputs_the_decoder_and_still_uses_the_warps():
         tasks.get("pose").generator_config("tiny", 6, compose="spade", warp_embedding=False)
     with pytest.raises(UserError, match="compose"):
         tasks.get("pose").generator_config("tiny", 6, compose="paste")
+
+
+def test_foreground_branch_draws_the_foreground_classes_and_leaves_the_background():
+    model = make("street", arch="vid2vid", foreground=True).eval()
+    channels = model.cfg.foreground_channels
+    assert channels == tuple(tasks.get("street").label_names.index(n) for n in tasks.get("street").foreground_labels)
+    semantic = torch.zeros(1, SEMANTIC["street"], 32, 32)
+    semantic[:, 0] = 1
+    semantic[:, 0, 8:16, 8:24], semantic[:, channels[2], 8:16, 8:24] = 0, 1  # a car on the road
+    history = (semantic[:, None].repeat(1, 2, 1, 1, 1), torch.rand(1, 2, 3, 32, 32) * 2 - 1)
+    with torch.no_grad():
+        out = model(semantic, None, None, *history)
+        torch.testing.assert_close(out.image[:, :, 8:16, 8:24], out.foreground[:, :, 8:16, 8:24])
+        model.foreground.to_image.bias.add_(0.5)  # another foreground branch output
+        again = model(semantic, None, None, *history)
+    background = torch.ones(32, 32, dtype=torch.bool)
+    background[8:16, 8:24] = False
+    assert torch.equal(again.image[..., background], out.image[..., background])
+    assert not torch.equal(again.image[:, :, 8:16, 8:24], out.image[:, :, 8:16, 8:24])
+
+
+@pytest.mark.parametrize("task,extra,needle", [("pose", {}, "this task marks none"),
+                                               ("street", {"compose": "spade", "warp_embedding": True},
+                                                "set compose to blend")])
+def test_foreground_needs_foreground_classes_and_the_blend(task, extra, needle):
+    with pytest.raises(UserError, match=needle):
+        make(task, arch="vid2vid", foreground=True, **extra)

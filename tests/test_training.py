@@ -338,3 +338,26 @@ def test_skip_bad_samples_skips_counts_and_finishes(dancers, tmp_path):
     assert "unreadable training sample(s) (train.skip_bad_samples)" in result.stderr
     logs = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert max(entry.get("train/skipped_samples", 0) for entry in logs) > 0
+
+
+def test_a_foreground_background_street_model_trains_and_generates(tmp_path):
+    from vid2vid.inference.pipeline import Pipeline
+    from vid2vid.inference.sources import ClipDriving
+
+    root = tmp_path / "streets"
+    write_synthetic(SynthOptions("streets", str(root), domains=2, test_domains=1, clips=1, frames=4, height=32,
+                                 width=64, workers=1), progress=False)
+    cfg = {"data": {"root": str(root), "seq_len": 2, "num_examples": 1},
+           "model": {"preset": "tiny", "arch": "vid2vid", "foreground": True},
+           "discriminator": {"ndf": 4, "layers": 2, "scales": 1},
+           "train": {"max_steps": 2, "batch_size": 1, "single_frame_steps": 1, "workers": 0, "image_every": 0,
+                     "progress": False}}
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(path), "--run-dir", str(tmp_path / "run"), "--quiet"]) == 0
+    ran = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert ran["model"]["foreground"] is True and len(ran["model"]["foreground_channels"]) == 8
+    pipe = Pipeline.from_checkpoint(latest_checkpoint(tmp_path / "run"))
+    clip = next((root / "test").glob("*/*"))
+    frames = list(pipe.generate(s for s, _ in ClipDriving(clip, pipe.meta)))
+    assert len(frames) == 4 and pipe.model.foreground is not None

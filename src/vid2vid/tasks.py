@@ -56,6 +56,9 @@ class Task:
     detector: str | None = None  # metric network: "keypoints" (trained on its keypoints) | "segmentation" | None
     metrics: tuple[Metric, ...] = ()  # headline metrics, shown before FID and the generic ones
     aliases: tuple[str, ...] = ()  # further accepted names
+    # label classes a foreground/background generator (model setting `foreground: true`) hallucinates in their own
+    # branch, by name (semantic == "labels")
+    foreground_labels: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -93,6 +96,10 @@ class Task:
         from vid2vid.models.config import generator_preset
 
         channels = self.semantic_channels if semantic_channels is None else semantic_channels
+        settings = {**self.generator, **overrides}
+        if settings.get("foreground") and not settings.get("foreground_channels"):
+            overrides = dict(overrides, foreground_channels=tuple(self.label_names.index(n)
+                                                                  for n in self.foreground_labels))
         return generator_preset(preset, channels, self.generator, **overrides)
 
     @property
@@ -181,4 +188,5 @@ register(Task(
     # No example warping and no warped-image embeddings (the reference trains street without them): the frame is a
     # blend with the warped previous frame.
     generator={"example_warp": False, "warp_embedding": False, "compose": "blend"}, detector="segmentation",
+    foreground_labels=("person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle"),
     metrics=(Metric("pixel_accuracy", "pixel acc ↑", 3, True), Metric("miou", "mIoU ↑", 3, True))))

@@ -50,6 +50,10 @@ class GeneratorConfig:
     # the warp embeddings see each warped image times (1 - its mask), i.e. only where the mask trusts the warp, so
     # an example's body left at its old place (where the example mask says "hallucinate") cannot reach the decoder
     gate_warp_embedding: bool = False
+    # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
+    # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
+    foreground: bool = False
+    foreground_channels: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
@@ -61,6 +65,14 @@ class GeneratorConfig:
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")
+        if self.foreground and not self.foreground_channels:
+            raise UserError("generator foreground needs foreground classes: this task marks none (the street task "
+                            "does: cars, people, ...)")
+        if self.foreground and self.compose != "blend":
+            raise UserError("generator foreground composes with the blended background frame: set compose to blend")
+        if any(not 0 <= c < self.semantic_channels for c in self.foreground_channels):
+            raise UserError(f"foreground_channels {list(self.foreground_channels)} must be semantic channels "
+                            f"(0..{self.semantic_channels - 1})")
         if self.arch == "vid2vid" and self.example_warp:
             raise UserError("generator arch 'vid2vid' has no examples: set example_warp to false")
         for name in ("semantic_channels", "image_channels", "num_prev_frames", "base_channels", "num_downsamples"):

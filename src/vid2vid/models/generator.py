@@ -20,6 +20,7 @@ from torch import nn
 
 from vid2vid.models.config import GeneratorConfig
 from vid2vid.models.flow import FlowNetwork
+from vid2vid.models.foreground import ForegroundGenerator, foreground_mask
 from vid2vid.models.outputs import ExampleCode, FrameOutput
 from vid2vid.models.synthesis import SynthesisNetwork, WarpEmbedding
 from vid2vid.models.warp import warp
@@ -49,6 +50,7 @@ class SequentialGenerator(nn.Module):
         num_maps = int(example_maps) + int(cfg.warp_embedding)
         self.synthesis = SynthesisNetwork(cfg, cfg.semantic_channels + appearance.extra_semantic_channels,
                                           appearance.num_generated, num_maps)
+        self.foreground = ForegroundGenerator(cfg) if cfg.foreground else None
         self.memory_format = torch.contiguous_format  # set to channels_last by layers.as_channels_last
 
     @property
@@ -139,12 +141,19 @@ class SequentialGenerator(nn.Module):
             image = blended
             if has_prev:
                 image = warped + flow.mask * (blended - warped)  # (1 - m_t) * warp(x_{t-1}) + m_t * h'_t
+        foreground = None
+        if self.foreground is not None:  # x_t = fg * h_F + (1 - fg) * x_B; the raw output likewise from h_B
+            foreground = self.foreground(semantic)
+            fg = foreground_mask(semantic, cfg.foreground_channels)
+            image = image + fg * (foreground - image)
+            hallucinated = hallucinated + fg * (foreground - hallucinated)
         return FrameOutput(
             image=image, hallucinated=hallucinated, blended=blended,
             flow=flow.flow if has_prev else None, mask=flow.mask if has_prev else None, warped=warped,
             example_flow=flow.example_flow if cfg.example_warp else None,
             example_mask=flow.example_mask if cfg.example_warp else None,
-            example_warped=example_warped, attention=cond.attention, example_index=cond.example_index)
+            example_warped=example_warped, attention=cond.attention, example_index=cond.example_index,
+            foreground=foreground)
 
     def forward(self, semantic: torch.Tensor, examples: torch.Tensor | None = None,
                 example_semantics: torch.Tensor | None = None, prev_semantics: torch.Tensor | None = None,

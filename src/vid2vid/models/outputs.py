@@ -53,6 +53,7 @@ class FrameOutput:
     blended: torch.Tensor | None = None  # (B, 3, H, W) h'_t, what m_t weighs against warp(x_{t-1}) (compose: blend)
     attention: torch.Tensor | None = None  # (B, K, h, w) per-example attention (K >= 2)
     example_index: torch.Tensor | None = None  # (B,) which example was warped
+    foreground: torch.Tensor | None = None  # (B, 3, H, W) h_F of the foreground branch (generator foreground)
 
 
 def stack_frames(outputs: list[FrameOutput], name: str) -> torch.Tensor | None:
