@@ -19,7 +19,7 @@ With --onnx DIR it writes the generator as ONNX graphs for K examples (-k) at th
 ONNX Runtime anywhere: DIR/encoder.onnx (examples and their semantic maps -> the example code, once per video),
 DIR/first.onnx (the first frame) and DIR/step.onnx (later frames, given the last n semantic maps and generated
 frames), and DIR/onnx.json (the code's structure, the sizes, the dataset description and the generator config).
-`vid2vid generate --runtime onnx` does this on the fly.""",
+`vid2vid generate --runtime onnx` does this on the fly."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
