@@ -67,37 +67,23 @@ def _job(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vid2vid.errors import UserError
-    from vid2vid.inference.inputs import open_driving, load_examples
-    from vid2vid.inference.pipeline import Pipeline
-    from vid2vid.inference.render import render_video
+    from vid2vid.inference.generate import GenerateRequest, generate_video
 
-    out = Path(args.out)
-    for path in [out] + ([Path(args.attention)] if args.attention else []):
-        if not path.parent.is_dir():
-            raise UserError(f"output folder {path.parent} does not exist; create it or choose another path")
-        if path.suffix.lower() != ".mp4":
-            raise UserError(f"output {path} must end in .mp4")
-    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device)
-    examples, semantics, example_keypoints = load_examples(pipe, [Path(p) for p in args.examples],
-                                                           crop=not args.no_crop)
-    driving = open_driving(pipe, Path(args.driving), crop=not args.no_crop,
-                           target_keypoints=None if args.no_normalize else example_keypoints)
-    pipe.set_examples(examples, semantics)
-    if args.finetune:
-        losses = pipe.finetune(args.finetune, progress=not args.quiet)
-        log.info(f"finetuned {args.finetune} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
-    if args.runtime == "onnx":
-        pipe.use_onnx()
-    stats, _ = render_video(pipe, driving, examples, out, driving.fps, audio_from=driving.audio_from,
-                            layout_side_by_side=args.side_by_side, attention_out=args.attention,
-                            total=driving.count or None, progress=not args.quiet, lossless=args.lossless,
-                            job=_job(args), resume=args.resume)
-    note = driving.report()
+    req = GenerateRequest(Path(args.checkpoint), Path(args.driving), tuple(Path(p) for p in args.examples),
+                          Path(args.out), side_by_side=args.side_by_side,
+                          attention_out=Path(args.attention) if args.attention else None, finetune=args.finetune,
+                          crop=not args.no_crop, normalize=not args.no_normalize, device=args.device,
+                          runtime=args.runtime, lossless=args.lossless, resume=args.resume, progress=not args.quiet,
+                          job=_job(args))
+    result = generate_video(req)
+    if result.finetune_losses:
+        log.info(f"finetuned {args.finetune} steps: loss {result.finetune_losses[0]:.3f} -> "
+                 f"{result.finetune_losses[-1]:.3f}")
+    stats = result.stats
     made = stats.frames - stats.resumed_from
     resumed = f" (continued from frame {stats.resumed_from + 1})" if stats.resumed_from else ""
-    log.info(f"wrote {out}: {stats.frames} frames at {stats.fps:.3f} fps{resumed}; {made} generated in "
-             f"{stats.seconds:.1f} s ({made / max(stats.seconds, 1e-9):.2f} frames/s){note}")
-    for warning in driving.warnings:
+    log.info(f"wrote {req.out}: {stats.frames} frames at {stats.fps:.3f} fps{resumed}; {made} generated in "
+             f"{stats.seconds:.1f} s ({made / max(stats.seconds, 1e-9):.2f} frames/s){result.notes}")
+    for warning in result.warnings:
         log.warning(f"warning: {warning}")
     return 0

@@ -52,12 +52,17 @@ def render_video(pipeline: Pipeline, driving: Iterable[tuple[torch.Tensor, np.nd
                  out: str | Path, fps: Fraction | float, audio_from: str | Path | None = None,
                  layout_side_by_side: bool = False, attention_out: str | Path | None = None, total: int | None = None,
                  progress: bool = True, keep_every: int = 0, lossless: bool = False, job: dict | None = None,
-                 resume: bool = False) -> tuple[RenderStats, list[np.ndarray]]:
+                 resume: bool = False, side_by_side_out: str | Path | None = None
+                 ) -> tuple[RenderStats, list[np.ndarray]]:
     """Generate one output frame per driving frame and encode it at ``fps``; returns stats and every
-    ``keep_every``-th composed frame (for a PNG strip; 0 keeps none). ``job`` (JSON-able) makes a stopped run
-    resumable (raises ``Stopped`` after saving it); ``resume`` continues the stopped run of the same job."""
+    ``keep_every``-th composed frame (for a PNG strip; 0 keeps none). ``out`` holds the output (or driving |
+    examples | output with ``layout_side_by_side``); ``side_by_side_out`` and ``attention_out`` get that layout and
+    the attention maps as well. ``job`` (JSON-able) makes a stopped run resumable (raises ``Stopped`` after saving
+    it); ``resume`` continues the stopped run of the same job."""
     h, w = pipeline.size
     outputs = {"out": Path(out)}
+    if side_by_side_out is not None:
+        outputs["side"] = Path(side_by_side_out)
     if attention_out is not None:
         outputs["attention"] = Path(attention_out)
     start, history = _load_partial(outputs, job) if resume else (0, None)
@@ -74,7 +79,8 @@ def render_video(pipeline: Pipeline, driving: Iterable[tuple[torch.Tensor, np.nd
     def write(key: str, picture: np.ndarray) -> None:
         if key not in writers:  # sized by the first picture
             writers[key] = VideoWriter(outputs[key], fps, picture.shape[1], picture.shape[0],
-                                       audio_from=audio_from if key == "out" else None, lossless=lossless)
+                                       audio_from=audio_from if key in ("out", "side") else None,
+                                       lossless=lossless)
         writers[key].write(picture)
 
     kept = []
@@ -88,6 +94,8 @@ def render_video(pipeline: Pipeline, driving: Iterable[tuple[torch.Tensor, np.nd
                               unit="frame", disable=not progress):
                 preview = previews.pop(0)
                 write("out", side_by_side(preview, examples, frame.image) if layout_side_by_side else frame.image)
+                if "side" in outputs:
+                    write("side", side_by_side(preview, examples, frame.image))
                 if attention_out is not None:
                     attn = (attention_picture(frame.attention, h, w) if frame.attention is not None
                             else np.zeros((h, w, 3), np.uint8))
