@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from vid2vid.files import write_image_atomic
 from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_num_examples, add_task_argument, log,
                                 resolve_task, task_help)
 
-DEMO_SEED = 20261123  # never used for training data
 FALLBACK_HEIGHT = 64  # frames of the fallback model (width from the task's aspect)
 
 
@@ -71,10 +71,8 @@ def strip_png(path: Path, examples: list, rows: list[tuple]) -> None:
 
 def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, frames: int = 48,
              fallback_steps: int = 300, progress: bool = True, task: str = "pose", device: str = "auto") -> DemoResult:
-    import numpy as np
-
     from vid2vid.data.layout import frame_name, read_png
-    from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+    from vid2vid.data.synth.sample import heldout_sample
     from vid2vid.errors import UserError
     from vid2vid.inference.pipeline import Pipeline
     from vid2vid.inference.render import render_video
@@ -92,22 +90,20 @@ def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, f
                         f"--task {pipe.meta.task}")
     h, w = pipe.size
     data = out / "heldout_data"
-    write_synthetic(SynthOptions(task, str(data), domains=2, test_domains=1, clips=2, frames=frames, height=h,
-                                 width=w, seed=DEMO_SEED, workers=1), overwrite=True, progress=False)
-    domain = data / "test" / "d001"  # the held-out person, face or city
-    example_paths = [domain / "c000" / "rgb" / frame_name(int(i))
-                     for i in np.linspace(0, frames - 1, num_examples).round()]
+    if data.exists():  # rendered for another model size or frame count: render again
+        shutil.rmtree(data)
+    clip, example_paths = heldout_sample(task, h, w, data, frames, num_examples)
     pairs = [example_from_dataset(pipe.meta, p) for p in example_paths]
     examples = [r for r, _ in pairs]
     pipe.set_examples(examples, [s for _, s in pairs])
-    driving = ClipDriving(domain / "c001", pipe.meta)
+    driving = ClipDriving(clip, pipe.meta)
     video = out / "demo.mp4"
     stats, kept = render_video(pipe, driving, examples, video, driving.fps, layout_side_by_side=True,
                                total=driving.count, progress=progress, keep_every=max(1, frames // 6))
     rows = []
     for i, picture in enumerate(kept):
         index = i * max(1, frames // 6)
-        truth = read_png(domain / "c001" / "rgb" / frame_name(index), 3)
+        truth = read_png(clip / "rgb" / frame_name(index), 3)
         rows.append((picture[:, :w], picture[:, w:], truth))
     strip = out / "demo.png"
     strip_png(strip, examples, rows)

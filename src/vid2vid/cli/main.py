@@ -22,7 +22,7 @@ Start with `vid2vid demo`, or make data with `vid2vid data synth --task pose --o
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vid2vid.cli import bench, configs, data, demo, eval as eval_cli, export, generate, train
+    from vid2vid.cli import app, bench, configs, data, demo, eval as eval_cli, export, generate, train
 
     parser = argparse.ArgumentParser(prog="vid2vid", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(sub)
     eval_cli.add_parser(sub)
     bench.add_parser(sub)
+    app.add_parser(sub)
     for leaf in _leaves(parser):
         add_verbosity(leaf)
     return parser
