@@ -41,6 +41,24 @@ def make_tiny_dataset(root: Path, frames: int = 6, clips: int = 2, size: int = 3
     return meta
 
 
+def train_tiny_dancers(base: Path, steps: int = 2) -> tuple[Path, Path]:
+    """(a tiny few-shot checkpoint trained ``steps`` steps on 32x32 synthetic dancers, its dataset) under ``base``."""
+    from vid2vid.config import DataConfig
+    from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+    from vid2vid.models.discriminator import DiscriminatorConfig
+    from vid2vid.training.loop import training_loop
+    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
+
+    root = base / "dancers"
+    write_synthetic(SynthOptions("dancers", str(root), domains=3, test_domains=1, clips=2, frames=6, height=32,
+                                 width=32, workers=1), progress=False)
+    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=2, num_examples=2), model=ModelSpec("tiny"),
+                    discriminator=DiscriminatorConfig(ndf=4, layers=2, scales=1),
+                    train=TrainOptions(max_steps=steps, batch_size=1, single_frame_steps=1, workers=0, image_every=0,
+                                       progress=False))
+    return training_loop(base / "run", cfg), root
+
+
 @pytest.fixture
 def tiny_dataset(tmp_path: Path) -> Path:
     make_tiny_dataset(tmp_path / "toy")

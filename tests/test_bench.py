@@ -1,7 +1,6 @@
 """`vid2vid bench` at tiny settings: each benchmark writes its JSON + Markdown report; bad input is one clear line."""
 
 import importlib.util
-import importlib.util
 import json
 
 import pytest

@@ -11,8 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from conftest import train_tiny_dancers
 
-from vid2vid.config import DataConfig
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.data.video import FrameSource, VideoWriter, probe
 from vid2vid.errors import UserError
@@ -22,20 +22,7 @@ from vid2vid.inference.pipeline import Pipeline
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple[Path, Path]:
     """(tiny few-shot checkpoint trained 2 steps on 32x32 dancers, its dataset)."""
-    from vid2vid.models.discriminator import DiscriminatorConfig
-    from vid2vid.training.loop import training_loop
-    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
-
-    base = tmp_path_factory.mktemp("inference")
-    root = base / "dancers"
-    write_synthetic(SynthOptions("dancers", str(root), domains=3, test_domains=1, clips=2, frames=6, height=32,
-                                 width=32, workers=1), progress=False)
-    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=2, num_examples=2), model=ModelSpec("tiny"),
-                    discriminator=DiscriminatorConfig(ndf=4, layers=2, scales=1),
-                    train=TrainOptions(max_steps=2, batch_size=1, single_frame_steps=1, workers=0, image_every=0,
-                                       progress=False))
-    path = training_loop(base / "run", cfg)
-    return path, root
+    return train_tiny_dancers(tmp_path_factory.mktemp("inference"), steps=2)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import train_tiny_dancers
 
 import vid2vid
 from vid2vid.data.layout import CLIP_FILE, frame_name
-from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.data.video import FrameSource, VideoWriter, probe
 from vid2vid.errors import UserError
 
@@ -27,20 +27,8 @@ FRAMES = 600
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> tuple[Path, Path, list[str]]:
     """(tiny few-shot checkpoint, a 600-frame driving clip, two example frames)."""
-    from vid2vid.config import DataConfig
-    from vid2vid.models.discriminator import DiscriminatorConfig
-    from vid2vid.training.loop import training_loop
-    from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
-
     base = tmp_path_factory.mktemp("stopping")
-    root = base / "dancers"
-    write_synthetic(SynthOptions("dancers", str(root), domains=3, test_domains=1, clips=2, frames=6, height=32,
-                                 width=32, workers=1), progress=False)
-    cfg = RunConfig(data=DataConfig(root=str(root), seq_len=2, num_examples=2), model=ModelSpec("tiny"),
-                    discriminator=DiscriminatorConfig(ndf=4, layers=2, scales=1),
-                    train=TrainOptions(max_steps=1, batch_size=1, single_frame_steps=1, workers=0, image_every=0,
-                                       progress=False))
-    ckpt = training_loop(base / "run", cfg)
+    ckpt, root = train_tiny_dancers(base, steps=1)
     # A long driving clip: the 6 frames of a held-out clip, back and forth, in a dataset of its own.
     source = root / "test" / "d002" / "c001"
     long = base / "long"
