@@ -53,6 +53,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _file_id(path: Path) -> list:
     """What identifies an input for --resume: its path, and size + modification time of it (or of every file in it)."""
     path = path.resolve()
+    if not path.exists():  # generate_video says so, in one line
+        return [str(path), []]
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     return [str(path), [[str(p.relative_to(path.parent)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]]
 
