@@ -41,6 +41,7 @@ NAME = "generator_speed"
 SIZES = {  # (H, W) per preset; paper = the published generator's test settings
     "tiny": {"pose": (64, 32), "face": (64, 64), "street": (32, 64)},
     "small": {"pose": (128, 64), "face": (128, 128), "street": (64, 128)},
+    "fast": {"pose": (256, 256), "face": (256, 256), "street": (256, 256)},  # issue 13's target size, every task
     "paper": {"pose": (512, 256), "face": (256, 256), "street": (256, 512)},
 }
 PUBLISHED = {("pose", 1): 3.05, ("pose", 2): 5.08, ("face", 1): 1.37, ("face", 2): 1.87,
