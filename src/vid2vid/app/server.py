@@ -30,6 +30,7 @@ from typing import Any
 
 from vid2vid import tasks
 from vid2vid.errors import UserError
+from vid2vid.files import write_bytes_atomic
 
 log = logging.getLogger("vid2vid")
 OUTPUTS = {"out": "output.mp4", "side": "side_by_side.mp4", "attention": "attention.mp4"}
@@ -114,7 +115,7 @@ class App:
                     continue
                 path = job.folder / "in" / f"{key}-{i}" / (SAFE_NAME.sub("_", Path(name).name) or key)
                 path.parent.mkdir()
-                path.write_bytes(data)
+                write_bytes_atomic(path, data)
                 saved[key].append(path)
         if len(saved["driving"]) != 1:
             raise UserError("upload one driving video (or tick 'use the bundled sample')")

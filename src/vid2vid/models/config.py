@@ -56,6 +56,7 @@ class GeneratorConfig:
     foreground_channels: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "foreground_channels", tuple(self.foreground_channels))  # YAML and JSON give lists
         if self.arch not in ARCHS:
             raise UserError(f"generator arch {self.arch!r} is not one of {', '.join(ARCHS)}")
         if self.norm not in NORMS:
