@@ -28,8 +28,13 @@ from vid2vid.inference.pipeline import Pipeline
 from vid2vid.models.discriminator import DiscriminatorConfig
 from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
 
-METHODS = ("fewshot", "encoder", "concat", "adain")
-METHOD_NAMES = {"fewshot": "few-shot vid2vid", "encoder": "Encoder", "concat": "ConcatStyle", "adain": "AdaIN"}
+METHODS = ("fewshot", "encoder", "concat", "adain", "fast")
+METHOD_NAMES = {"fewshot": "few-shot vid2vid", "encoder": "Encoder", "concat": "ConcatStyle", "adain": "AdaIN",
+                "fast": "few-shot vid2vid, fast preset"}
+# Each method's generator: an architecture, and a preset other than the budget's where it is about the preset (the
+# fast preset's row shows what its speed costs in quality, trained with the same recipe and budget).
+METHOD_ARCH = {"fewshot": "fewshot", "encoder": "encoder", "concat": "concat", "adain": "adain", "fast": "fewshot"}
+METHOD_PRESET = {"fast": "fast"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ BUDGETS = {
 # Each method's training recipe: scores of an older recipe must not mix with new ones in one table (the --out of a
 # re-run is reused). When a method's recipe changes, its scores are dropped and it trains again (its run folders carry
 # the number); the other methods' scores and models are kept. Recipe 4 changed the few-shot generator only.
-RECIPES = {"fewshot": 4, "encoder": 3, "concat": 3, "adain": 3}
+RECIPES = {"fewshot": 4, "encoder": 3, "concat": 3, "adain": 3, "fast": 4}
 SINGLE_RECIPE = 3  # score files written before per-method recipes hold one number; only this one is still read
 
 
@@ -129,13 +134,14 @@ def _detectors(out: Path, kind: str, root: Path, b: Budget) -> Detectors:
     return Detectors(segmentation=net)
 
 
-def _train(out: Path, name: str, root: Path, arch: str, b: Budget, batch_size: int, max_domains: int, seed: int,
+def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size: int, max_domains: int, seed: int,
            progress: bool) -> Path:
     from vid2vid.training.loop import training_loop
 
     run = b.run
-    cfg = replace(run, data=replace(run.data, root=str(root), max_domains=max_domains, seed=seed),
-                  model=run.model.replace(arch=arch),
+    model = ModelSpec.of(METHOD_PRESET.get(method, run.model.preset), **dict(run.model.overrides),
+                         arch=METHOD_ARCH[method])
+    cfg = replace(run, data=replace(run.data, root=str(root), max_domains=max_domains, seed=seed), model=model,
                   train=replace(run.train, batch_size=batch_size, seed=seed, progress=progress))
     path = training_loop(out / "runs" / name, cfg)
     if path is None or int(path.stem.split("-")[-1]) < run.train.max_steps:  # stopped by a signal: never score a
