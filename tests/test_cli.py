@@ -137,7 +137,7 @@ def test_packaged_configs_load_by_name():
     assert {f"{t}-{p}" for t in ("pose", "face", "street") for p in ("tiny", "small", "paper")} <= set(names)
     for name in names:
         cfg = load_run_config(name)
-        assert cfg.model.preset == name.split("-")[1]
+        assert cfg.model.preset == name.split("-")[-1]
     assert find_config("dancers-small") == find_config("pose-small")
     result = run_cli("configs")
     assert result.returncode == 0 and "pose-small" in result.stdout
