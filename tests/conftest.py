@@ -41,6 +41,29 @@ def make_tiny_dataset(root: Path, frames: int = 6, clips: int = 2, size: int = 3
     return meta
 
 
+def write_clip_with_audio(path: Path, frames: int, fps, width: int, height: int, audio_samples: int) -> Path:
+    """An H.264 mp4 of ``frames`` grey levels at ``fps`` with a mono 16 kHz AAC track of ``audio_samples`` samples."""
+    import av
+
+    container = av.open(str(path), "w")
+    video = container.add_stream("libx264", rate=fps)
+    video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+    audio = container.add_stream("aac", rate=16000)
+    for i in range(frames):
+        frame = av.VideoFrame.from_ndarray(np.full((height, width, 3), i * 8 % 256, np.uint8), format="rgb24")
+        frame.pts = i
+        for packet in video.encode(frame):
+            container.mux(packet)
+    samples = av.AudioFrame.from_ndarray((np.sin(np.arange(audio_samples) / 9) * 0.3).astype(np.float32)[None],
+                                         format="fltp", layout="mono")
+    samples.sample_rate, samples.pts = 16000, 0
+    for stream, frame in ((audio, samples), (audio, None), (video, None)):
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    container.close()
+    return path
+
+
 def train_tiny_dancers(base: Path, steps: int = 2) -> tuple[Path, Path]:
     """(a tiny few-shot checkpoint trained ``steps`` steps on 32x32 synthetic dancers, its dataset) under ``base``."""
     from vid2vid.config import DataConfig

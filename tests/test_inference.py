@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import train_tiny_dancers
+from conftest import train_tiny_dancers, write_clip_with_audio
 
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.data.video import FrameSource, VideoWriter, probe
@@ -84,23 +84,7 @@ def test_generate_cli_keeps_frame_count_and_fps(trained, tmp_path):
 
 
 def test_video_writer_copies_audio_and_rate(tmp_path):
-    src = tmp_path / "with_audio.mp4"
-    container = av.open(str(src), "w")
-    video = container.add_stream("libx264", rate=Fraction(30000, 1001))
-    video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-    audio = container.add_stream("aac", rate=16000)
-    for i in range(12):
-        frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="rgb24")
-        frame.pts = i
-        for packet in video.encode(frame):
-            container.mux(packet)
-    samples = av.AudioFrame.from_ndarray((np.sin(np.arange(8000) / 9) * 0.3).astype(np.float32)[None],
-                                         format="fltp", layout="mono")
-    samples.sample_rate, samples.pts = 16000, 0
-    for stream, frame in ((audio, samples), (audio, None), (video, None)):
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    container.close()
+    src = write_clip_with_audio(tmp_path / "with_audio.mp4", 12, Fraction(30000, 1001), 64, 48, 8000)
     source = FrameSource(src)
     out = tmp_path / "copy.mp4"
     with VideoWriter(out, source.fps, source.width, source.height, audio_from=src) as writer:

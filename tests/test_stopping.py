@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import train_tiny_dancers
+from conftest import train_tiny_dancers, write_clip_with_audio
 
 import vid2vid
 from vid2vid.data.layout import CLIP_FILE, frame_name
@@ -188,22 +188,7 @@ def test_video_writer_abort_keeps_the_old_file(tmp_path):
 def test_a_partial_video_keeps_the_audio_up_to_its_last_frame(tmp_path):
     import av
 
-    src = tmp_path / "with_audio.mp4"
-    container = av.open(str(src), "w")
-    video = container.add_stream("libx264", rate=25)
-    video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
-    audio = container.add_stream("aac", rate=16000)
-    for i in range(25):
-        frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), i * 8, np.uint8), format="rgb24")
-        frame.pts = i
-        for packet in video.encode(frame):
-            container.mux(packet)
-    samples = av.AudioFrame.from_ndarray(np.zeros((1, 16000), np.float32), format="fltp", layout="mono")
-    samples.sample_rate, samples.pts = 16000, 0
-    for stream, frame in ((audio, samples), (audio, None), (video, None)):
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    container.close()
+    src = write_clip_with_audio(tmp_path / "with_audio.mp4", 25, 25, 32, 32, 16000)
 
     writer = VideoWriter(tmp_path / "out.mp4", 25, 32, 32, audio_from=src)
     for _ in range(10):
