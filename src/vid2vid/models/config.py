@@ -47,9 +47,6 @@ class GeneratorConfig:
     # starts from are laid out like the current frame, not like the example (the reference skips E_A for K = 1;
     # docs/learning.md: on held-out dancers pose error 2.68 -> 2.24 px, FID 185 -> 179 at K = 2)
     attend_single_example: bool = False
-    # the warp embeddings see each warped image times (1 - its mask), i.e. only where the mask trusts the warp, so
-    # an example's body left at its old place (where the example mask says "hallucinate") cannot reach the decoder
-    gate_warp_embedding: bool = False
     # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
     foreground: bool = False

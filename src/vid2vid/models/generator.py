@@ -116,13 +116,9 @@ class SequentialGenerator(nn.Module):
             example_warped = self._fmt(warp(example, flow.example_flow))
         warp_maps = []
         if self.example_embedding is not None:
-            shown = example_warped * (1 - flow.example_mask) if cfg.gate_warp_embedding else example_warped
-            warp_maps.append(self.example_embedding(shown, flow.example_mask))
-        if self.previous_embedding is not None and has_prev:
-            shown = warped * (1 - flow.mask) if cfg.gate_warp_embedding else warped
-            warp_maps.append(self.previous_embedding(shown, flow.mask))
-        elif self.previous_embedding is not None:
-            warp_maps.append(None)
+            warp_maps.append(self.example_embedding(example_warped, flow.example_mask))
+        if self.previous_embedding is not None:
+            warp_maps.append(self.previous_embedding(warped, flow.mask) if has_prev else None)
 
         h_input = semantic
         if self.appearance.extra_semantic_channels:
