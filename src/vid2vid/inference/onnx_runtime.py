@@ -23,6 +23,7 @@ from torch import nn
 from vid2vid.errors import UserError
 from vid2vid.files import atomic_path, write_json_atomic
 from vid2vid.models import outputs
+from vid2vid.models.generator import pad_history
 
 OPSET = 17
 SPEC_FILE = "onnx.json"
@@ -177,8 +178,5 @@ class OnnxGenerator:
 
 
 def _pad(history: np.ndarray, n: int) -> np.ndarray:
-    """Keep the last n entries along axis 1, repeating the oldest in front when there are fewer (as pad_history)."""
-    history = history[:, -n:].astype(np.float32)
-    if history.shape[1] < n:
-        history = np.concatenate([np.repeat(history[:, :1], n - history.shape[1], axis=1), history], axis=1)
-    return history
+    """The generator's own history padding (last n entries, the oldest repeated in front), on numpy arrays."""
+    return pad_history(torch.from_numpy(np.ascontiguousarray(history, np.float32)), n).contiguous().numpy()
