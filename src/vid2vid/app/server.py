@@ -89,8 +89,8 @@ class App:
             raise UserError(f"finetune steps must be a whole number, got {fields.get('finetune')!r}") from None
         if not 0 <= finetune <= self.cfg.max_finetune:
             raise UserError(f"finetune steps must be between 0 and {self.cfg.max_finetune}")
-        job = Job(uuid.uuid4().hex[:12], self.cfg.work / "jobs")
-        job.folder = self.cfg.work / "jobs" / job.id
+        job_id = uuid.uuid4().hex[:12]
+        job = Job(job_id, self.cfg.work / "jobs" / job_id)
         (job.folder / "in").mkdir(parents=True)
         try:
             driving, examples = self._inputs(job, fields, files, self.cfg.checkpoints[label])
