@@ -44,6 +44,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runtime", choices=("torch", "onnx"), default="torch",
                    help="torch (default) or onnx: export the (finetuned) generator for the examples' K to ONNX first "
                         "and run it with ONNX Runtime (needs the onnx extra)")
+    p.add_argument("--style-seed", type=int, metavar="N",
+                   help="multimodal vid2vid models (street, multimodal_channels): draw the look of each class (road, "
+                        "facades, cars, ...) from the distributions fitted in training with seed N; each seed gives "
+                        "another video from the same labels (default: the mean look)")
     p.add_argument("--lossless", action="store_true",
                    help="encode losslessly (RGB H.264, qp 0): exact frames, files ~10x larger")
     add_device_argument(p)
@@ -65,7 +69,7 @@ def _job(args: argparse.Namespace) -> dict:
             "examples": [_file_id(Path(p)) for p in args.examples], "side_by_side": args.side_by_side,
             "attention": str(Path(args.attention).resolve()) if args.attention else None,
             "finetune": args.finetune, "no_crop": args.no_crop, "no_normalize": args.no_normalize,
-            "lossless": args.lossless, "runtime": args.runtime}
+            "lossless": args.lossless, "runtime": args.runtime, "style_seed": args.style_seed}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
                           attention_out=Path(args.attention) if args.attention else None, finetune=args.finetune,
                           crop=not args.no_crop, normalize=not args.no_normalize, device=args.device,
                           runtime=args.runtime, lossless=args.lossless, resume=args.resume, progress=not args.quiet,
+                          style_seed=args.style_seed,
                           job=_job(args))
     result = generate_video(req)
     if result.finetune_losses:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 import torch
+import torch.nn.functional as F
 
 
 @dataclass
@@ -52,6 +53,27 @@ class VideoBatch:
         """The same batch with only its first ``k`` examples (training with a random K)."""
         return replace(self, example_images=self.example_images[:, :k], example_semantics=self.example_semantics[:, :k],
                        example_flow=self.example_flow[:, :, :k], example_valid=self.example_valid[:, :, :k])
+
+    def downsampled(self, factor: int) -> "VideoBatch":
+        """The batch at 1/``factor`` of its size (coarse stages of coarse-to-fine training): maps, images and flows
+        average-pooled (flows also divided by ``factor``), a validity kept only where all its pixels were valid,
+        keypoints scaled."""
+        if factor == 1:
+            return self
+
+        def pool(x: torch.Tensor) -> torch.Tensor:
+            if x.numel() == 0:
+                return x.reshape(*x.shape[:-2], x.shape[-2] // factor, x.shape[-1] // factor)
+            flat = x.reshape(-1, *x.shape[-3:]).float()
+            return F.avg_pool2d(flat, factor).reshape(*x.shape[:-2], x.shape[-2] // factor, x.shape[-1] // factor)
+
+        keypoints = self.keypoints.clone()
+        keypoints[..., :2] /= factor
+        return replace(self, semantics=pool(self.semantics), images=pool(self.images), flow=pool(self.flow) / factor,
+                       example_images=pool(self.example_images), example_semantics=pool(self.example_semantics),
+                       example_flow=pool(self.example_flow) / factor,
+                       example_valid=(pool(self.example_valid) > 0.999).to(self.example_valid.dtype),
+                       keypoints=keypoints)
 
     def pin_memory(self) -> "VideoBatch":
         """Called by DataLoader(pin_memory=True)."""

@@ -28,6 +28,7 @@ class GenerateRequest:
     lossless: bool = False
     resume: bool = False
     max_frames: int = 0  # refuse longer driving inputs (0: no limit)
+    style_seed: int | None = None  # a multimodal model's look (None: the mean look)
     progress: bool = True
     job: dict | None = field(default=None, compare=False)  # what identifies the run for --resume
 
@@ -67,6 +68,7 @@ def generate_video(req: GenerateRequest, on_stage: Callable[[str], None] | None 
         raise UserError(f"{req.driving.name} has {driving.count} frames; the limit here is {req.max_frames} "
                         f"(about {req.max_frames / float(driving.fps):.0f} s at its frame rate)")
     pipe.set_examples(examples, semantics)
+    pipe.set_style(req.style_seed)
     losses: list[float] = []
     if req.finetune:
         say(f"finetuning on the examples ({req.finetune} steps)")

@@ -84,6 +84,8 @@ def export_onnx(model: nn.Module, folder: str | Path, k: int, height: int, width
                 ) -> Path:
     """Write the encoder / first / step graphs of ``model`` (an inference copy, eval mode) for ``k`` examples and
     ``height`` x ``width`` frames to ``folder``; returns it."""
+    if model.cfg.multimodal_channels:
+        raise UserError("multimodal models run with PyTorch only: their per-class features are not in the ONNX graphs")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     n = model.cfg.num_prev_frames

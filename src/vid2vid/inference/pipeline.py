@@ -46,6 +46,7 @@ class Pipeline:
         self.examples: torch.Tensor | None = None
         self.example_semantics: torch.Tensor | None = None
         self._stream: Stream | None = None
+        self.style_seed: int | None = None  # a multimodal model's look (set_style)
         self.onnx = None  # an OnnxGenerator once use_onnx() was called
         self._onnx_history: History | None = None
 
@@ -102,6 +103,17 @@ class Pipeline:
         self.examples = torch.stack([encode_image(i) for i in images]).unsqueeze(0).to(self.device)
         self.example_semantics = torch.stack(list(semantics)).unsqueeze(0).to(self.device)
 
+    def set_style(self, seed: int | None) -> None:
+        """A multimodal vid2vid model's look: a draw from its per-class feature distributions for ``seed`` (the same
+        seed gives the same look), or None for their mean."""
+        styles = getattr(self.model, "styles", None)
+        if seed is not None and styles is None:
+            raise UserError(f"{self.source}: --style-seed needs a multimodal model (trained with multimodal_channels)")
+        if seed is not None and not bool(styles.fitted):
+            raise UserError(f"{self.source}: this model's class styles were never fitted (its training stopped "
+                            "before the end); finish it with `vid2vid train --resume`")
+        self.style_seed = seed
+
     def _check_semantic(self, semantic: torch.Tensor) -> None:
         c, h, w = semantic.shape
         if c != self.meta.semantic_channels or (h, w) != self.size:
@@ -117,7 +129,7 @@ class Pipeline:
         if self.onnx is not None:
             yield from self._generate_onnx(driving, history)
             return
-        stream = self._stream = Stream(self.model, self.examples, self.example_semantics)
+        stream = self._stream = Stream(self.model, self.examples, self.example_semantics, style_seed=self.style_seed)
         if history is not None:
             stream.state.prev_semantics, stream.state.prev_frames = (h.to(self.device) for h in history)
         for semantic in driving:

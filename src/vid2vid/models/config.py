@@ -51,6 +51,13 @@ class GeneratorConfig:
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
     foreground: bool = False
     foreground_channels: tuple[int, ...] = ()
+    # vid2vid 2018's coarse-to-fine generator: H runs at 1/2**enhancers of the frame and this many local enhancers
+    # double it back (models/enhancer.py); training adds them one at a time (training/schedule.py)
+    enhancers: int = 0
+    # vid2vid 2018's multimodal synthesis (arch vid2vid, label maps): per-class features of this many channels (the
+    # paper's 3) from a feature encoder join H's input; a per-class mixture fitted after training is sampled at test
+    # time (models/multimodal.py)
+    multimodal_channels: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "foreground_channels", tuple(self.foreground_channels))  # YAML and JSON give lists
@@ -73,6 +80,13 @@ class GeneratorConfig:
                             f"(0..{self.semantic_channels - 1})")
         if self.arch == "vid2vid" and self.example_warp:
             raise UserError("generator arch 'vid2vid' has no examples: set example_warp to false")
+        if self.multimodal_channels < 0:
+            raise UserError(f"generator multimodal_channels must be >= 0, got {self.multimodal_channels}")
+        if self.multimodal_channels and self.arch != "vid2vid":
+            raise UserError("generator multimodal_channels is vid2vid 2018's option: set arch to vid2vid (few-shot "
+                            "models take their look from the examples)")
+        if not 0 <= self.enhancers <= 4:
+            raise UserError(f"generator enhancers must be in [0, 4], got {self.enhancers}")
         for name in ("semantic_channels", "image_channels", "num_prev_frames", "base_channels", "num_downsamples"):
             if getattr(self, name) < 1:
                 raise UserError(f"generator {name} must be at least 1, got {getattr(self, name)}")
@@ -91,7 +105,7 @@ class GeneratorConfig:
     @property
     def size_multiple(self) -> int:
         """Frame height and width must be multiples of this."""
-        return 2 ** max(self.num_downsamples, self.flow_downsamples)
+        return 2 ** max(self.num_downsamples + self.enhancers, self.flow_downsamples)
 
 
 _PRESETS: dict[str, dict] = {

@@ -10,7 +10,9 @@ in the paper, warping starts once a previous frame exists). With `warp_embedding
 frame and their masks also modulate the finest decoder layers, like the reference's "SPADE combine" but jointly
 with the semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row. With
 `compose: spade` x_t = h_t: the warped images reach the frame only through that modulation, so a wrong warp
-cannot be pasted in.
+cannot be pasted in. With `enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the
+appearance see the maps at 1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the
+flow, masks and composition stay at full size.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import torch
 from torch import nn
 
 from vid2vid.models.config import GeneratorConfig
+from vid2vid.models.enhancer import CoarseToFine, downsample
 from vid2vid.models.flow import FlowNetwork
 from vid2vid.models.foreground import ForegroundGenerator, foreground_mask
+from vid2vid.models.multimodal import ClassStyles, FeatureEncoder, paint
 from vid2vid.models.outputs import ExampleCode, FrameOutput
 from vid2vid.models.synthesis import SynthesisNetwork, WarpEmbedding
 from vid2vid.models.warp import warp
@@ -48,9 +52,15 @@ class SequentialGenerator(nn.Module):
         self.example_embedding = WarpEmbedding(cfg, cfg.warp_embedding_layers) if example_maps else None
         self.previous_embedding = WarpEmbedding(cfg, cfg.warp_embedding_layers) if cfg.warp_embedding else None
         num_maps = int(example_maps) + int(cfg.warp_embedding)
-        self.synthesis = SynthesisNetwork(cfg, cfg.semantic_channels + appearance.extra_semantic_channels,
-                                          appearance.num_generated, num_maps)
+        self.synthesis = SynthesisNetwork(
+            cfg, cfg.semantic_channels + appearance.extra_semantic_channels + cfg.multimodal_channels,
+            appearance.num_generated, num_maps)
+        self.style_encoder = FeatureEncoder(cfg) if cfg.multimodal_channels else None
+        self.styles = ClassStyles(cfg.semantic_channels, cfg.multimodal_channels) if cfg.multimodal_channels else None
         self.foreground = ForegroundGenerator(cfg) if cfg.foreground else None
+        self.enhancer = CoarseToFine(cfg) if cfg.enhancers else None
+        # enhancers in use: H runs at 1/2**active of the input; training grows it from 0 (spatial progression)
+        self.active_enhancers = cfg.enhancers
         self.memory_format = torch.contiguous_format  # set to channels_last by layers.as_channels_last
 
     @property
@@ -63,16 +73,24 @@ class SequentialGenerator(nn.Module):
         return x.contiguous(memory_format=self.memory_format)
 
     def _check_size(self, x: torch.Tensor) -> None:
-        m = self.cfg.size_multiple
+        m = self.cfg.size_multiple // 2 ** (self.cfg.enhancers - self.active_enhancers)
         if x.shape[-1] % m or x.shape[-2] % m:
             raise ValueError(f"frame size {tuple(x.shape[-2:])} must be a multiple of {m} for this generator")
 
-    def encode_examples(self, images: torch.Tensor | None = None, semantics: torch.Tensor | None = None
-                        ) -> ExampleCode:
+    def _down(self, factor: int, *maps: torch.Tensor) -> list[torch.Tensor]:
+        return [self._fmt(downsample(m, factor)) for m in maps]
+
+    def encode_examples(self, images: torch.Tensor | None = None, semantics: torch.Tensor | None = None,
+                        style_seed: int | None = None) -> ExampleCode:
         """images (B, K, 3, H, W) in [-1, 1] and semantics (B, K, C, H, W) -> everything that depends only on the
-        examples. K is free at run time. The single-domain generator takes none."""
+        examples. K is free at run time. The single-domain generator takes none; with multimodal_channels its code
+        holds the per-class features: a draw from the fitted class styles for ``style_seed``, else their mean."""
         if not self.uses_examples:
-            return self.appearance.encode()
+            code = self.appearance.encode()
+            if self.styles is not None:
+                code.class_features = (self.styles.mean() if style_seed is None
+                                       else self.styles.sample(style_seed)).unsqueeze(0)
+            return code
         if images is None or semantics is None:
             raise ValueError(f"the {self.cfg.arch} generator needs example images and their semantic maps")
         if images.dim() != 5 or semantics.shape[:2] != images.shape[:2] or semantics.shape[-2:] != images.shape[-2:]:
@@ -84,7 +102,11 @@ class SequentialGenerator(nn.Module):
         if fmt == torch.channels_last:  # keep the (B, K) layout but make each example channels-last
             images = images.flatten(0, 1).contiguous(memory_format=fmt).unflatten(0, images.shape[:2])
             semantics = semantics.flatten(0, 1).contiguous(memory_format=fmt).unflatten(0, semantics.shape[:2])
-        return self.appearance.encode(images, semantics)
+        factor = 2 ** self.active_enhancers  # the appearance conditions H, which runs at 1/factor of the frame
+        code = self.appearance.encode(downsample(images, factor), downsample(semantics, factor))
+        if factor > 1:  # example warping works on the full-resolution examples
+            code.images, code.semantics = images, semantics
+        return code
 
     def step(self, semantic: torch.Tensor, code: ExampleCode, prev_semantics: torch.Tensor | None = None,
              prev_frames: torch.Tensor | None = None) -> FrameOutput:
@@ -99,7 +121,9 @@ class SequentialGenerator(nn.Module):
         if has_prev:
             prev_semantics = pad_history(prev_semantics, cfg.num_prev_frames)
             prev_frames = pad_history(prev_frames, cfg.num_prev_frames)
-        cond = self.appearance.condition(code, semantic)
+        factor = 2 ** self.active_enhancers
+        semantic_h = self._fmt(downsample(semantic, factor))  # what H sees: the frame's maps at H's scale
+        cond = self.appearance.condition(code, semantic_h)
 
         example = example_semantic = None
         if cfg.example_warp:
@@ -116,17 +140,26 @@ class SequentialGenerator(nn.Module):
             example_warped = self._fmt(warp(example, flow.example_flow))
         warp_maps = []
         if self.example_embedding is not None:
-            warp_maps.append(self.example_embedding(example_warped, flow.example_mask))
+            warp_maps.append(self.example_embedding(*self._down(factor, example_warped, flow.example_mask)))
         if self.previous_embedding is not None:
-            warp_maps.append(self.previous_embedding(warped, flow.mask) if has_prev else None)
+            warp_maps.append(self.previous_embedding(*self._down(factor, warped, flow.mask)) if has_prev else None)
 
-        h_input = semantic
+        h_input = semantic_h
         if self.appearance.extra_semantic_channels:
-            b, _, h, w = semantic.shape
-            h_input = self._fmt(torch.cat([semantic, cond.style[:, :, None, None].expand(b, -1, h, w)], dim=1))
+            b, _, h, w = semantic_h.shape
+            h_input = self._fmt(torch.cat([semantic_h, cond.style[:, :, None, None].expand(b, -1, h, w)], dim=1))
+        if self.style_encoder is not None:  # multimodal: the per-class features painted onto the label map
+            if code.class_features is None:
+                raise ValueError("this multimodal generator needs per-class features in its code")
+            features = code.class_features.expand(semantic_h.shape[0], -1, -1)
+            h_input = self._fmt(torch.cat([h_input, paint(semantic_h, features)], dim=1))
         semantic_maps = self.synthesis.embedding(h_input, cond.embed_weights)
         x = self.appearance.decoder_input(semantic_maps[-1], cond)
-        hallucinated = self.synthesis(x, semantic_maps, warp_maps, cond.block_weights, cond.adain)
+        if factor == 1:
+            hallucinated = self.synthesis(x, semantic_maps, warp_maps, cond.block_weights, cond.adain)
+        else:  # coarse-to-fine: the local enhancers take H's features back to the frame's resolution
+            features = self.synthesis.features(x, semantic_maps, warp_maps, cond.block_weights, cond.adain)
+            hallucinated = self.enhancer(features, semantic, self.active_enhancers)
 
         image = hallucinated  # compose "spade": the warped images already shaped h_t through the modulation
         blended = None

@@ -32,6 +32,7 @@ class ExampleCode:
     image_features: torch.Tensor | None = None  # (B, K, c, h, w) E_F image features at the attention level (K >= 2)
     semantic_features: torch.Tensor | None = None  # (B, K, c, h, w) E_F semantic features there (K >= 2)
     keys: torch.Tensor | None = None  # (B, K, c, h, w) E_A attention keys (K >= 2)
+    class_features: torch.Tensor | None = None  # (1 or B, C, F) per-class features (generator multimodal_channels)
 
     @property
     def num_examples(self) -> int:

@@ -99,6 +99,13 @@ class SynthesisNetwork(nn.Module):
                 adain: list[torch.Tensor] | None = None) -> torch.Tensor:
         """x: bottleneck input (B, ch_n, h, w); semantic_maps: per level; warp_maps: per warp slot, per level (or
         None for an absent slot); generated: per adaptive level; adain: per level. Returns h_t in [-1, 1]."""
+        return torch.tanh(self.to_image(lrelu(self.features(x, semantic_maps, warp_maps, generated, adain))))
+
+    def features(self, x: torch.Tensor, semantic_maps: list[torch.Tensor],
+                 warp_maps: list[list[torch.Tensor] | None] | None = None,
+                 generated: list[GeneratedConv] | None = None,
+                 adain: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """The finest decoder features (B, ch_0, H, W) before the image head (what a local enhancer refines)."""
         warp_maps = warp_maps or [None] * self.num_warp_maps
         for i in range(len(self.blocks) - 1, -1, -1):
             maps = [semantic_maps[i]]
@@ -108,4 +115,4 @@ class SynthesisNetwork(nn.Module):
                                adain[i] if adain is not None else None)
             if i > 0:
                 x = up2(x)
-        return torch.tanh(self.to_image(lrelu(x)))
+        return x

@@ -29,11 +29,13 @@ class StreamState:
 
 def start_stream(generator: nn.Module, examples: torch.Tensor | None = None,
                  example_semantics: torch.Tensor | None = None, prev_frames: torch.Tensor | None = None,
-                 prev_semantics: torch.Tensor | None = None) -> StreamState:
-    """Encode the examples (once) and optionally seed the history with given frames (B, m, 3, H, W)."""
+                 prev_semantics: torch.Tensor | None = None, style_seed: int | None = None) -> StreamState:
+    """Encode the examples (once) and optionally seed the history with given frames (B, m, 3, H, W); ``style_seed``
+    picks a multimodal generator's look."""
     if (prev_frames is None) != (prev_semantics is None):
         raise ValueError("pass prev_frames and prev_semantics together")
-    return StreamState(generator.encode_examples(examples, example_semantics), prev_semantics, prev_frames)
+    code = generator.encode_examples(examples, example_semantics, style_seed=style_seed)
+    return StreamState(code, prev_semantics, prev_frames)
 
 
 def stream_step(generator: nn.Module, state: StreamState, semantic: torch.Tensor,
@@ -80,9 +82,9 @@ class Stream:
     Holds the example code and the last n frames only; frames are produced one at a time."""
 
     def __init__(self, generator: nn.Module, examples: torch.Tensor | None = None,
-                 example_semantics: torch.Tensor | None = None) -> None:
+                 example_semantics: torch.Tensor | None = None, style_seed: int | None = None) -> None:
         self.generator = generator
-        self.state = start_stream(generator, examples, example_semantics)
+        self.state = start_stream(generator, examples, example_semantics, style_seed=style_seed)
 
     def step(self, semantic: torch.Tensor) -> FrameOutput:
         out, self.state = stream_step(self.generator, self.state, semantic)

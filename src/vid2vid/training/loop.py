@@ -33,6 +33,7 @@ from vid2vid.errors import UserError
 from vid2vid.files import write_text_atomic
 from vid2vid.models.config import build_generator
 from vid2vid.models.generator import pick
+from vid2vid.models.multimodal import fit_styles, pool_by_class
 from vid2vid.models.unroll import unroll
 from vid2vid.training import distributed as dist
 from vid2vid.training.flow_pretrain import flow_pretrain_step
@@ -40,7 +41,7 @@ from vid2vid.training.logger import RunLogger
 from vid2vid.training.objective import Discriminators, FrameContext, Objective, weighted_sum
 from vid2vid.training.options import RunConfig, ran_config, resolve_generator
 from vid2vid.training.sampler import StepBatchSampler
-from vid2vid.training.schedule import ema_decay, sequence_length
+from vid2vid.training.schedule import ema_decay, progression
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,14 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     if meta.height % gcfg.size_multiple or meta.width % gcfg.size_multiple:
         raise UserError(f"dataset {cfg.data.root} is {meta.width}x{meta.height}; this generator needs sizes that are "
                         f"multiples of {gcfg.size_multiple} (regenerate the data or lower num_downsamples)")
-    if cfg.discriminator.smallest_map(meta.height, meta.width) < 4:
-        raise UserError(f"{meta.width}x{meta.height} frames are too small for a {cfg.discriminator.layers}-layer, "
-                        f"{cfg.discriminator.scales}-scale discriminator; lower discriminator.layers or "
-                        "discriminator.scales")
+    coarse = 2 ** gcfg.enhancers  # coarse-to-fine training starts at 1/coarse of the frame
+    if cfg.discriminator.smallest_map(meta.height // coarse, meta.width // coarse) < 4:
+        raise UserError(f"{meta.width // coarse}x{meta.height // coarse} frames (the coarsest training scale) are too "
+                        f"small for a {cfg.discriminator.layers}-layer, {cfg.discriminator.scales}-scale "
+                        "discriminator; lower discriminator.layers or discriminator.scales")
+    if gcfg.multimodal_channels and meta.semantic != "labels":
+        raise UserError(f"model.multimodal_channels needs label maps (the street task); {cfg.data.root} holds "
+                        f"{meta.task} data ({meta.semantic} maps)")
     G = build_generator(gcfg).to(device_)
     face = tasks.get(meta.task).region_discriminator == "face-region"  # crops placed by COCO-18 head keypoints
     D = Discriminators(cfg.discriminator, cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
@@ -119,10 +124,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
 
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
 
-    def phase(s: int) -> int:  # sequence length at step s; 0 for the flow pre-training steps
+    def phase(s: int) -> tuple[int, int]:  # (sequence length, enhancers in use) at step s; T = 0: flow pre-training
         if s < o.flow_pretrain_steps:
-            return 0
-        return sequence_length(s - o.flow_pretrain_steps, o.single_frame_steps, o.double_every, cfg.data.seq_len)
+            return 0, gcfg.enhancers  # the flow network runs at full size from the start
+        return progression(s - o.flow_pretrain_steps, o.single_frame_steps, o.double_every, cfg.data.seq_len,
+                           gcfg.enhancers)
 
     start_step = step
     failure = ""  # a data file that could not be read mid-run
@@ -131,11 +137,13 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     last_path = None
     try:
         while step < o.max_steps and stop["signal"] is None:
-            T = phase(step)
+            T, active = phase(step)
             phase_end = step + 1
-            while phase_end < o.max_steps and phase(phase_end) == T:
+            while phase_end < o.max_steps and phase(phase_end) == (T, active):
                 phase_end += 1
             pretrain = T == 0
+            G.active_enhancers = ema.active_enhancers = active
+            factor = 2 ** (gcfg.enhancers - active)  # the batch's downsampling at this coarse-to-fine stage
             T = 2 if pretrain else T  # the flow stage warps real frame 0 into frame 1
             dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T),
                                                                               correspondence=gcfg.example_warp,
@@ -148,7 +156,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
             while step < phase_end and stop["signal"] is None:
                 t0 = time.perf_counter()
                 try:
-                    micro = [next(batches).to(device_) for _ in range(o.accum_steps)]
+                    micro = [next(batches).to(device_).downsampled(factor) for _ in range(o.accum_steps)]
                 except UserError as err:  # a file that broke past the quick check (a worker re-raises it)
                     failure = _one_line(err)
                     break
@@ -173,6 +181,8 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 step += 1
                 if step % o.log_every == 0 or step == o.max_steps:
                     logs["train/seq_len"] = 0.0 if pretrain else float(T)
+                    if gcfg.enhancers:
+                        logs["train/enhancers"] = float(active)
                     logs["train/sec_per_step"] = time.perf_counter() - t0
                     if skipped:
                         logs["train/skipped_samples"] = float(skipped)
@@ -188,6 +198,9 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 last_path = save()
                 raise UserError(f"{failure}; stopped at step {step}"
                                 + (f", saved {last_path}: continue with --resume once it is fixed" if last_path else ""))
+        G.active_enhancers = ema.active_enhancers = gcfg.enhancers
+        if G.styles is not None and step >= o.max_steps and step > start_step and main:
+            fit_styles([ema, G], _style_batches(full, device_))  # multimodal: the per-class feature mixtures
         # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.
         last_path = save() if latest is None or step > start_step else latest
         if world > 1:  # every process ends with the same weights (tests/test_training.py reads these lines)
@@ -204,6 +217,13 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
             signal.signal(s, h)
         dist.barrier()
     return last_path
+
+
+def _style_batches(dataset: FewShotVideoDataset, device: torch.device, samples: int = 64):
+    """(images, labels) of up to ``samples`` training sequences spread over the dataset, one sequence at a time."""
+    for i in np.linspace(0, len(dataset) - 1, min(samples, len(dataset))).astype(int):
+        sample = dataset[int(i)]
+        yield sample.images.to(device), sample.semantics.to(device)
 
 
 def weights_digest(*modules: torch.nn.Module) -> str:
@@ -290,7 +310,12 @@ def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], obje
         prev_frames = torch.stack(generated[-n:], dim=1)
         prev_semantics = b.semantics[:, max(0, t - len(generated[-n:])):t]
     examples = (b.example_images, b.example_semantics) if G.uses_examples else (None, None)
-    out = unroll(G, b.semantics[:, t:t + 1], *examples, prev_frames=prev_frames, prev_semantics=prev_semantics)[0]
+    code = None
+    if G.style_encoder is not None:  # multimodal: the real frame's per-class features (the encoder learns through H)
+        code = G.encode_examples()
+        code.class_features = pool_by_class(G.style_encoder(b.images[:, t]), b.semantics[:, t])
+    out = unroll(G, b.semantics[:, t:t + 1], *examples, prev_frames=prev_frames, prev_semantics=prev_semantics,
+                 code=code)[0]
     has_flow = t > 0 and bool(b.flow_valid[:, t].all())
     example = example_flow = example_valid = None
     if G.uses_examples:  # the example the generator warped (attention's choice) is the one D and the losses see

@@ -1,0 +1,120 @@
+"""vid2vid 2018's and the motion-transfer papers' modes: coarse-to-fine generation (local enhancers with spatial
+progression), ... each trains a few steps on a tiny config and generates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from vid2vid import tasks
+from vid2vid.checkpoint import latest_checkpoint
+from vid2vid.cli.main import main
+from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+from vid2vid.models.config import build_generator
+from vid2vid.training.schedule import progression
+
+
+@pytest.fixture(scope="module")
+def streets(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data") / "streets"
+    write_synthetic(SynthOptions("streets", str(root), domains=2, test_domains=1, clips=1, frames=4, height=32,
+                                 width=64, workers=1), progress=False)
+    return root
+
+
+def train_tiny(root: Path, run_dir: Path, model: dict, **train) -> Path:
+    cfg = {"data": {"root": str(root), "seq_len": 2, "num_examples": 1},
+           "model": {"preset": "tiny", "arch": "vid2vid", **model},
+           "discriminator": {"ndf": 4, "layers": 2, "scales": 1},
+           "train": {"max_steps": 4, "batch_size": 1, "single_frame_steps": 1, "double_every": 1, "workers": 0,
+                     "image_every": 0, "log_every": 1, "progress": False, **train}}
+    path = run_dir.parent / f"{run_dir.name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(path), "--run-dir", str(run_dir), "--quiet"]) == 0
+    return latest_checkpoint(run_dir)
+
+
+def test_spatio_temporal_progression_alternates_and_reduces_to_the_plain_schedule():
+    steps = [progression(s, 2, 3, 8, 2) for s in range(0, 20, 1)]
+    assert steps[0] == steps[1] == (1, 0)  # single frames at the coarsest scale
+    assert steps[2] == (2, 0) and steps[5] == (2, 1) and steps[8] == (4, 1) and steps[11] == (4, 2)
+    assert steps[14] == (8, 2) and progression(10_000, 2, 3, 8, 2) == (8, 2)
+    assert progression(10_000, 2, 3, 1, 3) == (1, 3)  # enhancers keep growing after T is used up
+
+
+@pytest.mark.parametrize("active", [0, 1, 2])
+def test_the_coarse_to_fine_generator_outputs_the_input_size_at_every_stage(active):
+    cfg = tasks.get("street").generator_config("tiny", 5, arch="vid2vid", enhancers=2)
+    G = build_generator(cfg).eval()
+    G.active_enhancers = active
+    h, w = 32 * 2**active, 64 * 2**active  # stage `active` trains on frames downsampled 2**(2 - active) times
+    semantic = torch.rand(1, 5, h, w)
+    first = G.step(semantic, G.encode_examples())
+    second = G.step(semantic, G.encode_examples(), semantic[:, None], first.image[:, None])
+    assert second.image.shape == second.hallucinated.shape == (1, 3, h, w) and second.flow.shape[-2:] == (h, w)
+    with pytest.raises(ValueError, match="multiple of"):
+        G.step(torch.rand(1, 5, h + 4, w), G.encode_examples())
+
+
+def test_a_coarse_to_fine_street_model_grows_while_training_and_generates_full_size(streets, tmp_path):
+    from vid2vid.inference.pipeline import Pipeline
+    from vid2vid.inference.sources import ClipDriving
+
+    checkpoint = train_tiny(streets, tmp_path / "run", {"enhancers": 1})
+    logs = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [entry["train/enhancers"] for entry in logs] == [0.0, 0.0, 1.0, 1.0]  # single frame, T=2, + enhancer
+    pipe = Pipeline.from_checkpoint(checkpoint)
+    assert pipe.model.active_enhancers == 1
+    clip = next((streets / "test").glob("*/*"))
+    frames = list(pipe.generate(s for s, _ in ClipDriving(clip, pipe.meta)))
+    assert len(frames) == 4 and frames[0].image.shape == (32, 64, 3)
+
+
+def test_a_multimodal_street_model_fits_class_styles_and_each_seed_gives_another_look(streets, tmp_path):
+    from vid2vid.inference.pipeline import Pipeline
+    from vid2vid.inference.sources import ClipDriving
+
+    checkpoint = train_tiny(streets, tmp_path / "run", {"multimodal_channels": 3})
+    pipe = Pipeline.from_checkpoint(checkpoint)
+    assert bool(pipe.model.styles.fitted)  # fitted at the end of training, saved with the weights
+    clip = next((streets / "test").glob("*/*"))
+    videos = {}
+    for seed in (None, 1, 2, 1):
+        pipe.set_style(seed)
+        videos.setdefault(seed, []).append(np.stack([f.image for f in pipe.generate(
+            s for s, _ in ClipDriving(clip, pipe.meta))]))
+    assert np.array_equal(videos[1][0], videos[1][1])  # a seed is a look
+    assert not np.array_equal(videos[1][0], videos[2][0]) and not np.array_equal(videos[None][0], videos[1][0])
+
+
+def test_style_seeds_are_refused_by_models_without_styles_and_multimodal_needs_labels(streets, tmp_path):
+    from vid2vid.errors import UserError
+    from vid2vid.inference.pipeline import Pipeline
+
+    pipe = Pipeline.from_checkpoint(train_tiny(streets, tmp_path / "plain", {}))
+    with pytest.raises(UserError, match="needs a multimodal model"):
+        pipe.set_style(3)
+    with pytest.raises(UserError, match="set arch to vid2vid"):
+        tasks.get("pose").generator_config("tiny", 6, multimodal_channels=3)
+
+
+def test_the_class_mixture_finds_two_well_separated_looks():
+    from vid2vid.models.multimodal import ClassStyles, fit_gmm
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.cat([torch.randn(300, 3, generator=g) * 0.05 - 0.5, torch.randn(100, 3, generator=g) * 0.05 + 0.5])
+    w, mu, sd = fit_gmm(x, 2)
+    order = torch.argsort(mu[:, 0])
+    assert torch.allclose(w[order], torch.tensor([0.75, 0.25]), atol=0.02)
+    assert torch.allclose(mu[order], torch.tensor([[-0.5] * 3, [0.5] * 3]), atol=0.03)
+    assert torch.allclose(sd, torch.full_like(sd, 0.05), atol=0.015)
+    styles = ClassStyles(2, 3)
+    styles.fit([x, x[:0]])
+    draws = torch.stack([styles.sample(seed)[0] for seed in range(200)])
+    assert 0.6 < float((draws[:, 0] < 0).float().mean()) < 0.9  # both looks are drawn, in about their shares
+    assert torch.equal(styles.sample(7), styles.sample(7)) and torch.equal(styles.mean()[1], torch.zeros(3))
