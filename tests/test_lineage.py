@@ -118,3 +118,54 @@ def test_the_class_mixture_finds_two_well_separated_looks():
     draws = torch.stack([styles.sample(seed)[0] for seed in range(200)])
     assert 0.6 < float((draws[:, 0] < 0).float().mean()) < 0.9  # both looks are drawn, in about their shares
     assert torch.equal(styles.sample(7), styles.sample(7)) and torch.equal(styles.mean()[1], torch.zeros(3))
+
+
+def test_a_street_model_with_a_predictor_continues_a_video_by_m_predicted_frames(streets, tmp_path):
+    import av
+
+    checkpoint = train_tiny(streets, tmp_path / "run", {"predictor": True}, max_steps=3)
+    logs = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert "G/predict" not in logs[0] and logs[-1]["G/predict"] > 0  # from T = 2 on: frame 1 from frame 0
+    clip = next((streets / "test").glob("*/*"))
+    out = tmp_path / "future.mp4"
+    assert main(["generate", "--checkpoint", str(checkpoint), "--driving", str(clip), "--out", str(out),
+                 "--predict", "5", "--quiet"]) == 0
+    with av.open(str(out)) as video:
+        assert sum(1 for _ in video.decode(video=0)) == 4 + 5
+
+
+def test_predict_is_refused_by_a_model_without_a_predictor(streets, tmp_path, capsys):
+    checkpoint = train_tiny(streets, tmp_path / "run", {}, max_steps=1)
+    clip = next((streets / "test").glob("*/*"))
+    assert main(["generate", "--checkpoint", str(checkpoint), "--driving", str(clip), "--out",
+                 str(tmp_path / "o.mp4"), "--predict", "3", "--quiet"]) != 0
+    assert "--predict needs a model trained with a predictor" in capsys.readouterr().err
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_the_label_predictor_learns_to_carry_a_moving_map_forward():
+    from vid2vid.models.prediction import FramePredictor, label_loss, rollout
+
+    torch.manual_seed(0)
+
+    def frames(shift0: int, n: int) -> torch.Tensor:  # a bar moving 2 px right per frame, 2 classes
+        out = torch.zeros(n, 2, 16, 16)
+        out[:, 0] = 1
+        for i in range(n):
+            out[i, 0, :, shift0 + 2 * i:shift0 + 2 * i + 4] = 0
+            out[i, 1, :, shift0 + 2 * i:shift0 + 2 * i + 4] = 1
+        return out
+
+    predictor = FramePredictor(2, base=8, downsamples=2, blocks=1)
+    opt = torch.optim.Adam(predictor.parameters(), lr=3e-3)
+    for step in range(150):
+        seq = frames(step % 6, 3)[None]
+        loss = label_loss(predictor(seq[:, :2])[0], seq[:, 2])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    seq = frames(1, 5)[None]
+    future = rollout(predictor, seq[:, :2], 3)
+    copy_last = seq[:, 1:2].expand(-1, 3, -1, -1, -1)
+    accuracy = (future.argmax(2) == seq[:, 2:].argmax(2)).float().mean()
+    assert accuracy > (copy_last.argmax(2) == seq[:, 2:].argmax(2)).float().mean() + 0.05

@@ -48,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="multimodal vid2vid models (street, multimodal_channels): draw the look of each class (road, "
                         "facades, cars, ...) from the distributions fitted in training with seed N; each seed gives "
                         "another video from the same labels (default: the mean look)")
+    p.add_argument("--predict", type=int, default=0, metavar="M",
+                   help="future prediction (street models trained with a predictor): after the driving input, predict "
+                        "M more label maps from its last ones and generate them too (the video gets M frames longer)")
     p.add_argument("--lossless", action="store_true",
                    help="encode losslessly (RGB H.264, qp 0): exact frames, files ~10x larger")
     add_device_argument(p)
@@ -69,7 +72,8 @@ def _job(args: argparse.Namespace) -> dict:
             "examples": [_file_id(Path(p)) for p in args.examples], "side_by_side": args.side_by_side,
             "attention": str(Path(args.attention).resolve()) if args.attention else None,
             "finetune": args.finetune, "no_crop": args.no_crop, "no_normalize": args.no_normalize,
-            "lossless": args.lossless, "runtime": args.runtime, "style_seed": args.style_seed}
+            "lossless": args.lossless, "runtime": args.runtime, "style_seed": args.style_seed,
+            "predict": args.predict}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                           attention_out=Path(args.attention) if args.attention else None, finetune=args.finetune,
                           crop=not args.no_crop, normalize=not args.no_normalize, device=args.device,
                           runtime=args.runtime, lossless=args.lossless, resume=args.resume, progress=not args.quiet,
-                          style_seed=args.style_seed,
+                          style_seed=args.style_seed, predict=args.predict,
                           job=_job(args))
     result = generate_video(req)
     if result.finetune_losses:

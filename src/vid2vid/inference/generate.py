@@ -29,6 +29,7 @@ class GenerateRequest:
     resume: bool = False
     max_frames: int = 0  # refuse longer driving inputs (0: no limit)
     style_seed: int | None = None  # a multimodal model's look (None: the mean look)
+    predict: int = 0  # continue the video by this many frames of predicted label maps (models with a predictor)
     progress: bool = True
     job: dict | None = field(default=None, compare=False)  # what identifies the run for --resume
 
@@ -69,6 +70,8 @@ def generate_video(req: GenerateRequest, on_stage: Callable[[str], None] | None 
                         f"(about {req.max_frames / float(driving.fps):.0f} s at its frame rate)")
     pipe.set_examples(examples, semantics)
     pipe.set_style(req.style_seed)
+    count = driving.count + req.predict if driving.count else 0
+    stream = pipe.continue_predicted(driving, req.predict) if req.predict else driving
     losses: list[float] = []
     if req.finetune:
         say(f"finetuning on the examples ({req.finetune} steps)")
@@ -77,10 +80,10 @@ def generate_video(req: GenerateRequest, on_stage: Callable[[str], None] | None 
         say("exporting to ONNX")
         pipe.use_onnx()
     say("generating")
-    frames = _counted(driving, driving.count, on_frame) if on_frame else driving
+    frames = _counted(stream, count, on_frame) if on_frame else stream
     stats, _ = render_video(pipe, frames, examples, req.out, driving.fps, audio_from=driving.audio_from,
                             layout_side_by_side=req.side_by_side, side_by_side_out=req.side_by_side_out,
-                            attention_out=req.attention_out, total=driving.count or None, progress=req.progress,
+                            attention_out=req.attention_out, total=count or None, progress=req.progress,
                             lossless=req.lossless, job=req.job, resume=req.resume)
     return GenerateResult(stats, driving.report(), list(driving.warnings), losses)
 

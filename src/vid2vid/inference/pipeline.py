@@ -114,6 +114,34 @@ class Pipeline:
                             "before the end); finish it with `vid2vid train --resume`")
         self.style_seed = seed
 
+    def continue_predicted(self, driving: Iterable[tuple[torch.Tensor, np.ndarray]], steps: int
+                           ) -> Iterator[tuple[torch.Tensor, np.ndarray]]:
+        """The (semantic, preview) driving stream followed by ``steps`` label maps predicted from its last ones by
+        the model's predictor (future prediction), streamed one at a time."""
+        if getattr(self.model, "predictor", None) is None:
+            raise UserError(f"{self.source}: --predict needs a model trained with a predictor (model.predictor: true, "
+                            "e.g. the street-vid2vid-predict config)")
+        if steps < 0:
+            raise UserError(f"--predict must be >= 0, got {steps}")
+        return self._continued(driving, steps)
+
+    def _continued(self, driving: Iterable[tuple[torch.Tensor, np.ndarray]], steps: int
+                   ) -> Iterator[tuple[torch.Tensor, np.ndarray]]:
+        from vid2vid.data.preview import semantic_to_rgb
+        from vid2vid.models.prediction import HISTORY, predict_frames
+
+        recent: list[torch.Tensor] = []
+        for semantic, preview in driving:
+            recent = (recent + [semantic])[-HISTORY:]
+            yield semantic, preview
+        if not recent:
+            return
+        with torch.inference_mode():
+            observed = [s.unsqueeze(0).to(self.device).float() for s in recent]
+            for predicted in predict_frames(self.model.predictor, observed, steps):
+                ids = predicted[0].argmax(0).to(torch.uint8).cpu().numpy()[:, :, None]
+                yield predicted[0].cpu(), semantic_to_rgb(self.meta, ids)
+
     def _check_semantic(self, semantic: torch.Tensor) -> None:
         c, h, w = semantic.shape
         if c != self.meta.semantic_channels or (h, w) != self.size:

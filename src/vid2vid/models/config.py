@@ -58,6 +58,9 @@ class GeneratorConfig:
     # paper's 3) from a feature encoder join H's input; a per-class mixture fitted after training is sampled at test
     # time (models/multimodal.py)
     multimodal_channels: int = 0
+    # vid2vid 2018's future prediction (arch vid2vid, label maps): a label-map predictor trained with the generator,
+    # so `vid2vid generate --predict M` can continue a video by M frames (models/prediction.py)
+    predictor: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "foreground_channels", tuple(self.foreground_channels))  # YAML and JSON give lists
@@ -85,6 +88,8 @@ class GeneratorConfig:
         if self.multimodal_channels and self.arch != "vid2vid":
             raise UserError("generator multimodal_channels is vid2vid 2018's option: set arch to vid2vid (few-shot "
                             "models take their look from the examples)")
+        if self.predictor and self.arch != "vid2vid":
+            raise UserError("generator predictor (future prediction) is vid2vid 2018's option: set arch to vid2vid")
         if not 0 <= self.enhancers <= 4:
             raise UserError(f"generator enhancers must be in [0, 4], got {self.enhancers}")
         for name in ("semantic_channels", "image_channels", "num_prev_frames", "base_channels", "num_downsamples"):

@@ -26,6 +26,7 @@ from vid2vid.models.flow import FlowNetwork
 from vid2vid.models.foreground import ForegroundGenerator, foreground_mask
 from vid2vid.models.multimodal import ClassStyles, FeatureEncoder, paint
 from vid2vid.models.outputs import ExampleCode, FrameOutput
+from vid2vid.models.prediction import FramePredictor
 from vid2vid.models.synthesis import SynthesisNetwork, WarpEmbedding
 from vid2vid.models.warp import warp
 
@@ -59,6 +60,8 @@ class SequentialGenerator(nn.Module):
         self.styles = ClassStyles(cfg.semantic_channels, cfg.multimodal_channels) if cfg.multimodal_channels else None
         self.foreground = ForegroundGenerator(cfg) if cfg.foreground else None
         self.enhancer = CoarseToFine(cfg) if cfg.enhancers else None
+        self.predictor = (FramePredictor(cfg.semantic_channels, "labels", base=max(8, cfg.flow_channels),
+                                         downsamples=min(3, cfg.num_downsamples)) if cfg.predictor else None)
         # enhancers in use: H runs at 1/2**active of the input; training grows it from 0 (spatial progression)
         self.active_enhancers = cfg.enhancers
         self.memory_format = torch.contiguous_format  # set to channels_last by layers.as_channels_last

@@ -34,6 +34,7 @@ from vid2vid.files import write_text_atomic
 from vid2vid.models.config import build_generator
 from vid2vid.models.generator import pick
 from vid2vid.models.multimodal import fit_styles, pool_by_class
+from vid2vid.models.prediction import HISTORY
 from vid2vid.models.unroll import unroll
 from vid2vid.training import distributed as dist
 from vid2vid.training.flow_pretrain import flow_pretrain_step
@@ -72,9 +73,10 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         raise UserError(f"{meta.width // coarse}x{meta.height // coarse} frames (the coarsest training scale) are too "
                         f"small for a {cfg.discriminator.layers}-layer, {cfg.discriminator.scales}-scale "
                         "discriminator; lower discriminator.layers or discriminator.scales")
-    if gcfg.multimodal_channels and meta.semantic != "labels":
-        raise UserError(f"model.multimodal_channels needs label maps (the street task); {cfg.data.root} holds "
-                        f"{meta.task} data ({meta.semantic} maps)")
+    for option, on in (("multimodal_channels", gcfg.multimodal_channels), ("predictor", gcfg.predictor)):
+        if on and meta.semantic != "labels":
+            raise UserError(f"model.{option} needs label maps (the street task); {cfg.data.root} holds {meta.task} "
+                            f"data ({meta.semantic} maps)")
     G = build_generator(gcfg).to(device_)
     face = tasks.get(meta.task).region_discriminator == "face-region"  # crops placed by COCO-18 head keypoints
     D = Discriminators(cfg.discriminator, cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
@@ -328,6 +330,8 @@ def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], obje
         teacher_flow=b.flow[:, t] if has_flow else None, example=example,
         keypoints=b.keypoints[:, t] if objective.d.face is not None else None,
         example_flow=example_flow, example_valid=example_valid)
+    if G.predictor is not None and t > 0:  # future prediction: frame t's labels from the real ones before it
+        ctx.predicted = G.predictor(b.semantics[:, max(0, t - HISTORY):t])[0]
     temporal = objective.d.temporal
     if temporal is not None:
         windows = temporal.windows(t + 1)

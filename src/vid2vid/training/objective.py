@@ -17,6 +17,7 @@ from vid2vid.losses.perceptual import PerceptualLoss
 from vid2vid.models.discriminator import (DiscriminatorConfig, FaceDiscriminator, ImageDiscriminator,
                                           TemporalDiscriminator, face_boxes)
 from vid2vid.models.outputs import FrameOutput
+from vid2vid.models.prediction import label_loss
 from vid2vid.errors import UserError
 
 
@@ -32,6 +33,7 @@ class LossWeights:
     mask: float = 10.0  # masks towards 1 - confidence (generated previous frame; example correspondence validity)
     raw: float = 10.0  # VGG loss on the raw decoder output h_t when the frame is a blend (compose: blend)
     temporal: float = 0.0  # temporal GAN over consecutive frames + flow (vid2vid; 0 in few-shot vid2vid)
+    predict: float = 1.0  # cross-entropy of the predicted next label map (generator predictor, future prediction)
     face: float = 1.0  # face-region GAN (tasks whose registry entry has the face-region discriminator)
     gan_kind: str = "hinge"  # hinge | lsgan
 
@@ -89,6 +91,7 @@ class FrameContext:
     fake_window: torch.Tensor | None = None  # (B, F, 3, H, W) generated frames ending at t
     flow_window: torch.Tensor | None = None  # (B, F-1, 2, H, W) teacher flows inside the window
     temporal_scale: int = 0
+    predicted: torch.Tensor | None = None  # (B, C, H, W) frame t's label map predicted from frames t-2, t-1
 
 
 class Objective(nn.Module):
@@ -146,6 +149,8 @@ class Objective(nn.Module):
             terms["G/flow.example"] = flow_losses.flow_l1(out.example_flow, ctx.example_flow, valid)
             terms["G/warp.example"] = flow_losses.warp_l1(ctx.example, ctx.real, out.example_flow, valid)
             terms["G/mask.example"] = flow_losses.mask_l1(out.example_mask, valid)
+        if ctx.predicted is not None:
+            terms["G/predict"] = label_loss(ctx.predicted, ctx.semantic)
         if self.d.face is not None and ctx.keypoints is not None:
             terms["G/face"] = g_loss(self.d.face(out.image, ctx.semantic, self._face_boxes(ctx)), kind)
         if self.d.temporal is not None and ctx.fake_window is not None:
