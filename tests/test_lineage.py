@@ -169,3 +169,13 @@ def test_the_label_predictor_learns_to_carry_a_moving_map_forward():
     copy_last = seq[:, 1:2].expand(-1, 3, -1, -1, -1)
     accuracy = (future.argmax(2) == seq[:, 2:].argmax(2)).float().mean()
     assert accuracy > (copy_last.argmax(2) == seq[:, 2:].argmax(2)).float().mean() + 0.05
+
+
+def test_eval_predict_scores_every_method_per_future_step(streets, tmp_path):
+    checkpoint = train_tiny(streets, tmp_path / "run", {"predictor": True}, max_steps=3)
+    assert main(["eval", "predict", "--checkpoint", str(checkpoint), "--data", str(streets), "--observe", "2",
+                 "--predict", "2", "--pixel-steps", "2", "--out", str(tmp_path / "report"), "--quiet"]) == 0
+    result = json.loads((tmp_path / "report" / "prediction.json").read_text())
+    assert set(result["methods"]) == {"labels", "pixels", "copy", "oracle"} and len(result["label_accuracy"]) == 2
+    assert all(len(m["psnr"]) == len(m["ssim"]) == 2 for m in result["methods"].values())
+    assert "| copy last frame |" in (tmp_path / "report" / "prediction.md").read_text()

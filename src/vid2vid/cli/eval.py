@@ -64,6 +64,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     det.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     det.add_argument("--out", default="results/detectors", help="report folder (default results/detectors)")
     det.set_defaults(func=run_detectors)
+    pred = eval_sub.add_parser(
+        "predict", help="future prediction against predicting pixels and copying the last frame",
+        description="Future video prediction (vid2vid 2018, section 5) on the held-out clips of a street dataset: see "
+        "the first --observe frames, predict the next --predict. Compares the model's label predictor rendered by its "
+        "generator with a pixel predictor trained here, the last frame copied, and the generator on the true future "
+        "labels: PSNR / SSIM per future step, FID over the predicted frames, label accuracy per step. Writes "
+        "<out>/prediction.json and prediction.md.")
+    add_checkpoint_argument(pred)
+    pred.add_argument("--data", required=True, help="street dataset folder with a test split")
+    pred.add_argument("--observe", type=int, default=4, help="frames seen (default 4)")
+    pred.add_argument("--predict", type=int, default=8, help="frames predicted (default 8)")
+    pred.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
+    pred.add_argument("--pixel-steps", type=int, default=2000,
+                      help="training steps of the pixel-predicting baseline (default 2000)")
+    pred.add_argument("--out", default="results/prediction", help="report folder (default results/prediction)")
+    add_device_argument(pred)
+    pred.set_defaults(func=run_prediction)
     rep = eval_sub.add_parser(
         "run", help="loss curves, held-out pictures and scores of one training run",
         description="For a training run folder: the loss curves (<name>_losses.png), held-out people animated by the "
@@ -142,6 +159,22 @@ def run_detectors(args: argparse.Namespace) -> int:
     paths = detector_quality(args.out, args.keypoint_data, args.segmentation_data, args.kp_steps, args.seg_steps, args.weights,
                              args.seed)
     log.info("wrote " + " and ".join(str(p) for p in paths))
+    return 0
+
+
+def run_prediction(args: argparse.Namespace) -> int:
+    from vid2vid.evaluation.prediction import evaluate_prediction, markdown
+    from vid2vid.files import write_json_atomic, write_text_atomic
+    from vid2vid.inference.pipeline import Pipeline
+
+    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device)
+    result = evaluate_prediction(pipe, args.data, args.observe, args.predict, args.clips, args.pixel_steps,
+                                 progress=not args.quiet)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "prediction.json", result)
+    write_text_atomic(out / "prediction.md", markdown(result))
+    print(markdown(result))
     return 0
 
 

@@ -120,7 +120,7 @@ class Pipeline:
         the model's predictor (future prediction), streamed one at a time."""
         if getattr(self.model, "predictor", None) is None:
             raise UserError(f"{self.source}: --predict needs a model trained with a predictor (model.predictor: true, "
-                            "e.g. the street-vid2vid-predict config)")
+                            "e.g. the street-vid2vid-predict-small config)")
         if steps < 0:
             raise UserError(f"--predict must be >= 0, got {steps}")
         return self._continued(driving, steps)
