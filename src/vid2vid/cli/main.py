@@ -18,7 +18,19 @@ DESCRIPTION = """\
 Few-shot video-to-video synthesis: turn a video of semantic inputs (pose skeletons, face sketches, street
 segmentation) into a photorealistic video of a person or place given only K example images of it.
 
-Start with `vid2vid demo`, or make data with `vid2vid data synth --task pose --out data/dancers`."""
+Start with `vid2vid demo`, or make data with `vid2vid data synth --task pose --out data/dancers`.
+
+Modes (`vid2vid configs` lists a config for each; model options go in the config's model section):
+  few-shot vid2vid      the default (arch: fewshot); baselines arch: encoder | concat | adain
+  fast preset           a lighter few-shot generator (pose-fast, face-fast, street-fast); `generate --runtime onnx`
+  vid2vid 2018          one model per person or city, no examples (arch: vid2vid; street-vid2vid-small)
+    foreground split    street classes like cars drawn by their own branch (foreground: true)
+    coarse-to-fine      local enhancers double the resolution, grown during training (enhancers: N;
+                        street-vid2vid-hd-small at 256x512, street-vid2vid-2k-paper at 2048x1024)
+    multimodal          per-class features, a new look per seed (multimodal_channels: 3;
+                        street-vid2vid-multimodal-small; `generate --style-seed N`)
+    future prediction   predicts the next label maps, then renders them (predictor: true;
+                        street-vid2vid-predict-small; `generate --predict M`, `eval predict`)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
