@@ -179,3 +179,44 @@ def test_eval_predict_scores_every_method_per_future_step(streets, tmp_path):
     assert set(result["methods"]) == {"labels", "pixels", "copy", "oracle"} and len(result["label_accuracy"]) == 2
     assert all(len(m["psnr"]) == len(m["ssim"]) == 2 for m in result["methods"].values())
     assert "| copy last frame |" in (tmp_path / "report" / "prediction.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def dancers(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data") / "dancers"
+    write_synthetic(SynthOptions("dancers", str(root), domains=4, test_domains=1, clips=3, frames=4, height=32,
+                                 width=32, workers=1), progress=False)
+    return root
+
+
+def test_the_unpaired_branch_trains_one_person_on_other_peoples_poses_and_scores_held_out_motions(dancers, tmp_path):
+    cfg = {"data": {"root": str(dancers), "seq_len": 2, "num_examples": 1, "max_domains": 1, "max_clips": 2,
+                    "unpaired_domains": 2},
+           "model": {"preset": "tiny", "arch": "vid2vid"},
+           "discriminator": {"ndf": 4, "layers": 2, "scales": 1, "temporal_frames": 2},
+           "loss": {"temporal": 1.0},
+           "train": {"max_steps": 3, "batch_size": 1, "single_frame_steps": 1, "double_every": 1, "workers": 0,
+                     "image_every": 0, "log_every": 1, "progress": False}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "--quiet"]) == 0
+    logs = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all(entry["G/unpaired"] > 0 and entry["D/unpaired"] > 0 for entry in logs)
+    assert "G/unpaired.temporal" in logs[-1]  # sequences of 2: the video discriminator sees them too
+    from vid2vid.evaluation.evaluate import Detectors, evaluate
+    from vid2vid.inference.pipeline import Pipeline
+
+    pipe = Pipeline.from_checkpoint(latest_checkpoint(tmp_path / "run"))
+    scores = evaluate(pipe, dancers, 1, Detectors(), max_frames=4, held_out_motions=2)
+    assert scores["clips"] == 1 and scores["frames"] == 4  # the person's third clip, left out of training
+
+
+def test_the_unpaired_branch_needs_a_single_domain_model_and_domains_to_read(dancers, tmp_path):
+    from vid2vid.config import DataConfig
+    from vid2vid.data.dataset import FewShotVideoDataset
+    from vid2vid.errors import UserError
+
+    with pytest.raises(UserError, match="set data.max_domains"):
+        DataConfig(root=str(dancers), unpaired_domains=2)
+    with pytest.raises(UserError, match="none left after skipping 9"):
+        FewShotVideoDataset(DataConfig(root=str(dancers), skip_domains=9))
+    assert len(FewShotVideoDataset(DataConfig(root=str(dancers), seq_len=1, max_domains=1, max_clips=2)).clips) == 2

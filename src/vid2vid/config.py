@@ -39,10 +39,20 @@ class DataConfig:
     max_frame_stride: int = 0  # > frame_stride: each sample's step is drawn from frame_stride..max_frame_stride
     seed: int = 0  # sampling seed; samples are a pure function of (seed, epoch, index)
     max_domains: int = 0  # use only the first N domains of the split (0: all); for "number of domains" studies
+    max_clips: int = 0  # use only the first N clips of each domain (0: all): a single-person model leaves the other
+    # clips' motions out, to be scored on them (`vid2vid eval checkpoint --held-out-motions N`)
+    skip_domains: int = 0  # leave out the first N domains of the split (the unpaired branch reads the ones after)
+    # performance cloning's unpaired branch (arch vid2vid): pose sequences from this many other domains of the split
+    # (other people, after the first max_domains) are generated with no target and trained by the GAN terms only
+    unpaired_domains: int = 0
 
     def __post_init__(self) -> None:
-        if self.max_domains < 0:
-            raise UserError(f"data.max_domains must be >= 0, got {self.max_domains}")
+        for name in ("max_domains", "max_clips", "skip_domains", "unpaired_domains"):
+            if getattr(self, name) < 0:
+                raise UserError(f"data.{name} must be >= 0, got {getattr(self, name)}")
+        if self.unpaired_domains and not self.max_domains:
+            raise UserError("data.unpaired_domains takes the domains after the first max_domains: set "
+                            "data.max_domains (1 for one person)")
         for name in ("seq_len", "num_examples", "frame_stride"):
             if getattr(self, name) < 1:
                 raise UserError(f"data.{name} must be >= 1, got {getattr(self, name)}")

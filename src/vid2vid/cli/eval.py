@@ -38,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                               "is given).")
     _held_out_arguments(one, "dataset folder with a test split")
     one.add_argument("--detector", help="keypoint or segmentation net (.safetensors) from the benchmark")
+    one.add_argument("--held-out-motions", type=int, default=0, metavar="N",
+                     help="single-person models trained with data.max_domains 1 and data.max_clips N: score on that "
+                          "person's clips after the first N (motions the training left out) instead of the test split")
     one.set_defaults(func=run_checkpoint)
     diag = eval_sub.add_parser(
         "diagnose", help="example-flow error, ghosts and background drift of a few-shot checkpoint",
@@ -148,7 +151,7 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     if args.num_examples < 1 or args.clips < 1 or args.frames < 1:
         raise UserError("--num-examples, --clips and --frames must be >= 1")
     result = evaluate(Pipeline.from_checkpoint(args.checkpoint, device=args.device), args.data, args.num_examples,
-                      detectors, args.clips, args.frames)
+                      detectors, args.clips, args.frames, held_out_motions=args.held_out_motions)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -30,7 +30,9 @@ Modes (`vid2vid configs` lists a config for each; model options go in the config
     multimodal          per-class features, a new look per seed (multimodal_channels: 3;
                         street-vid2vid-multimodal-small; `generate --style-seed N`)
     future prediction   predicts the next label maps, then renders them (predictor: true;
-                        street-vid2vid-predict-small; `generate --predict M`, `eval predict`)"""
+                        street-vid2vid-predict-small; `generate --predict M`, `eval predict`)
+    unpaired branch     one person, plus other people's poses trained adversarially (data.unpaired_domains;
+                        pose-vid2vid-unpaired-small; `eval checkpoint --held-out-motions N`)"""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,13 +55,16 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
         self.meta: DatasetMeta = read_meta(cfg.root)
         if cfg.split not in self.meta.splits:
             raise UserError(f"{cfg.root}: no split '{cfg.split}' in dataset.json (has {', '.join(self.meta.splits)})")
-        self.domains = list(self.meta.splits[cfg.split])
+        self.domains = list(self.meta.splits[cfg.split])[cfg.skip_domains:]
         if cfg.max_domains:
             self.domains = self.domains[: cfg.max_domains]
+        if not self.domains:
+            raise UserError(f"{cfg.root}/{cfg.split} has {len(self.meta.splits[cfg.split])} domains: none left after "
+                            f"skipping {cfg.skip_domains} (data.unpaired_domains reads the ones after max_domains)")
         self.clips = [
             ClipRef(path, d, read_clip_frames(path))
             for d, name in enumerate(self.domains)
-            for path in clip_dirs(cfg.root, cfg.split, name)
+            for path in clip_dirs(cfg.root, cfg.split, name)[: cfg.max_clips or None]
         ]
         if not self.clips:
             raise UserError(f"{cfg.root}/{cfg.split} holds no clips; run `vid2vid data check {cfg.root}`")

@@ -73,6 +73,9 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         raise UserError(f"{meta.width // coarse}x{meta.height // coarse} frames (the coarsest training scale) are too "
                         f"small for a {cfg.discriminator.layers}-layer, {cfg.discriminator.scales}-scale "
                         "discriminator; lower discriminator.layers or discriminator.scales")
+    if cfg.data.unpaired_domains and gcfg.arch != "vid2vid":
+        raise UserError("data.unpaired_domains (the unpaired branch) trains a single-person model: set model.arch "
+                        "to vid2vid")
     for option, on in (("multimodal_channels", gcfg.multimodal_channels), ("predictor", gcfg.predictor)):
         if on and meta.semantic != "labels":
             raise UserError(f"model.{option} needs label maps (the street task); {cfg.data.root} holds {meta.task} "
@@ -150,6 +153,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
             dataset = full if T == cfg.data.seq_len else FewShotVideoDataset(replace(cfg.data, seq_len=T),
                                                                               correspondence=gcfg.example_warp,
                                                                               skip_bad=o.skip_bad_samples)
+            unpaired_data = None
+            if cfg.data.unpaired_domains and not pretrain:
+                unpaired_data = FewShotVideoDataset(replace(
+                    cfg.data, seq_len=T, skip_domains=cfg.data.skip_domains + cfg.data.max_domains,
+                    max_domains=cfg.data.unpaired_domains, max_clips=0, unpaired_domains=0), correspondence=False)
             sampler = StepBatchSampler(len(dataset), o.batch_size, o.accum_steps, step, phase_end, o.seed, rank, world)
             loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=o.workers,
                                                  collate_fn=collate_samples, persistent_workers=False,
@@ -163,6 +171,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                     failure = _one_line(err)
                     break
                 skipped += int(sum(int(b.skipped.sum()) for b in micro))
+                unpaired = None
+                if unpaired_data is not None:  # another person's sequence, drawn as a pure function of the step
+                    pick_rng = np.random.default_rng([o.seed, 13, step])
+                    unpaired = collate_samples([unpaired_data[int(i)] for i in pick_rng.integers(
+                        len(unpaired_data), size=o.batch_size)]).to(device_).downsampled(factor)
                 if o.random_k and G.uses_examples and cfg.data.num_examples > 1:
                     k = 1 + int(np.random.default_rng([o.seed, 11, step]).integers(cfg.data.num_examples))
                     micro = [b.with_examples(k) for b in micro]
@@ -171,7 +184,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 else:
                     logs = train_step(G, run_g, objective, run_d, opt_g, opt_d, micro, cfg.loss, scaler, use_amp,
                                       amp_dtype, logger if (o.image_every and step % o.image_every == 0) else None,
-                                      step)
+                                      step, unpaired)
                 # The average starts with the GAN stage: flow-only steps leave the rest of G at its random start,
                 # which a 0.999 average would keep for a thousand steps (measured: EMA EPE 9.96 vs 4.76 raw).
                 decay = 0.0 if pretrain else ema_decay(step - o.flow_pretrain_steps, o.ema_beta)
@@ -253,7 +266,8 @@ def _ignore_stop_signals(_worker: int) -> None:
 
 
 def train_step(G, run_g, objective: Objective, run_d, opt_g, opt_d, micro: list[VideoBatch], weights, scaler,
-               use_amp: bool, amp_dtype: torch.dtype, logger: RunLogger | None, step: int) -> dict[str, float]:
+               use_amp: bool, amp_dtype: torch.dtype, logger: RunLogger | None, step: int,
+               unpaired: VideoBatch | None = None) -> dict[str, float]:
     """One step over a sequence: for each frame, a D update then a G update. Returns mean loss terms.
 
     ``run_g`` / ``run_d`` are the replicated generator and objective (``distributed.replicate``): each update is one
@@ -262,6 +276,7 @@ def train_step(G, run_g, objective: Objective, run_d, opt_g, opt_d, micro: list[
     T = micro[0].semantics.shape[1]
     accum = len(micro)
     history: list[list[torch.Tensor]] = [[] for _ in micro]  # generated frames (detached), per micro-batch
+    unpaired_history: list[torch.Tensor] = []  # the unpaired branch's generated frames (detached)
     sums: dict[str, float] = {}
     dev_type = micro[0].images.device.type
     D = objective.d
@@ -294,6 +309,9 @@ def train_step(G, run_g, objective: Objective, run_d, opt_g, opt_d, micro: list[
             history[i].append(outs[i][0].image.detach().float())
         scaler.step(opt_g)
         scaler.update()
+        if unpaired is not None:  # performance cloning: another person's pose, adversarial terms only
+            _unpaired_frame(run_g, objective, run_d, opt_g, opt_d, unpaired, t, unpaired_history, outs[0][1],
+                            weights, scaler, use_amp, amp_dtype, add)
         if not all(torch.isfinite(torch.tensor(v)) for v in sums.values()):
             raise FloatingPointError(f"non-finite loss at step {step}, frame {t}: {sums}")
         if logger is not None and t == T - 1:
@@ -302,6 +320,34 @@ def train_step(G, run_g, objective: Objective, run_d, opt_g, opt_d, micro: list[
             logger.frame_grid(step, ex, b.semantics[:, t], b.images[:, t], out)
     D.requires_grad_(True)
     return sums
+
+
+def _unpaired_frame(run_g, objective: Objective, run_d, opt_g, opt_d, batch: VideoBatch, t: int,
+                    history: list[torch.Tensor], real_ctx: FrameContext, weights, scaler, use_amp: bool,
+                    amp_dtype: torch.dtype, add) -> None:
+    """Frame t of the unpaired sequence: generate it from its own history, one D update (the trained person's real
+    frame against it), one G update from the GAN terms."""
+    D, dev_type = objective.d, batch.images.device.type
+    D.requires_grad_(True)
+    with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+        out, ctx = run_g(lambda g: generate_frame(g, batch, t, history, objective))
+    opt_d.zero_grad(set_to_none=True)
+    with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+        terms = run_d(lambda obj: obj.unpaired_d_terms(out, ctx, real_ctx))
+        total = weighted_sum(terms, weights)
+    scaler.scale(total).backward()
+    add(terms, total, "D/total")
+    scaler.step(opt_d)
+    opt_g.zero_grad(set_to_none=True)
+    D.requires_grad_(False)
+    with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+        terms = objective.unpaired_g_terms(out, ctx)
+        total = weighted_sum(terms, weights)
+    scaler.scale(total).backward()
+    add(terms, total, "G/total")
+    history.append(out.image.detach().float())
+    scaler.step(opt_g)
+    scaler.update()
 
 
 def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], objective: Objective):

@@ -33,6 +33,7 @@ class LossWeights:
     mask: float = 10.0  # masks towards 1 - confidence (generated previous frame; example correspondence validity)
     raw: float = 10.0  # VGG loss on the raw decoder output h_t when the frame is a blend (compose: blend)
     temporal: float = 0.0  # temporal GAN over consecutive frames + flow (vid2vid; 0 in few-shot vid2vid)
+    unpaired: float = 1.0  # GAN terms of the unpaired branch (data.unpaired_domains; performance cloning)
     predict: float = 1.0  # cross-entropy of the predicted next label map (generator predictor, future prediction)
     face: float = 1.0  # face-region GAN (tasks whose registry entry has the face-region discriminator)
     gan_kind: str = "hinge"  # hinge | lsgan
@@ -155,4 +156,28 @@ class Objective(nn.Module):
             terms["G/face"] = g_loss(self.d.face(out.image, ctx.semantic, self._face_boxes(ctx)), kind)
         if self.d.temporal is not None and ctx.fake_window is not None:
             terms["G/temporal"] = g_loss(self.d.temporal(ctx.fake_window, ctx.flow_window, ctx.temporal_scale), kind)
+        return terms
+
+    def unpaired_d_terms(self, fake: FrameOutput, fake_ctx: FrameContext, real_ctx: FrameContext
+                         ) -> dict[str, torch.Tensor]:
+        """The unpaired branch (performance cloning): a frame generated for another person's pose (``fake_ctx``: its
+        semantic map, windows and flows; its real frames are never used) against the trained person's real frame and
+        window (``real_ctx``), image and temporal discriminators only."""
+        kind = self.w.gan_kind
+        terms = {"D/unpaired": d_loss(self.d.image(real_ctx.real, real_ctx.semantic, None),
+                                      self.d.image(fake.image.detach(), fake_ctx.semantic, None), kind)}
+        if self.d.temporal is not None and fake_ctx.fake_window is not None and real_ctx.real_window is not None:
+            s = fake_ctx.temporal_scale
+            terms["D/unpaired.temporal"] = d_loss(
+                self.d.temporal(real_ctx.real_window, real_ctx.flow_window, s),
+                self.d.temporal(fake_ctx.fake_window.detach(), fake_ctx.flow_window, s), kind)
+        return terms
+
+    def unpaired_g_terms(self, fake: FrameOutput, fake_ctx: FrameContext) -> dict[str, torch.Tensor]:
+        """The generator's side of ``unpaired_d_terms``: only the adversarial terms (there is no target)."""
+        kind = self.w.gan_kind
+        terms = {"G/unpaired": g_loss(self.d.image(fake.image, fake_ctx.semantic, None), kind)}
+        if self.d.temporal is not None and fake_ctx.fake_window is not None:
+            terms["G/unpaired.temporal"] = g_loss(
+                self.d.temporal(fake_ctx.fake_window, fake_ctx.flow_window, fake_ctx.temporal_scale), kind)
         return terms
