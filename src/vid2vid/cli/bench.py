@@ -50,7 +50,14 @@ def _generator_arguments(p: argparse.ArgumentParser) -> None:
 def _memory_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", type=int, nargs="+", default=[300, 3000], metavar="N",
                    help="driving video lengths, shortest first; growth is last vs first (default 300 3000)")
-    p.add_argument("--size", type=int, default=64, help="square frame size of the tiny face model (default 64)")
+    p.add_argument("--size", type=int, default=64,
+                   help="face: square frame size of the tiny face model; street: frame height, width twice it "
+                        "(default 64)")
+    p.add_argument("--task", choices=("face", "street"), default="face",
+                   help="face (default: real talking-head video, mediapipe) or street (synthetic label video, "
+                        "coarse-to-fine vid2vid model)")
+    p.add_argument("--enhancers", type=int, default=2, help="street: local enhancers of the model (default 2)")
+    p.add_argument("--preset", default="tiny", help="street: generator preset (default tiny)")
 
 
 def _synth_arguments(p: argparse.ArgumentParser) -> None:
