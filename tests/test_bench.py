@@ -50,6 +50,14 @@ def test_streaming_memory_writes_its_report(tmp_path):
     assert "| 16 |" in (tmp_path / "streaming_memory.md").read_text()
 
 
+def test_streaming_memory_of_a_coarse_to_fine_street_model(tmp_path):
+    assert main(["bench", "memory", "--task", "street", "--enhancers", "1", "--frames", "3", "6", "--size", "32",
+                 "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "streaming_memory_street_32x64.json").read_text())
+    assert [r["frames"] for r in report["rows"]] == [3, 6] and report["enhancers"] == 1 and report["width"] == 64
+    assert "1 local enhancers (coarse-to-fine)" in (tmp_path / "streaming_memory_street_32x64.md").read_text()
+
+
 @pytest.mark.parametrize("args,needle", [
     (["generator", *TINY_GENERATOR, "--presets", "huge"], "unknown preset 'huge': choose from tiny, small, fast, paper"),
     (["generator", *TINY_GENERATOR, "--tasks", "hands"], "unknown task 'hands'"),
