@@ -220,3 +220,45 @@ def test_the_unpaired_branch_needs_a_single_domain_model_and_domains_to_read(dan
     with pytest.raises(UserError, match="none left after skipping 9"):
         FewShotVideoDataset(DataConfig(root=str(dancers), skip_domains=9))
     assert len(FewShotVideoDataset(DataConfig(root=str(dancers), seq_len=1, max_domains=1, max_clips=2)).clips) == 2
+
+
+def test_face_refinement_trains_second_on_a_frozen_body_and_changes_only_the_head(dancers, tmp_path):
+    from vid2vid.checkpoint import load_checkpoint
+    from vid2vid.models.face_refiner import head_boxes
+
+    def run(name: str, model: dict, **train) -> Path:
+        cfg = {"data": {"root": str(dancers), "seq_len": 2, "num_examples": 1},
+               "model": {"preset": "tiny", **model},
+               "discriminator": {"ndf": 4, "layers": 2, "scales": 1},
+               "train": {"max_steps": 2, "batch_size": 1, "single_frame_steps": 1, "double_every": 1, "workers": 0,
+                         "image_every": 0, "log_every": 1, "progress": False, **train}}
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(cfg))
+        assert main(["train", "--config", str(tmp_path / f"{name}.yaml"), "--run-dir", str(tmp_path / name),
+                     "--quiet"]) == 0
+        return latest_checkpoint(tmp_path / name)
+
+    body = run("body", {})
+    refined = run("face", {"face_refiner": True, "face_crop": 16}, init_from=str(body), train_only=["face_refiner"],
+                  max_steps=3)
+    before, after = load_checkpoint(body)["ema"], load_checkpoint(refined)["ema"]
+    changed = {k.split(".")[0] for k, v in after.items() if k not in before or not torch.equal(v, before[k])}
+    assert changed == {"face_refiner"}  # the body generator stayed frozen, batch-norm statistics included
+    G = build_generator(tasks.get("pose").generator_config("tiny", 6, face_refiner=True, face_crop=16)).eval()
+    with torch.no_grad():
+        G.face_refiner.head.bias.fill_(0.5)  # a refiner that brightens what it touches
+        semantic = torch.zeros(2, 6, 32, 32)
+        semantic[0, 3, 4:10, 12:18] = 3 / 15  # a head (part 3 of 15) on the first map only
+        frame = torch.zeros(2, 3, 32, 32)
+        out = G.face_refiner(frame, semantic)
+    boxes, present = head_boxes(semantic)
+    assert present.tolist() == [True, False] and torch.equal(out[1], frame[1])
+    cx, cy, half = boxes[0].tolist()
+    assert (cx, cy) == (14.5, 6.5) and out[0, :, 6, 14].min() > 0.3 and out[0, :, 28, 28].abs().max() == 0
+
+
+def test_train_only_names_a_part_the_generator_has(dancers, tmp_path):
+    cfg = {"data": {"root": str(dancers), "seq_len": 1, "num_examples": 1}, "model": {"preset": "tiny"},
+           "discriminator": {"ndf": 4, "layers": 2, "scales": 1},
+           "train": {"max_steps": 1, "batch_size": 1, "workers": 0, "progress": False, "train_only": ["face"]}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "r"), "--quiet"]) == 2

@@ -31,6 +31,8 @@ Modes (`vid2vid configs` lists a config for each; model options go in the config
                         street-vid2vid-multimodal-small; `generate --style-seed N`)
     future prediction   predicts the next label maps, then renders them (predictor: true;
                         street-vid2vid-predict-small; `generate --predict M`, `eval predict`)
+    face refinement     a residual face generator trained second on a frozen pose model (face_refiner: true;
+                        pose-face-refine-small)
     unpaired branch     one person, plus other people's poses trained adversarially (data.unpaired_domains;
                         pose-vid2vid-unpaired-small; `eval checkpoint --held-out-motions N`)"""
 

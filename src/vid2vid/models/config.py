@@ -61,6 +61,10 @@ class GeneratorConfig:
     # vid2vid 2018's future prediction (arch vid2vid, label maps): a label-map predictor trained with the generator,
     # so `vid2vid generate --predict M` can continue a video by M frames (models/prediction.py)
     predictor: bool = False
+    # Everybody Dance Now's face refinement (pose task): a residual generator on a face_crop-pixel square around the
+    # head, applied to the finished frame; trained second with the body frozen (models/face_refiner.py)
+    face_refiner: bool = False
+    face_crop: int = 32
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "foreground_channels", tuple(self.foreground_channels))  # YAML and JSON give lists
@@ -90,6 +94,8 @@ class GeneratorConfig:
                             "models take their look from the examples)")
         if self.predictor and self.arch != "vid2vid":
             raise UserError("generator predictor (future prediction) is vid2vid 2018's option: set arch to vid2vid")
+        if self.face_crop < 8 or self.face_crop % 4:
+            raise UserError(f"generator face_crop must be a multiple of 4 and at least 8, got {self.face_crop}")
         if not 0 <= self.enhancers <= 4:
             raise UserError(f"generator enhancers must be in [0, 4], got {self.enhancers}")
         for name in ("semantic_channels", "image_channels", "num_prev_frames", "base_channels", "num_downsamples"):

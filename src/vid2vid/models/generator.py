@@ -23,6 +23,7 @@ from torch import nn
 from vid2vid.models.config import GeneratorConfig
 from vid2vid.models.enhancer import CoarseToFine, downsample
 from vid2vid.models.flow import FlowNetwork
+from vid2vid.models.face_refiner import FaceRefiner
 from vid2vid.models.foreground import ForegroundGenerator, foreground_mask
 from vid2vid.models.multimodal import ClassStyles, FeatureEncoder, paint
 from vid2vid.models.outputs import ExampleCode, FrameOutput
@@ -60,6 +61,7 @@ class SequentialGenerator(nn.Module):
         self.styles = ClassStyles(cfg.semantic_channels, cfg.multimodal_channels) if cfg.multimodal_channels else None
         self.foreground = ForegroundGenerator(cfg) if cfg.foreground else None
         self.enhancer = CoarseToFine(cfg) if cfg.enhancers else None
+        self.face_refiner = FaceRefiner(cfg) if cfg.face_refiner else None
         self.predictor = (FramePredictor(cfg.semantic_channels, "labels", base=max(8, cfg.flow_channels),
                                          downsamples=min(3, cfg.num_downsamples)) if cfg.predictor else None)
         # enhancers in use: H runs at 1/2**active of the input; training grows it from 0 (spatial progression)
@@ -179,6 +181,8 @@ class SequentialGenerator(nn.Module):
             fg = foreground_mask(semantic, cfg.foreground_channels)
             image = image + fg * (foreground - image)
             hallucinated = hallucinated + fg * (foreground - hallucinated)
+        if self.face_refiner is not None:  # Everybody Dance Now: the head region refined by its own residual net
+            image = self.face_refiner(image, semantic)
         return FrameOutput(
             image=image, hallucinated=hallucinated, blended=blended,
             flow=flow.flow if has_prev else None, mask=flow.mask if has_prev else None, warped=warped,
