@@ -234,6 +234,24 @@ def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path, compose):
     else:
         assert 0 <= result["example_share_in_ghost"] <= 1
     assert 0 <= result["prev_mask_mean"] <= 1 and result["background_drift"] > -1 and result["frames"] == 6
+    assert result["placebo_ratio"] is None and "ghost_excess" not in result  # one held-out person: no stranger
+
+
+def test_diagnose_compares_the_ghost_with_a_strangers_body(tmp_path):
+    root = tmp_path / "dancers"
+    write_synthetic(SynthOptions("dancers", str(root), domains=4, test_domains=2, clips=1, frames=6, height=32,
+                                 width=32, workers=1), progress=False)
+    cfg = write_config(tmp_path / "c.yaml", root, max_steps=2)
+    raw = yaml.safe_load(cfg.read_text())
+    raw["data"]["examples_from"] = "clip"  # one clip per person
+    cfg.write_text(yaml.safe_dump(raw))
+    assert main(["train", "--config", str(cfg), "--run-dir", str(tmp_path / "run"), "--quiet"]) == 0
+    out = tmp_path / "diag.json"
+    assert main(["eval", "diagnose", "--checkpoint", str(latest_checkpoint(tmp_path / "run")), "--data", str(root),
+                 "--frames", "6", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["placebo_ratio"] > 0 and result["ghost_excess"] == pytest.approx(
+        result["ghost_ratio"] / result["placebo_ratio"])
 
 
 def test_diagnose_refuses_data_without_subject_masks(tmp_path):
