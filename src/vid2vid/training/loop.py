@@ -16,7 +16,6 @@ import signal
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -36,6 +35,7 @@ from vid2vid.models.generator import pick
 from vid2vid.models.multimodal import fit_styles, pool_by_class
 from vid2vid.models.prediction import HISTORY
 from vid2vid.models.unroll import unroll
+from vid2vid.stopping import StopRequests
 from vid2vid.training import distributed as dist
 from vid2vid.training.flow_pretrain import flow_pretrain_step
 from vid2vid.training.logger import RunLogger
@@ -129,12 +129,8 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                  "config": resolved, "generator_config": asdict(gcfg), "dataset": asdict(meta)}
         return ckpt.save_checkpoint(run_dir, step, state, keep=o.keep_checkpoints)
 
-    stop = {"signal": None}
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        stop["signal"] = signum
-
-    old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    stop = StopRequests("training")  # Ctrl-C / SIGTERM: checkpoint after the current step; Ctrl-C twice: at once
+    stop.__enter__()
 
     def phase(s: int) -> tuple[int, int]:  # (sequence length, enhancers in use) at step s; T = 0: flow pre-training
         if s < o.flow_pretrain_steps:
@@ -148,7 +144,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     bar = tqdm(total=o.max_steps, initial=step, desc="train", unit="step", disable=not (o.progress and main))
     last_path = None
     try:
-        while step < o.max_steps and stop["signal"] is None:
+        while step < o.max_steps and stop.signal is None:
             T, active = phase(step)
             phase_end = step + 1
             while phase_end < o.max_steps and phase(phase_end) == (T, active):
@@ -170,7 +166,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                                                  collate_fn=collate_samples, persistent_workers=False,
                                                  worker_init_fn=_ignore_stop_signals)
             batches = iter(loader)
-            while step < phase_end and stop["signal"] is None:
+            while step < phase_end and stop.signal is None:
                 t0 = time.perf_counter()
                 try:
                     micro = [next(batches).to(device_).downsampled(factor) for _ in range(o.accum_steps)]
@@ -230,13 +226,12 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         if skipped and main:
             log.warning(f"skipped {skipped} unreadable training sample(s) (train.skip_bad_samples); run "
                         f"`vid2vid data check {cfg.data.root}` to find and fix them")
-        if stop["signal"] is not None and main:
-            log.warning(f"stopped by signal {stop['signal']} at step {step}; saved {last_path}; continue with --resume")
+        if stop.signal is not None and main:
+            log.warning(f"stopped by signal {stop.signal} at step {step}; saved {last_path}; continue with --resume")
     finally:
         bar.close()
         logger.close()
-        for s, h in old_handlers.items():
-            signal.signal(s, h)
+        stop.__exit__(None, None, None)
         dist.barrier()
     return last_path
 
