@@ -90,6 +90,12 @@ def test_a_multimodal_street_model_fits_class_styles_and_each_seed_gives_another
             s for s, _ in ClipDriving(clip, pipe.meta))]))
     assert np.array_equal(videos[1][0], videos[1][1])  # a seed is a look
     assert not np.array_equal(videos[1][0], videos[2][0]) and not np.array_equal(videos[None][0], videos[1][0])
+    picture = tmp_path / "looks.png"
+    assert main(["eval", "looks", "--checkpoint", str(checkpoint), "--data", str(streets), "--seeds", "1", "2",
+                 "--frames", "3", "--out", str(picture), "--quiet"]) == 0
+    import cv2
+
+    assert cv2.imread(str(picture)).shape == (4 * 32 + 3 * 2, 3 * 64 + 2 * 2, 3)  # labels, mean, 2 seeds
 
 
 def test_style_seeds_are_refused_by_models_without_styles_and_multimodal_needs_labels(streets, tmp_path):

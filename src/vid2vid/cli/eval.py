@@ -84,6 +84,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pred.add_argument("--out", default="results/prediction", help="report folder (default results/prediction)")
     add_device_argument(pred)
     pred.set_defaults(func=run_prediction)
+    looks = eval_sub.add_parser(
+        "looks", help="several looks of one label video from a multimodal vid2vid model",
+        description="A picture of a multimodal vid2vid model's looks: the driving label maps of a held-out clip, "
+        "then one row of generated frames per style seed (the first row after the labels is the mean look).")
+    add_checkpoint_argument(looks)
+    looks.add_argument("--data", required=True, help="street dataset folder with a test split")
+    looks.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="style seeds (default 1 2 3)")
+    looks.add_argument("--frames", type=int, default=4, help="frames shown per row (default 4)")
+    looks.add_argument("--clip", type=int, default=0, help="which held-out clip (default 0)")
+    looks.add_argument("--out", default="docs/multimodal_looks.png", help="PNG to write")
+    add_device_argument(looks)
+    looks.set_defaults(func=run_looks)
     rep = eval_sub.add_parser(
         "run", help="loss curves, held-out pictures and scores of one training run",
         description="For a training run folder: the loss curves (<name>_losses.png), held-out people animated by the "
@@ -178,6 +190,16 @@ def run_prediction(args: argparse.Namespace) -> int:
     write_json_atomic(out / "prediction.json", result)
     write_text_atomic(out / "prediction.md", markdown(result))
     print(markdown(result))
+    return 0
+
+
+def run_looks(args: argparse.Namespace) -> int:
+    from vid2vid.evaluation.looks import looks_picture
+    from vid2vid.inference.pipeline import Pipeline
+
+    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device)
+    path = looks_picture(pipe, args.data, args.seeds, args.out, args.frames, args.clip)
+    log.info(f"wrote {path}")
     return 0
 
 
