@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from vid2vid import tasks
-from vid2vid.cli.common import log
+from vid2vid.cli.common import add_task_argument, log
 
 BENCH_HELP = """\
 Measure this machine's speed and memory and write a JSON + Markdown report per benchmark to --out (default
@@ -53,9 +53,9 @@ def _memory_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, default=64,
                    help="face: square frame size of the tiny face model; street: frame height, width twice it "
                         "(default 64)")
-    p.add_argument("--task", choices=("face", "street"), default="face",
-                   help="face (default: real talking-head video, mediapipe) or street (synthetic label video, "
-                        "coarse-to-fine vid2vid model)")
+    add_task_argument(p, "--task", default="face",
+                      help="face (default: real talking-head video, mediapipe) or street (synthetic label video, "
+                           "coarse-to-fine vid2vid model); pose is not measured (it streams like face)")
     p.add_argument("--enhancers", type=int, default=2, help="street: local enhancers of the model (default 2)")
     p.add_argument("--preset", default="tiny", help="street: generator preset (default tiny)")
 

@@ -95,6 +95,10 @@ def _check(args: Any) -> None:
         raise UserError("--frames needs at least two video lengths to compare, e.g. --frames 300 3000")
     if min(args.frames) < 1:
         raise UserError(f"--frames must all be >= 1, got {min(args.frames)}")
+    args.task = tasks.canonical(args.task)[0]
+    if args.task not in ("face", "street"):
+        raise UserError(f"the memory benchmark measures the face task (a real video) or the street task (a "
+                        f"coarse-to-fine model); --task {args.task} is not measured (it streams like face)")
     if args.task == "street":
         multiple = tasks.get("street").generator_config(args.preset, 20, arch="vid2vid",
                                                         enhancers=args.enhancers).size_multiple
