@@ -3,7 +3,7 @@ the next M are predicted, and the predicted frames are compared with the real on
 
 Methods:
 - ``labels``: ours: the model's predictor continues the label maps (its own predictions fed back), the video
-  generator renders them (its recurrent state warmed up on the N seen maps);
+  generator renders them, its history seeded with the last real frames seen (so the flow carries the video's look);
 - ``pixels``: predicting pixels directly: a `FramePredictor` of the same size trained here on the training split's
   images (L1 to the next frame), rolled out from the last real frames;
 - ``copy``: the last seen frame repeated;
@@ -86,8 +86,8 @@ def evaluate_prediction(pipe: Pipeline, root: str | Path, observe: int = 4, pred
         future = real[observe:]
         predicted_labels = torch.cat(list(predict_frames(pipe.model.predictor, list(semantics[:observe, None]),
                                                          predict)))
-        frames = {"labels": _render(pipe, semantics[:observe], predicted_labels),
-                  "oracle": _render(pipe, semantics[:observe], semantics[observe:]),
+        frames = {"labels": _render(pipe, semantics[:observe], real[:observe], predicted_labels),
+                  "oracle": _render(pipe, semantics[:observe], real[:observe], semantics[observe:]),
                   "copy": real[observe - 1:observe].expand(predict, -1, -1, -1),
                   "pixels": torch.cat(list(predict_frames(pixels, list(real[:observe, None]), predict))).clamp(-1, 1)}
         accuracy.append((predicted_labels.argmax(1).cpu() == semantics[observe:].argmax(1).cpu()).float()
@@ -106,11 +106,13 @@ def evaluate_prediction(pipe: Pipeline, root: str | Path, observe: int = 4, pred
     return result
 
 
-def _render(pipe: Pipeline, seen: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
-    """The generator's frames for ``future`` (M, C, H, W) after warming its state up on ``seen`` (N, C, H, W)."""
-    state = start_stream(pipe.model, pipe.examples, pipe.example_semantics, style_seed=pipe.style_seed)
-    for semantic in seen:
-        _, state = stream_step(pipe.model, state, semantic[None])
+def _render(pipe: Pipeline, seen: torch.Tensor, seen_frames: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
+    """The generator's frames for ``future`` (M, C, H, W), its history seeded with the real frames seen (N, 3, H, W)
+    and their maps (N, C, H, W): the observed video's look is carried forward by the flow, as in the 2018 paper's
+    prediction from observed frames."""
+    n = pipe.model.cfg.num_prev_frames
+    state = start_stream(pipe.model, pipe.examples, pipe.example_semantics, style_seed=pipe.style_seed,
+                         prev_frames=seen_frames[-n:][None].to(seen.device), prev_semantics=seen[-n:][None])
     frames = []
     for semantic in future:
         out, state = stream_step(pipe.model, state, semantic[None])
