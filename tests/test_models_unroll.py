@@ -5,7 +5,7 @@ import torch
 
 from vid2vid import tasks
 from vid2vid.models import Stream, build_generator, stack_frames, unroll
-from vid2vid.models.generator import pad_history
+from vid2vid.models.outputs import pad_history
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -113,14 +113,15 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     """Metrics of ``pipe``'s generator over the test split of ``root`` with K examples (see module docstring). With
     ``held_out_motions`` N (a single-person model trained with data.max_domains 1, data.max_clips N): over the
     training split's first domain's clips from the N+1-th on instead, the motions that person's training left out."""
-    ds = test_split(root)
-    clips = list(range(len(ds.clips)))[:max_clips]
     if held_out_motions:
         ds = FewShotVideoDataset(DataConfig(root=str(root), split="train", seq_len=1, num_examples=1, max_domains=1))
         clips = list(range(len(ds.clips)))[held_out_motions:][:max_clips]
         if not clips:
             raise UserError(f"the first training domain of {root} has {len(ds.clips)} clips: none is left after the "
                             f"first {held_out_motions}")
+    else:
+        ds = test_split(root)
+        clips = list(range(len(ds.clips)))[:max_clips]
     check_compatible(pipe, ds)
     inception = inception or InceptionFeatures()
     real_stats, fake_stats = FeatureStats(), FeatureStats()

@@ -23,7 +23,7 @@ from torch import nn
 from vid2vid.errors import UserError
 from vid2vid.files import atomic_path, write_json_atomic
 from vid2vid.models import outputs
-from vid2vid.models.generator import pad_history
+from vid2vid.models.outputs import pad_history
 
 OPSET = 17
 SPEC_FILE = "onnx.json"

@@ -26,17 +26,10 @@ from vid2vid.models.flow import FlowNetwork
 from vid2vid.models.face_refiner import FaceRefiner
 from vid2vid.models.foreground import ForegroundGenerator, foreground_mask
 from vid2vid.models.multimodal import ClassStyles, FeatureEncoder, paint
-from vid2vid.models.outputs import ExampleCode, FrameOutput
+from vid2vid.models.outputs import ExampleCode, FrameOutput, pad_history
 from vid2vid.models.prediction import FramePredictor
 from vid2vid.models.synthesis import SynthesisNetwork, WarpEmbedding
 from vid2vid.models.warp import warp
-
-
-def pad_history(history: torch.Tensor, n: int) -> torch.Tensor:
-    """Keep the last n entries of (B, m, ...) along dim 1; with m < n, repeat the oldest entry in front."""
-    if history.shape[1] >= n:
-        return history[:, history.shape[1] - n:]
-    return torch.cat([history[:, :1].expand(-1, n - history.shape[1], *history.shape[2:]), history], dim=1)
 
 
 def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:

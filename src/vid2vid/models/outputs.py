@@ -67,3 +67,10 @@ def stack_frames(outputs: list[FrameOutput], name: str) -> torch.Tensor | None:
 
 def frame_fields() -> list[str]:
     return [f.name for f in fields(FrameOutput)]
+
+
+def pad_history(history: torch.Tensor, n: int) -> torch.Tensor:
+    """Keep the last n entries of (B, m, ...) along dim 1; with m < n, repeat the oldest entry in front."""
+    if history.shape[1] >= n:
+        return history[:, history.shape[1] - n:]
+    return torch.cat([history[:, :1].expand(-1, n - history.shape[1], *history.shape[2:]), history], dim=1)

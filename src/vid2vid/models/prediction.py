@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vid2vid.models.layers import ConvBlock, ResBlock, conv2d
+from vid2vid.models.outputs import pad_history
 from vid2vid.models.warp import warp
 
 HISTORY = 2  # frames the predictor looks at
@@ -52,7 +53,7 @@ class FramePredictor(nn.Module):
             self.mask_head.bias.fill_(-2.0)  # start by carrying the last frame forward
 
     def forward(self, history: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        history = pad_front(history, HISTORY)
+        history = pad_history(history, HISTORY)
         last = history[:, -1]
         x = self.up(self.blocks(self.down(history.flatten(1, 2))))
         flow = self.flow_head(x) * FLOW_SCALE
@@ -61,13 +62,6 @@ class FramePredictor(nn.Module):
         content = torch.softmax(content, dim=1) if self.kind == "labels" else torch.tanh(content)
         carried = warp(last, flow)
         return carried + mask * (content - carried), flow, mask
-
-
-def pad_front(history: torch.Tensor, n: int) -> torch.Tensor:
-    """(B, m, ...) -> (B, n, ...): the last n entries, the oldest repeated in front when m < n."""
-    if history.shape[1] >= n:
-        return history[:, -n:]
-    return torch.cat([history[:, :1].expand(-1, n - history.shape[1], *history.shape[2:]), history], dim=1)
 
 
 def label_loss(probabilities: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

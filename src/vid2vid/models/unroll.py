@@ -14,8 +14,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from vid2vid.models.generator import pad_history
-from vid2vid.models.outputs import ExampleCode, FrameOutput
+from vid2vid.models.outputs import ExampleCode, FrameOutput, pad_history
 
 
 @dataclass

@@ -13,7 +13,7 @@ import torch
 
 from vid2vid.data.batch import VideoBatch
 from vid2vid.losses import flow as flow_losses
-from vid2vid.models.generator import pad_history
+from vid2vid.models.outputs import pad_history
 from vid2vid.training.objective import LossWeights, weighted_sum
 
 

@@ -43,6 +43,7 @@ from vid2vid.training.objective import Discriminators, FrameContext, Objective, 
 from vid2vid.training.options import RunConfig, ran_config, resolve_generator
 from vid2vid.training.sampler import StepBatchSampler
 from vid2vid.training.schedule import ema_decay, progression
+from vid2vid.training.warm_start import freeze_all_but, init_generator
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     face = tasks.get(meta.task).region_discriminator == "face-region"  # crops placed by COCO-18 head keypoints
     D = Discriminators(cfg.discriminator, cfg.loss, meta.semantic_channels, G.uses_examples, face).to(device_)
     objective = Objective(cfg.loss, D).to(device_)
-    if o.init_from and not (o.resume and ckpt.latest_checkpoint(run_dir) is not None):
-        _init_generator(G, o.init_from, device_)
+    latest = ckpt.latest_checkpoint(run_dir) if o.resume else None
+    if o.init_from and latest is None:  # a resumed run has its own weights
+        init_generator(G, o.init_from, device_)
     if o.train_only:
-        _freeze_all_but(G, o.train_only)
+        freeze_all_but(G, o.train_only)
     ema = copy.deepcopy(G).eval().requires_grad_(False)
     opt_g = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=o.lr_g, betas=(o.beta1, o.beta2))
     opt_d = torch.optim.Adam(D.parameters(), lr=o.lr_d, betas=(o.beta1, o.beta2))
@@ -99,7 +101,6 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     amp_dtype = torch.bfloat16 if o.amp == "bf16" else torch.float16
 
     step = 0
-    latest = ckpt.latest_checkpoint(run_dir) if o.resume else None
     if o.resume and latest is None and main:
         log.info(f"--resume: no checkpoint in {run_dir}, starting from scratch")
     if latest is not None:
@@ -234,35 +235,6 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         stop.__exit__(None, None, None)
         dist.barrier()
     return last_path
-
-
-def _init_generator(G: torch.nn.Module, path: str, device: torch.device) -> None:
-    """G's weights from the averaged generator of checkpoint ``path`` (or the newest in that run folder); only G's
-    parts that it lacks stay fresh."""
-    if Path(path).is_dir():
-        newest = ckpt.latest_checkpoint(path)
-        if newest is None:
-            raise UserError(f"train.init_from: no checkpoint in the run folder {path}; train that run first")
-        path = str(newest)
-    state = ckpt.load_checkpoint(path, map_location=device)
-    missing, unexpected = G.load_state_dict(state["ema"], strict=False)
-    if unexpected:
-        raise UserError(f"train.init_from {path} holds another generator ({unexpected[0]} is not in this one); start "
-                        "from a checkpoint of the same model without the new parts")
-    fresh = sorted({name.split(".")[0] for name in missing})
-    log.info(f"generator from {path}" + (f"; fresh: {', '.join(fresh)}" if fresh else ""))
-
-
-def _freeze_all_but(G: torch.nn.Module, names: tuple[str, ...]) -> None:
-    """Only the named parts of G train; the others are frozen in evaluation mode (batch-norm statistics fixed)."""
-    parts = dict(G.named_children())
-    unknown = [n for n in names if parts.get(n) is None]
-    if unknown:
-        known = ", ".join(n for n, m in parts.items() if m is not None)
-        raise UserError(f"train.train_only: this generator has no part '{unknown[0]}' (its parts: {known})")
-    for name, module in parts.items():
-        if name not in names:
-            module.requires_grad_(False).eval()
 
 
 def _style_batches(dataset: FewShotVideoDataset, device: torch.device, samples: int = 64):
