@@ -14,7 +14,8 @@ import yaml
 from vid2vid import tasks
 from vid2vid.checkpoint import latest_checkpoint
 from vid2vid.cli.main import main
-from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+from vid2vid.data.synth.generate import SynthOptions, write_new_clips, write_synthetic
+from vid2vid.errors import UserError
 from vid2vid.models.config import build_generator
 from vid2vid.training.schedule import progression
 
@@ -185,6 +186,36 @@ def test_eval_predict_scores_every_method_per_future_step(streets, tmp_path):
     assert set(result["methods"]) == {"labels", "pixels", "copy", "oracle"} and len(result["label_accuracy"]) == 2
     assert all(len(m["psnr"]) == len(m["ssim"]) == 2 for m in result["methods"].values())
     assert "| copy last frame |" in (tmp_path / "report" / "prediction.md").read_text()
+    assert main(["eval", "predict", "--checkpoint", str(checkpoint), "--data", str(streets), "--observe", "2",
+                 "--predict", "2", "--pixel-steps", "2", "--same-domains", "1", "--out", str(tmp_path / "same"),
+                 "--quiet"]) == 0
+    result = json.loads((tmp_path / "same" / "prediction.json").read_text())
+    assert result["test"] == "new clips of the training domains" and result["clips"] == 1
+
+
+def test_new_clips_of_training_domains_are_the_clips_a_larger_dataset_would_have_rendered(streets, tmp_path):
+    larger = tmp_path / "larger"
+    write_synthetic(SynthOptions("streets", str(larger), domains=2, test_domains=1, clips=2, frames=4, height=32,
+                                 width=64, workers=1), progress=False)
+    meta = write_new_clips(streets, tmp_path / "new", clips=1, progress=False)
+    assert meta.splits == {"train": [], "test": ["d000"]}
+    new = sorted((tmp_path / "new" / "test" / "d000" / "c001" / "rgb").iterdir())
+    same = sorted((larger / "train" / "d000" / "c001" / "rgb").iterdir())
+    assert len(new) == 4 and [p.read_bytes() for p in new] == [p.read_bytes() for p in same]
+    seen = sorted((streets / "train" / "d000" / "c000" / "rgb").iterdir())
+    assert new[0].read_bytes() != seen[0].read_bytes()  # a motion the model never saw
+
+
+def test_new_clips_need_a_synthetic_dataset(streets, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(streets, copy)
+    meta = json.loads((copy / "dataset.json").read_text())
+    meta["source"] = {"generator": "vid2vid data prepare"}
+    (copy / "dataset.json").write_text(json.dumps(meta))
+    with pytest.raises(UserError, match="not made by `vid2vid data synth`"):
+        write_new_clips(copy, tmp_path / "new", clips=1, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -79,6 +79,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pred.add_argument("--observe", type=int, default=4, help="frames seen (default 4)")
     pred.add_argument("--predict", type=int, default=8, help="frames predicted (default 8)")
     pred.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
+    pred.add_argument("--same-domains", type=int, default=0, metavar="N",
+                      help="score on N new clips of each *training* city (rendered into <out>/new_clips from the "
+                      "synthetic dataset's seed: the same cities, camera paths never seen in training) instead of the "
+                      "held-out cities; the setting of a single-city model (default 0: held-out cities)")
     pred.add_argument("--pixel-steps", type=int, default=2000,
                       help="training steps of the pixel-predicting baseline (default 2000)")
     pred.add_argument("--out", default="results/prediction", help="report folder (default results/prediction)")
@@ -183,10 +187,16 @@ def run_prediction(args: argparse.Namespace) -> int:
     from vid2vid.inference.pipeline import Pipeline
 
     pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device)
-    result = evaluate_prediction(pipe, args.data, args.observe, args.predict, args.clips, args.pixel_steps,
-                                 progress=not args.quiet)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    test_root = None
+    if args.same_domains:
+        from vid2vid.data.synth.generate import write_new_clips
+
+        test_root = out / "new_clips"
+        write_new_clips(args.data, test_root, args.same_domains, progress=not args.quiet)
+    result = evaluate_prediction(pipe, args.data, args.observe, args.predict, args.clips, args.pixel_steps,
+                                 progress=not args.quiet, test_root=test_root)
     write_json_atomic(out / "prediction.json", result)
     write_text_atomic(out / "prediction.md", markdown(result))
     print(markdown(result))

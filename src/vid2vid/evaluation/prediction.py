@@ -61,14 +61,15 @@ def _train_pixels(root: str | Path, steps: int, seed: int, batch_size: int, prog
 
 @torch.no_grad()
 def evaluate_prediction(pipe: Pipeline, root: str | Path, observe: int = 4, predict: int = 8, max_clips: int = 8,
-                        pixel_steps: int = 2000, progress: bool = True) -> dict:
-    """Scores of each method (module docstring) on the test split of ``root``."""
+                        pixel_steps: int = 2000, progress: bool = True, test_root: str | Path | None = None) -> dict:
+    """Scores of each method (module docstring) on the test split of ``test_root`` (default ``root``; e.g. new clips
+    of the training cities from ``data.synth.generate.write_new_clips``); the pixel baseline trains on ``root``."""
     if pipe.model.predictor is None:
         raise UserError(f"{pipe.source} has no predictor: train it with model.predictor: true "
                         "(the street-vid2vid-predict-small config)")
     if observe < HISTORY or predict < 1:
         raise UserError(f"--observe must be >= {HISTORY} and --predict >= 1")
-    ds = test_split(root)
+    ds = test_split(test_root or root)
     check_compatible(pipe, ds)
     clips = [c for c in range(len(ds.clips)) if ds.clips[c].frames >= observe + predict][:max_clips]
     if not clips:
@@ -97,7 +98,8 @@ def evaluate_prediction(pipe: Pipeline, root: str | Path, observe: int = 4, pred
             stats[m].update(inception(fake))
             per_step[m]["psnr"].append(psnr(fake, future).numpy())
             per_step[m]["ssim"].append(ssim(fake, future).numpy())
-    result = {"observe": observe, "predict": predict, "clips": len(clips), "pixel_steps": pixel_steps,
+    result = {"observe": observe, "predict": predict, "clips": len(clips),
+              "test": "new clips of the training domains" if test_root else "held-out domains", "pixel_steps": pixel_steps,
               "frames": real_stats.count, "label_accuracy": np.mean(accuracy, 0).round(4).tolist(), "methods": {}}
     for m in METHODS:
         result["methods"][m] = {"fid": round(fid_from_stats(real_stats, stats[m]), 2),
@@ -126,7 +128,7 @@ def markdown(result: dict) -> str:
     names = {"labels": "predict labels, render (ours)", "pixels": "predict pixels", "copy": "copy last frame",
              "oracle": "true labels, render (upper bound)"}
     lines = ["# Future prediction", "",
-             f"{result['clips']} held-out clips: {result['observe']} frames seen, {result['predict']} predicted; "
+             f"{result['clips']} clips ({result.get('test', 'held-out domains')}): {result['observe']} frames seen, {result['predict']} predicted; "
              f"pixel baseline trained {result['pixel_steps']} steps. FID over the {result['frames']} predicted frames "
              "(few frames: compare only within this table).", "",
              "| method | FID | " + " | ".join(f"PSNR t+{s}" for s in steps) + " |",

@@ -127,3 +127,35 @@ def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool 
     )
     write_meta(out, meta)
     return meta
+
+
+def write_new_clips(root: str | Path, out: str | Path, clips: int, progress: bool = True) -> DatasetMeta:
+    """New clips of the *training* domains of the synthetic dataset at ``root``: the same people, faces or cities
+    (same seed), with clip indices after the ones rendered there, so motions (camera paths) never seen in training.
+    Written to ``out`` as a dataset whose test split holds them (its train split is empty); rendered again only when
+    ``out`` holds a different request."""
+    from vid2vid.data.layout import read_meta
+
+    meta = read_meta(root)
+    source = meta.source
+    if not str(source.get("generator", "")).startswith("vid2vid data synth") or "clips" not in source:
+        raise UserError(f"{root} was not made by `vid2vid data synth` (its dataset.json has no synthetic source), so "
+                        "new clips of its domains cannot be rendered")
+    if clips < 1:
+        raise UserError(f"new clips per domain must be >= 1, got {clips}")
+    out = Path(out)
+    request = {**source, "new_clips_of": str(Path(root).resolve()), "new_clips": clips}
+    if (out / "dataset.json").is_file() and read_meta(out).source == request:
+        return read_meta(out)
+    _prepare_out(out, overwrite=True)
+    opts = SynthOptions(meta.task, str(out), frames=int(source["frames"]), height=meta.height, width=meta.width,
+                        seed=int(source["seed"]))
+    domains = [int(name[1:]) for name in meta.splits["train"]]
+    first = int(source["clips"])
+    jobs = [(d, first + c) for d in domains for c in range(clips)]
+    for d, c in tqdm(jobs, desc="new clips", unit="clip", disable=not progress):
+        render_clip_to_disk(opts, "test", d, c)
+    new = DatasetMeta(**{**meta.__dict__, "splits": {"train": [], "test": list(meta.splits["train"])},
+                         "source": request})
+    write_meta(out, new)
+    return new
