@@ -56,6 +56,8 @@ def test_streaming_memory_of_a_coarse_to_fine_street_model(tmp_path):
     report = json.loads((tmp_path / "streaming_memory_street_32x64.json").read_text())
     assert [r["frames"] for r in report["rows"]] == [3, 6] and report["enhancers"] == 1 and report["width"] == 64
     assert "1 local enhancers (coarse-to-fine)" in (tmp_path / "streaming_memory_street_32x64.md").read_text()
+    assert all(r["writer_peak_rss_mb"] > 0 for r in report["rows"])  # the H.264 writer alone, same frames and size
+    assert "the H.264 writer alone grows" in (tmp_path / "streaming_memory_street_32x64.md").read_text()
 
 
 @pytest.mark.parametrize("args,needle", [
