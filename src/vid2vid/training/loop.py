@@ -282,7 +282,7 @@ def train_step(G, run_g, objective: Objective, run_d, opt_g, opt_d, micro: list[
     unpaired_history: list[torch.Tensor] = []  # the unpaired branch's generated frames (detached)
     sums: dict[str, float] = {}
     dev_type = micro[0].images.device.type
-    D = objective.d
+    amp = (scaler, use_amp, amp_dtype, dev_type)
 
     def add(terms: dict[str, torch.Tensor], total: torch.Tensor, name: str) -> None:
         for k, v in terms.items():
@@ -290,67 +290,52 @@ def train_step(G, run_g, objective: Objective, run_d, opt_g, opt_d, micro: list[
         sums[name] = sums.get(name, 0.0) + float(total.detach()) / (T * accum)
 
     for t in range(T):
-        D.requires_grad_(True)
         with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
             outs = run_g(lambda g: [generate_frame(g, b, t, history[i], objective) for i, b in enumerate(micro)])
-        opt_d.zero_grad(set_to_none=True)
-        with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
-            d_terms = run_d(lambda obj: [obj.d_terms(out, ctx) for out, ctx in outs])
-            d_totals = [weighted_sum(terms, weights) for terms in d_terms]
-        scaler.scale(sum(d_totals) / accum).backward()
-        for terms, total in zip(d_terms, d_totals):
-            add(terms, total, "D/total")
-        scaler.step(opt_d)
-        opt_g.zero_grad(set_to_none=True)
-        D.requires_grad_(False)
-        with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
-            g_terms = [objective.g_terms(out, ctx) for out, ctx in outs]
-            g_totals = [weighted_sum(terms, weights) for terms in g_terms]
-        scaler.scale(sum(g_totals) / accum).backward()
-        for i, (terms, total) in enumerate(zip(g_terms, g_totals)):
-            add(terms, total, "G/total")
-            history[i].append(outs[i][0].image.detach().float())
-        scaler.step(opt_g)
-        scaler.update()
+        _d_then_g(objective, run_d, opt_d, opt_g, amp, weights, add,
+                  lambda obj: [obj.d_terms(out, ctx) for out, ctx in outs],
+                  lambda: [objective.g_terms(out, ctx) for out, ctx in outs], accum)
+        for i, (out, _) in enumerate(outs):
+            history[i].append(out.image.detach().float())
         if unpaired is not None:  # performance cloning: another person's pose, adversarial terms only
-            _unpaired_frame(run_g, objective, run_d, opt_g, opt_d, unpaired, t, unpaired_history, outs[0][1],
-                            weights, scaler, use_amp, amp_dtype, add)
+            with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+                out, ctx = run_g(lambda g: generate_frame(g, unpaired, t, unpaired_history, objective))
+            _d_then_g(objective, run_d, opt_d, opt_g, amp, weights, add,
+                      lambda obj: [obj.unpaired_d_terms(out, ctx, outs[0][1])],
+                      lambda: [objective.unpaired_g_terms(out, ctx)])
+            unpaired_history.append(out.image.detach().float())
         if not all(torch.isfinite(torch.tensor(v)) for v in sums.values()):
             raise FloatingPointError(f"non-finite loss at step {step}, frame {t}: {sums}")
         if logger is not None and t == T - 1:
             b, (out, _) = micro[0], outs[0]
             ex = b.example_images if G.uses_examples else None
             logger.frame_grid(step, ex, b.semantics[:, t], b.images[:, t], out)
-    D.requires_grad_(True)
     return sums
 
 
-def _unpaired_frame(run_g, objective: Objective, run_d, opt_g, opt_d, batch: VideoBatch, t: int,
-                    history: list[torch.Tensor], real_ctx: FrameContext, weights, scaler, use_amp: bool,
-                    amp_dtype: torch.dtype, add) -> None:
-    """Frame t of the unpaired sequence: generate it from its own history, one D update (the trained person's real
-    frame against it), one G update from the GAN terms."""
-    D, dev_type = objective.d, batch.images.device.type
-    D.requires_grad_(True)
-    with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
-        out, ctx = run_g(lambda g: generate_frame(g, batch, t, history, objective))
-    opt_d.zero_grad(set_to_none=True)
-    with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
-        terms = run_d(lambda obj: obj.unpaired_d_terms(out, ctx, real_ctx))
-        total = weighted_sum(terms, weights)
-    scaler.scale(total).backward()
-    add(terms, total, "D/total")
-    scaler.step(opt_d)
-    opt_g.zero_grad(set_to_none=True)
-    D.requires_grad_(False)
-    with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
-        terms = objective.unpaired_g_terms(out, ctx)
-        total = weighted_sum(terms, weights)
-    scaler.scale(total).backward()
-    add(terms, total, "G/total")
-    history.append(out.image.detach().float())
-    scaler.step(opt_g)
+def _d_then_g(objective: Objective, run_d, opt_d, opt_g, amp: tuple, weights, add, d_terms, g_terms,
+              accum: int = 1) -> None:
+    """One D update from ``d_terms(objective)`` (term dicts, one per micro-batch; through the replicated objective),
+    then one G update from ``g_terms()`` with D frozen; each sum of totals divided by ``accum``. D is trainable
+    again afterwards."""
+    scaler, use_amp, amp_dtype, dev_type = amp
+
+    def update(opt, terms_of, name: str) -> None:
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast(dev_type, dtype=amp_dtype, enabled=use_amp):
+            terms = terms_of()
+            totals = [weighted_sum(t, weights) for t in terms]
+        scaler.scale(sum(totals) / accum).backward()
+        for t, total in zip(terms, totals):
+            add(t, total, name)
+        scaler.step(opt)
+
+    objective.d.requires_grad_(True)
+    update(opt_d, lambda: run_d(d_terms), "D/total")
+    objective.d.requires_grad_(False)
+    update(opt_g, g_terms, "G/total")
     scaler.update()
+    objective.d.requires_grad_(True)
 
 
 def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], objective: Objective):
