@@ -41,6 +41,17 @@ def make_tiny_dataset(root: Path, frames: int = 6, clips: int = 2, size: int = 3
     return meta
 
 
+def tiny_synthetic(tmp_path_factory, kind: str, **options) -> Path:
+    """A small synthetic dataset of ``kind`` (dancers, faces, streets) in a fresh temporary folder: 32 px high, one
+    process, no progress bar; ``options`` are SynthOptions fields (domains, test_domains, clips, frames, width...)."""
+    from vid2vid.data.synth.generate import SynthOptions, write_synthetic
+
+    root = tmp_path_factory.mktemp("data") / kind
+    write_synthetic(SynthOptions(kind, str(root), **{"height": 32, "width": 32, "workers": 1, **options}),
+                    progress=False)
+    return root
+
+
 def write_clip_with_audio(path: Path, frames: int, fps, width: int, height: int, audio_samples: int) -> Path:
     """An H.264 mp4 of ``frames`` grey levels at ``fps`` with a mono 16 kHz AAC track of ``audio_samples`` samples."""
     import av

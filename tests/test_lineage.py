@@ -13,6 +13,7 @@ import yaml
 
 from vid2vid import tasks
 from vid2vid.checkpoint import latest_checkpoint
+from conftest import tiny_synthetic
 from vid2vid.cli.main import main
 from vid2vid.data.synth.generate import SynthOptions, write_new_clips, write_synthetic
 from vid2vid.errors import UserError
@@ -22,10 +23,7 @@ from vid2vid.training.schedule import progression
 
 @pytest.fixture(scope="module")
 def streets(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data") / "streets"
-    write_synthetic(SynthOptions("streets", str(root), domains=2, test_domains=1, clips=1, frames=4, height=32,
-                                 width=64, workers=1), progress=False)
-    return root
+    return tiny_synthetic(tmp_path_factory, "streets", domains=2, test_domains=1, clips=1, frames=4, width=64)
 
 
 def train_tiny(root: Path, run_dir: Path, model: dict, **train) -> Path:
@@ -220,10 +218,7 @@ def test_new_clips_need_a_synthetic_dataset(streets, tmp_path):
 
 @pytest.fixture(scope="module")
 def dancers(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data") / "dancers"
-    write_synthetic(SynthOptions("dancers", str(root), domains=4, test_domains=1, clips=3, frames=4, height=32,
-                                 width=32, workers=1), progress=False)
-    return root
+    return tiny_synthetic(tmp_path_factory, "dancers", domains=4, test_domains=1, clips=3, frames=4)
 
 
 def test_the_unpaired_branch_trains_one_person_on_other_peoples_poses_and_scores_held_out_motions(dancers, tmp_path):

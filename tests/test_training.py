@@ -15,6 +15,7 @@ import pytest
 import torch
 import yaml
 
+from conftest import tiny_synthetic
 from vid2vid.cli.main import main
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.checkpoint import latest_checkpoint, load_checkpoint
@@ -23,10 +24,7 @@ from vid2vid.training.schedule import ema_decay, sequence_length
 
 @pytest.fixture(scope="module")
 def dancers(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data") / "dancers"
-    write_synthetic(SynthOptions("dancers", str(root), domains=3, test_domains=1, clips=1, frames=6, height=32,
-                                 width=32, workers=1), progress=False)
-    return root
+    return tiny_synthetic(tmp_path_factory, "dancers", domains=3, test_domains=1, clips=1, frames=6)
 
 
 def write_config(path: Path, root: Path, **train) -> Path:
