@@ -171,8 +171,9 @@ def test_export_gives_a_safetensors_generator_that_generates_the_same_frames(tra
 def test_the_packaged_generators_load():
     from vid2vid.cli.demo import packaged_checkpoint
 
-    pipe = Pipeline.from_checkpoint(packaged_checkpoint("dancers"))
-    assert pipe.task == "pose" and pipe.uses_examples
+    for name, task in (("dancers", "pose"), ("faces", "face"), ("streets", "street")):
+        pipe = Pipeline.from_checkpoint(packaged_checkpoint(name))
+        assert pipe.task == task and pipe.uses_examples
 
 
 def test_demo_writes_video_and_strip(trained, tmp_path):
