@@ -240,6 +240,23 @@ def test_the_unpaired_branch_trains_one_person_on_other_peoples_poses_and_scores
     pipe = Pipeline.from_checkpoint(latest_checkpoint(tmp_path / "run"))
     scores = evaluate(pipe, dancers, 1, Detectors(), max_frames=4, held_out_motions=2)
     assert scores["clips"] == 1 and scores["frames"] == 4  # the person's third clip, left out of training
+    assert scores["face_psnr"] > 0  # pose data with body parts: the head region is scored too
+
+
+def test_the_face_region_score_sees_the_head_and_nothing_else(dancers):
+    from vid2vid.evaluation.evaluate import head_mse, test_split
+    from vid2vid.models.face_refiner import head_boxes
+
+    semantic, real = test_split(dancers).load_frame(0, 0)
+    (cx, cy, half), present = head_boxes(semantic[None])[0][0].tolist(), head_boxes(semantic[None])[1]
+    assert bool(present[0]) and head_mse(real[None], real[None], semantic[None]) == [0.0]
+    inside, outside = real.clone(), real.clone()
+    inside[:, int(cy) - 1:int(cy) + 2, int(cx) - 1:int(cx) + 2] = -real[:, int(cy) - 1:int(cy) + 2, int(cx) - 1:int(cx) + 2]
+    far_x = 0 if cx > real.shape[-1] / 2 else real.shape[-1] - 1
+    assert abs(far_x - cx) > half + 2
+    outside[:, :, far_x] = -real[:, :, far_x]
+    assert head_mse(inside[None], real[None], semantic[None])[0] > 1e-3
+    assert head_mse(outside[None], real[None], semantic[None]) == [0.0]
 
 
 def test_the_unpaired_branch_needs_a_single_domain_model_and_domains_to_read(dancers, tmp_path):

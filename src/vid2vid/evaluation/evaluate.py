@@ -7,7 +7,9 @@ FID (Inception pool features, all generated vs all real test frames of the evalu
 error with the exact flow, identity drift (first vs last frames), and the task metric: pose error (our keypoint
 detector on generated frames vs the driving keypoints, pixels at the dataset resolution) for pose, landmark error (the
 same detector trained on 68 facial landmarks) for faces, pixel accuracy and mIoU (our segmentation net on generated
-frames vs the driving labels) for cities; the task registry says which.
+frames vs the driving labels) for cities; the task registry says which. For pose data with body parts, the face
+region too (what Everybody Dance Now's face refinement is for): PSNR of a square around the head (found in the
+driving map's part channel, as the face refiner does) and the keypoint error of the head joints (nose, eyes, ears).
 """
 
 from __future__ import annotations
@@ -27,11 +29,17 @@ from vid2vid.errors import UserError
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, SegmentationStats, WarpingErrorStats,
                              fid_from_stats, psnr, ssim)
+from vid2vid.data.skeleton import JOINT_NAMES
+from vid2vid.metrics.image_quality import psnr_from_mse
 from vid2vid.metrics.temporal import cosine_distance
+from vid2vid.models.discriminator import crop_boxes
+from vid2vid.models.face_refiner import head_boxes
 from vid2vid.models.outputs import FrameOutput
 from vid2vid.models.unroll import unroll
 
 
+HEAD_JOINTS = [JOINT_NAMES.index(n) for n in ("nose", "r_eye", "l_eye", "r_ear", "l_ear")]
+FACE_CROP = 32  # pixels of the head square the face PSNR compares (resampled from the frame)
 MIN_FID_FRAMES = 2  # the covariance of fewer features is undefined
 WEAK_FID_FRAMES = 100  # below this, FID says little beyond a comparison at the same count
 log = logging.getLogger(__name__)
@@ -127,9 +135,11 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     real_stats, fake_stats = FeatureStats(), FeatureStats()
     pose, seg, warp_err = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), WarpingErrorStats()
     psnrs, ssims, drifts = [], [], []
+    face_pose, face_mse = PoseErrorStats(), []
+    faces = ds.meta.task == "pose" and "parts" in ds.meta.extras
     for clip in clips:
         count = min(ds.clips[clip].frames, max_frames)
-        fake, real, _, _ = generate_clip(pipe, ds, clip, k, count)
+        fake, real, semantics, _ = generate_clip(pipe, ds, clip, k, count)
         real_feats, fake_feats = inception(real), inception(fake)
         real_stats.update(real_feats)
         fake_stats.update(fake_feats)
@@ -141,7 +151,12 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
         warp_err.update(fake, real, flow, valid)
         if detectors.keypoints is not None and ds.keypoint_count:
             driving = ds.load_keypoints(clip, list(range(count)))
-            pose.update(detectors.keypoints.detect(fake), driving)
+            detected = detectors.keypoints.detect(fake)
+            pose.update(detected, driving)
+            if faces:
+                face_pose.update(detected[:, HEAD_JOINTS], driving[:, HEAD_JOINTS])
+        if faces:
+            face_mse += head_mse(fake, real, semantics)
         if detectors.segmentation is not None and ds.meta.semantic == "labels":
             seg.update(detectors.segmentation.predict(fake), _labels(ds, clip, count))
     if fake_stats.count < MIN_FID_FRAMES:
@@ -158,7 +173,21 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
         result.update({keypoint_metric(ds): pose.mean, "pose_detection_rate": pose.detection_rate})
     if seg.pixels:
         result.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou())
+    if face_mse:
+        result["face_psnr"] = psnr_from_mse(float(np.mean(face_mse)))
+    if face_pose.count:
+        result["face_pose_error"] = face_pose.mean
     return result
+
+
+def head_mse(fake: torch.Tensor, real: torch.Tensor, semantics: torch.Tensor) -> list[float]:
+    """Mean squared error on [0, 1] of a FACE_CROP square around the head, per frame whose map shows a head."""
+    boxes, present = head_boxes(semantics)
+    if not bool(present.any()):
+        return []
+    boxes, fake, real = boxes[present], fake[present], real[present]
+    crops = [crop_boxes(x, boxes, FACE_CROP) for x in (fake, real)]
+    return ((crops[0] - crops[1]) / 2).pow(2).flatten(1).mean(1).tolist()
 
 
 @torch.no_grad()
