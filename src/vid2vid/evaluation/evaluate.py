@@ -195,17 +195,23 @@ def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, m
     """The metric networks on the *real* test frames: the best any generator can score (pose error floor,
     segmentation accuracy ceiling)."""
     ds = test_split(root)
-    pose, seg = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20)
+    pose, seg, face_pose = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), PoseErrorStats()
+    faces = ds.meta.task == "pose" and "parts" in ds.meta.extras
     for clip in range(len(ds.clips))[:max_clips]:
         count = min(ds.clips[clip].frames, max_frames)
         real = torch.stack([ds.load_frame(clip, f)[1] for f in range(count)])
         if detectors.keypoints is not None and ds.keypoint_count:
-            pose.update(detectors.keypoints.detect(real), ds.load_keypoints(clip, list(range(count))))
+            detected, driving = detectors.keypoints.detect(real), ds.load_keypoints(clip, list(range(count)))
+            pose.update(detected, driving)
+            if faces:
+                face_pose.update(detected[:, HEAD_JOINTS], driving[:, HEAD_JOINTS])
         if detectors.segmentation is not None and ds.meta.semantic == "labels":
             seg.update(detectors.segmentation.predict(real), _labels(ds, clip, count))
     out: dict[str, float] = {}
     if pose.count:
         out[keypoint_metric(ds)] = pose.mean
+    if face_pose.count:
+        out["face_pose_error"] = face_pose.mean
     if seg.pixels:
         out.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou())
     return out
