@@ -214,6 +214,9 @@ def test_scores_refuse_mismatched_data_and_too_few_frames(trained, tmp_path):
     result = run_cli("eval", "checkpoint", "--checkpoint", str(ckpt), "--data", str(root), "--clips", "1",
                      "--frames", "4")
     assert result.returncode == 0 and "warning: FID from 4 frames is strongly biased" in result.stderr
+    raw = run_cli("eval", "checkpoint", "--checkpoint", str(ckpt), "--data", str(root), "--clips", "1",
+                  "--frames", "4", "--weights", "generator")  # the raw weights: after 2 steps, not the average
+    assert raw.returncode == 0 and json.loads(raw.stdout)["psnr"] != json.loads(result.stdout)["psnr"]
 
 
 def test_run_report_draws_curves_pictures_and_scores(trained, tmp_path):
