@@ -136,7 +136,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     pose, seg, warp_err = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), WarpingErrorStats()
     psnrs, ssims, drifts = [], [], []
     face_pose, face_mse = PoseErrorStats(), []
-    faces = ds.meta.task == "pose" and "parts" in ds.meta.extras
+    faces = has_heads(ds)
     for clip in clips:
         count = min(ds.clips[clip].frames, max_frames)
         fake, real, semantics, _ = generate_clip(pipe, ds, clip, k, count)
@@ -180,6 +180,12 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     return result
 
 
+def has_heads(ds: FewShotVideoDataset) -> bool:
+    """Whether the data's maps show body parts with a head (the part channel ``head_boxes`` reads) and COCO-18
+    keypoints (whose head joints ``HEAD_JOINTS`` index)."""
+    return ds.meta.semantic == "skeleton" and "parts" in ds.meta.extras and ds.meta.keypoints == "coco18"
+
+
 def head_mse(fake: torch.Tensor, real: torch.Tensor, semantics: torch.Tensor) -> list[float]:
     """Mean squared error on [0, 1] of a FACE_CROP square around the head, per frame whose map shows a head."""
     boxes, present = head_boxes(semantics)
@@ -196,7 +202,7 @@ def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, m
     segmentation accuracy ceiling)."""
     ds = test_split(root)
     pose, seg, face_pose = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), PoseErrorStats()
-    faces = ds.meta.task == "pose" and "parts" in ds.meta.extras
+    faces = has_heads(ds)
     for clip in range(len(ds.clips))[:max_clips]:
         count = min(ds.clips[clip].frames, max_frames)
         real = torch.stack([ds.load_frame(clip, f)[1] for f in range(count)])
