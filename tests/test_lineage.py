@@ -195,7 +195,7 @@ def test_new_clips_of_training_domains_are_the_clips_a_larger_dataset_would_have
     larger = tmp_path / "larger"
     write_synthetic(SynthOptions("streets", str(larger), domains=2, test_domains=1, clips=2, frames=4, height=32,
                                  width=64, workers=1), progress=False)
-    meta = write_new_clips(streets, tmp_path / "new", clips=1, progress=False)
+    meta = write_new_clips(streets, tmp_path / "new", clips=1, progress=False, workers=1)
     assert meta.splits == {"train": [], "test": ["d000"]}
     new = sorted((tmp_path / "new" / "test" / "d000" / "c001" / "rgb").iterdir())
     same = sorted((larger / "train" / "d000" / "c001" / "rgb").iterdir())

@@ -4,10 +4,8 @@ python results/lineage/face_refine_picture.py BODY_CHECKPOINT REFINED_CHECKPOINT
 """
 import sys
 
-import numpy as np
 import torch
 
-from vid2vid.data.layout import frame_name
 from vid2vid.evaluation.evaluate import generate_clip, test_split
 from vid2vid.files import write_image_atomic
 from vid2vid.inference.pipeline import Pipeline
@@ -16,9 +14,10 @@ from vid2vid.models.face_refiner import head_boxes
 
 body, refined, data, out = sys.argv[1:5]
 ds = test_split(data)
+pipes = [Pipeline.from_checkpoint(c, device="cpu") for c in (body, refined)]
 rows = []
 for clip in (0, 2, 4, 6):
-    fakes = [generate_clip(Pipeline.from_checkpoint(c, device="cpu"), ds, clip, 2, 32)[:3] for c in (body, refined)]
+    fakes = [generate_clip(pipe, ds, clip, 2, 32)[:3] for pipe in pipes]
     real, semantics = fakes[0][1], fakes[0][2]
     frames = [4, 12, 20, 28]
     boxes, present = head_boxes(semantics[frames])

@@ -25,11 +25,11 @@ from vid2vid import tasks
 from vid2vid.config import DataConfig
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.layout import frame_name, read_png
+from vid2vid.data.skeleton import JOINT_NAMES
 from vid2vid.errors import UserError
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, SegmentationStats, WarpingErrorStats,
                              fid_from_stats, psnr, ssim)
-from vid2vid.data.skeleton import JOINT_NAMES
 from vid2vid.metrics.image_quality import psnr_from_mse
 from vid2vid.metrics.temporal import cosine_distance
 from vid2vid.models.discriminator import crop_boxes

@@ -98,8 +98,8 @@ def evaluate_prediction(pipe: Pipeline, root: str | Path, observe: int = 4, pred
             stats[m].update(inception(fake))
             per_step[m]["psnr"].append(psnr(fake, future).numpy())
             per_step[m]["ssim"].append(ssim(fake, future).numpy())
-    result = {"observe": observe, "predict": predict, "clips": len(clips),
-              "test": "new clips of the training domains" if test_root else "held-out domains", "pixel_steps": pixel_steps,
+    result = {"observe": observe, "predict": predict, "clips": len(clips), "pixel_steps": pixel_steps,
+              "test": "new clips of the training domains" if test_root else "held-out domains",
               "frames": real_stats.count, "label_accuracy": np.mean(accuracy, 0).round(4).tolist(), "methods": {}}
     for m in METHODS:
         result["methods"][m] = {"fid": round(fid_from_stats(real_stats, stats[m]), 2),
@@ -128,7 +128,8 @@ def markdown(result: dict) -> str:
     names = {"labels": "predict labels, render (ours)", "pixels": "predict pixels", "copy": "copy last frame",
              "oracle": "true labels, render (upper bound)"}
     lines = ["# Future prediction", "",
-             f"{result['clips']} clips ({result.get('test', 'held-out domains')}): {result['observe']} frames seen, {result['predict']} predicted; "
+             f"{result['clips']} clips ({result.get('test', 'held-out domains')}): {result['observe']} frames seen, "
+             f"{result['predict']} predicted; "
              f"pixel baseline trained {result['pixel_steps']} steps. FID over the {result['frames']} predicted frames "
              "(few frames: compare only within this table).", "",
              "| method | FID | " + " | ".join(f"PSNR t+{s}" for s in steps) + " |",

@@ -52,6 +52,11 @@ def domain_name(index: int) -> str:
     return f"d{index:03d}"
 
 
+def domain_index(name: str) -> int:
+    """The index ``domain_name`` wrote as ``name``."""
+    return int(name[1:])
+
+
 def clip_name(index: int) -> str:
     return f"c{index:03d}"
 
@@ -96,6 +101,21 @@ def _prepare_out(out: Path, overwrite: bool) -> None:
         raise UserError(f"cannot write to --out {out}: {err.strerror}; choose a writable folder") from None
 
 
+def _render_clips(opts: SynthOptions, jobs: list[tuple[str, int, int]], desc: str, progress: bool) -> None:
+    """Render (split, domain, clip) jobs to ``opts.out``, in ``opts.workers`` processes (0: one per core)."""
+    workers = opts.workers or os.cpu_count() or 1
+    bar = tqdm(total=len(jobs) * opts.frames, unit="frame", desc=desc, disable=not progress)
+    if workers == 1:
+        for job in jobs:
+            bar.update(render_clip_to_disk(opts, *job))
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            futures = [pool.submit(render_clip_to_disk, opts, *job) for job in jobs]
+            for future in futures:
+                bar.update(future.result())
+    bar.close()
+
+
 def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool = True) -> DatasetMeta:
     """Render the dataset described by ``opts``; ``dataset.json`` is written last."""
     opts.validate()
@@ -106,17 +126,7 @@ def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool 
     n_train = opts.domains - opts.test_domains
     splits = {"train": list(range(n_train)), "test": list(range(n_train, opts.domains))}
     jobs = [(split, d, c) for split, ds in splits.items() for d in ds for c in range(opts.clips)]
-    workers = opts.workers or os.cpu_count() or 1
-    bar = tqdm(total=len(jobs) * opts.frames, unit="frame", desc=f"synth {kind.name}", disable=not progress)
-    if workers == 1:
-        for job in jobs:
-            bar.update(render_clip_to_disk(opts, *job))
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-            futures = [pool.submit(render_clip_to_disk, opts, *job) for job in jobs]
-            for future in futures:
-                bar.update(future.result())
-    bar.close()
+    _render_clips(opts, jobs, f"synth {kind.name}", progress)
     meta = DatasetMeta(
         kind=kind.name, task=task.name, semantic=task.semantic, height=opts.height, width=opts.width,
         fps=float(kind.fps), splits={s: [domain_name(d) for d in ds] for s, ds in splits.items()},
@@ -129,7 +139,8 @@ def write_synthetic(opts: SynthOptions, overwrite: bool = False, progress: bool 
     return meta
 
 
-def write_new_clips(root: str | Path, out: str | Path, clips: int, progress: bool = True) -> DatasetMeta:
+def write_new_clips(root: str | Path, out: str | Path, clips: int, progress: bool = True,
+                    workers: int = 0) -> DatasetMeta:
     """New clips of the *training* domains of the synthetic dataset at ``root``: the same people, faces or cities
     (same seed), with clip indices after the ones rendered there, so motions (camera paths) never seen in training.
     Written to ``out`` as a dataset whose test split holds them (its train split is empty); rendered again only when
@@ -145,16 +156,16 @@ def write_new_clips(root: str | Path, out: str | Path, clips: int, progress: boo
         raise UserError(f"new clips per domain must be >= 1, got {clips}")
     out = Path(out)
     request = {**source, "new_clips_of": str(Path(root).resolve()), "new_clips": clips}
-    if (out / "dataset.json").is_file() and read_meta(out).source == request:
-        return read_meta(out)
+    if (out / "dataset.json").is_file():
+        existing = read_meta(out)
+        if existing.source == request:
+            return existing
     _prepare_out(out, overwrite=True)
     opts = SynthOptions(meta.task, str(out), frames=int(source["frames"]), height=meta.height, width=meta.width,
-                        seed=int(source["seed"]))
-    domains = [int(name[1:]) for name in meta.splits["train"]]
+                        seed=int(source["seed"]), workers=workers)
     first = int(source["clips"])
-    jobs = [(d, first + c) for d in domains for c in range(clips)]
-    for d, c in tqdm(jobs, desc="new clips", unit="clip", disable=not progress):
-        render_clip_to_disk(opts, "test", d, c)
+    jobs = [("test", domain_index(name), first + c) for name in meta.splits["train"] for c in range(clips)]
+    _render_clips(opts, jobs, "new clips", progress)
     new = DatasetMeta(**{**meta.__dict__, "splits": {"train": [], "test": list(meta.splits["train"])},
                          "source": request})
     write_meta(out, new)
