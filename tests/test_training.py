@@ -114,6 +114,26 @@ def test_resume_after_kill_is_exact(dancers, tmp_path):
             assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
 
 
+def test_max_hours_is_a_budget_summed_over_resumed_sessions(dancers, tmp_path):
+    second = 1 / 3600
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=100000, checkpoint_every=100000, image_every=0,
+                       max_hours=0.5 * second)
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
+    first = latest_checkpoint(run)
+    state = load_checkpoint(first)
+    assert 0 < state["step"] < 100000 and state["train_seconds"] >= 0.5
+    assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--resume", "--quiet"]) == 0
+    assert latest_checkpoint(run) == first  # the budget is spent: a resumed run does nothing
+    more = write_config(tmp_path / "more.yaml", dancers, max_steps=100000, checkpoint_every=100000, image_every=0,
+                        max_hours=1.5 * second)
+    assert main(["train", "--config", str(more), "--run-dir", str(run), "--resume", "--quiet"]) == 0
+    later = load_checkpoint(latest_checkpoint(run))
+    assert later["step"] > state["step"] and later["train_seconds"] >= 1.5
+    bad = write_config(tmp_path / "bad.yaml", dancers, max_hours=-1)
+    assert main(["train", "--config", str(bad), "--run-dir", str(tmp_path / "bad"), "--quiet"]) == 2
+
+
 def test_sigterm_saves_checkpoint(dancers, tmp_path):
     """The whole process group is signalled (as a terminal's Ctrl-C or `pkill -f` would), workers included."""
     cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=100000, checkpoint_every=100000, image_every=0,

@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", help="where checkpoints, logs and images go (default runs/<config name>)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --run-dir")
     p.add_argument("--max-steps", type=int, help="override train.max_steps")
+    p.add_argument("--max-hours", type=float, help="override train.max_hours: stop, finished, once the run has trained "
+                   "this long (summed over --resume sessions; 0 = no limit)")
     p.add_argument("--batch-size", type=int, help="override train.batch_size")
     p.add_argument("--device", choices=DEVICES, help="override train.device: auto (CUDA, then MPS, then the CPU), cpu, "
                    "cuda or mps")
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from vid2vid.training.loop import training_loop
     from vid2vid.training.options import load_run_config
 
-    overrides = {"train": {"max_steps": args.max_steps, "batch_size": args.batch_size, "device": args.device,
+    overrides = {"train": {"max_steps": args.max_steps, "max_hours": args.max_hours, "batch_size": args.batch_size, "device": args.device,
                            "workers": args.workers, "resume": True if args.resume else None,
                            "progress": False if args.quiet else None},
                  "data": {"root": args.data}}

@@ -40,6 +40,16 @@ def barrier() -> None:
         dist.barrier()
 
 
+def agreed_max(value: float, device: torch.device) -> float:
+    """The largest of every process's ``value`` (the value itself in one process), so all ranks take one decision;
+    ``device`` is this process's (nccl reduces only CUDA tensors)."""
+    if not dist.is_initialized():
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t.item())
+
+
 class Replicated(torch.nn.Module):
     """Runs ``fn(module, *args)`` as its forward, so every use of the wrapped network, whichever of its methods it
     calls, goes through DistributedDataParallel's forward (which arms the gradient all-reduce of the next backward)."""

@@ -101,6 +101,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     amp_dtype = torch.bfloat16 if o.amp == "bf16" else torch.float16
 
     step = 0
+    seconds = 0.0  # training time of this run so far, over all its sessions (train.max_hours)
     if o.resume and latest is None and main:
         log.info(f"--resume: no checkpoint in {run_dir}, starting from scratch")
     if latest is not None:
@@ -112,6 +113,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         opt_d.load_state_dict(state["opt_d"])
         ckpt.set_rng_state(state["rng"])
         step = int(state["step"])
+        seconds = float(state.get("train_seconds", 0.0))
     run_g = dist.replicate(G, device_)  # under torchrun: DistributedDataParallel (rank 0's weights broadcast)
     run_d = dist.replicate(objective, device_)
     dist.broadcast_module(ema)
@@ -126,8 +128,8 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         if not main:
             return None
         state = {"generator": G.state_dict(), "discriminators": D.state_dict(), "ema": ema.state_dict(),
-                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "rng": ckpt.rng_state(),
-                 "config": resolved, "generator_config": asdict(gcfg), "dataset": asdict(meta)}
+                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "train_seconds": seconds,
+                 "rng": ckpt.rng_state(), "config": resolved, "generator_config": asdict(gcfg), "dataset": asdict(meta)}
         return ckpt.save_checkpoint(run_dir, step, state, keep=o.keep_checkpoints)
 
     stop = StopRequests("training")  # Ctrl-C / SIGTERM: checkpoint after the current step; Ctrl-C twice: at once
@@ -144,8 +146,11 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     skipped = 0  # unreadable samples skipped this session (train.skip_bad_samples)
     bar = tqdm(total=o.max_steps, initial=step, desc="train", unit="step", disable=not (o.progress and main))
     last_path = None
+    budget = o.max_hours * 3600.0 or float("inf")
+    if seconds >= budget and main:
+        log.info(f"the run has trained {seconds / 3600:.2f} h, train.max_hours is {o.max_hours}: nothing to do")
     try:
-        while step < o.max_steps and stop.signal is None:
+        while step < o.max_steps and seconds < budget and stop.signal is None:
             T, active = phase(step)
             phase_end = step + 1
             while phase_end < o.max_steps and phase(phase_end) == (T, active):
@@ -167,7 +172,7 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                                                  collate_fn=collate_samples, persistent_workers=False,
                                                  worker_init_fn=_ignore_stop_signals)
             batches = iter(loader)
-            while step < phase_end and stop.signal is None:
+            while step < phase_end and seconds < budget and stop.signal is None:
                 t0 = time.perf_counter()
                 try:
                     micro = [next(batches).to(device_).downsampled(factor) for _ in range(o.accum_steps)]
@@ -198,6 +203,9 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                     for b_ema, b in zip(ema.buffers(), G.buffers()):
                         b_ema.copy_(b)
                 step += 1
+                seconds += time.perf_counter() - t0
+                if o.max_hours:  # ranks stop at the same step
+                    seconds = dist.agreed_max(seconds, device_)
                 if step % o.log_every == 0 or step == o.max_steps:
                     logs["train/seq_len"] = 0.0 if pretrain else float(T)
                     if gcfg.enhancers:
@@ -218,7 +226,10 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 raise UserError(f"{failure}; stopped at step {step}"
                                 + (f", saved {last_path}: continue with --resume once it is fixed" if last_path else ""))
         G.active_enhancers = ema.active_enhancers = gcfg.enhancers
-        if G.styles is not None and step >= o.max_steps and step > start_step and main:
+        finished = step >= o.max_steps or seconds >= budget
+        if finished and seconds >= budget and step > start_step and main:
+            log.info(f"train.max_hours ({o.max_hours}) reached at step {step}: finished")
+        if G.styles is not None and finished and step > start_step and main:
             fit_styles([ema, G], _style_batches(full, device_))  # multimodal: the per-class feature mixtures
         # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.
         last_path = save() if latest is None or step > start_step else latest

@@ -73,6 +73,9 @@ class TrainOptions:
     """The ``train`` section: steps, optimisers, schedule, averaging, devices and bookkeeping of a training run."""
 
     max_steps: int = 10000  # training steps; a step is one sequence per sample with per-frame D and G updates
+    # also stop (finished, with a checkpoint) once the run's training time, summed over resumed sessions, reaches this
+    # many hours; 0 = no time limit. Gives runs of different cost the same budget (e.g. coarse-to-fine vs one scale)
+    max_hours: float = 0.0
     batch_size: int = 4  # sequences per process per micro-batch; effective batch = batch_size * accum_steps * processes
     accum_steps: int = 1  # micro-batches whose gradients are accumulated before each optimiser step
     lr_g: float = 2e-4  # generator Adam learning rate
@@ -114,6 +117,8 @@ class TrainOptions:
         for name in ("flow_pretrain_steps", "single_frame_steps", "workers", "image_every", "seed"):
             if getattr(self, name) < 0:
                 raise UserError(f"train.{name} must be >= 0, got {getattr(self, name)}")
+        if not self.max_hours >= 0:
+            raise UserError(f"train.max_hours must be >= 0 (0 = no time limit), got {self.max_hours}")
         for name in ("beta1", "beta2", "ema_beta"):
             if not 0 <= getattr(self, name) < 1:
                 raise UserError(f"train.{name} must be in [0, 1), got {getattr(self, name)}")
