@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -72,6 +73,16 @@ def test_a_coarse_to_fine_street_model_grows_while_training_and_generates_full_s
     clip = next((streets / "test").glob("*/*"))
     frames = list(pipe.generate(s for s, _ in ClipDriving(clip, pipe.meta)))
     assert len(frames) == 4 and frames[0].image.shape == (32, 64, 3)
+    single = train_tiny(streets, tmp_path / "single", {})  # `eval compare`: both side by side on held-out clips
+    out = tmp_path / "compare.png"
+    assert main(["eval", "compare", "--checkpoints", str(checkpoint), str(single), "--data", str(streets),
+                 "--frames", "3", "--max-frames", "4", "--out", str(out), "--quiet"]) == 0
+    picture = cv2.imread(str(out))
+    assert picture.shape == (4 * 34, 3 * 66, 3)  # rows: input, the two models, the real frames (1 px borders)
+    first_model, second_model = picture[35:67], picture[69:101]
+    assert np.abs(first_model.astype(int) - second_model.astype(int)).mean() > 1  # two models, two outputs
+    assert main(["eval", "compare", "--checkpoints", str(single), "--data", str(streets), "--frames", "5",
+                 "--max-frames", "4", "--out", str(out), "--quiet"]) == 2
 
 
 def test_a_multimodal_street_model_fits_class_styles_and_each_seed_gives_another_look(streets, tmp_path):

@@ -98,6 +98,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     looks.add_argument("--out", default="docs/multimodal_looks.png", help="PNG to write")
     add_device_argument(looks)
     looks.set_defaults(func=run_looks)
+    cmp = eval_sub.add_parser(
+        "compare", help="several checkpoints side by side on the same held-out clips, as one PNG",
+        description="A picture comparing checkpoints (e.g. coarse-to-fine vs single scale, with and without the "
+        "unpaired branch) on the same held-out clips: per clip, rows of the K examples (few-shot models), the driving "
+        "input, each checkpoint's output in the order given, and the real frames.")
+    cmp.add_argument("--checkpoints", nargs="+", required=True, metavar="CHECKPOINT",
+                     help="training checkpoints (.pt) or exported generators (.safetensors), one row each")
+    cmp.add_argument("--data", required=True, help="dataset folder with a test split")
+    add_num_examples(cmp, 2, "examples per held-out clip")
+    cmp.add_argument("--clips", type=int, default=2, help="held-out clips shown (default 2)")
+    cmp.add_argument("--frames", type=int, default=4, help="frames shown per row (default 4)")
+    cmp.add_argument("--max-frames", type=int, default=32,
+                     help="the frames shown are spread over this many of each clip (default 32)")
+    cmp.add_argument("--held-out-motions", type=int, default=0, metavar="N",
+                     help="single-person models: show that person's clips after the first N (see eval checkpoint)")
+    cmp.add_argument("--weights", choices=("ema", "generator"), default="ema",
+                     help="training checkpoints' averaged (default) or raw generator weights")
+    cmp.add_argument("--out", required=True, help="PNG to write")
+    add_device_argument(cmp)
+    cmp.set_defaults(func=run_compare)
     rep = eval_sub.add_parser(
         "run", help="loss curves, held-out pictures and scores of one training run",
         description="For a training run folder: the loss curves (<name>_losses.png), held-out people animated by the "
@@ -212,6 +232,23 @@ def run_looks(args: argparse.Namespace) -> int:
     pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device)
     path = looks_picture(pipe, args.data, args.seeds, args.out, args.frames, args.clip)
     log.info(f"wrote {path}")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from vid2vid.errors import UserError
+    from vid2vid.evaluation.sheet import method_sheet
+    from vid2vid.inference.pipeline import Pipeline
+
+    if args.num_examples < 1 or args.clips < 1 or args.frames < 1 or args.max_frames < args.frames:
+        raise UserError("--num-examples, --clips and --frames must be >= 1 and --max-frames >= --frames")
+    pipes = {path: Pipeline.from_checkpoint(path, device=args.device, weights=args.weights)
+             for path in args.checkpoints}
+    path = method_sheet(pipes, args.data, args.num_examples, args.out, args.clips, args.frames, args.max_frames,
+                        args.held_out_motions)
+    log.info(f"wrote {path}: per clip, rows " + ("the examples, " if any(p.uses_examples for p in pipes.values())
+                                                   else "") + "the input, " + ", ".join(args.checkpoints)
+             + ", the real frames")
     return 0
 
 

@@ -59,6 +59,21 @@ def test_split(root: str | Path) -> FewShotVideoDataset:
     return FewShotVideoDataset(DataConfig(root=str(root), split="test", seq_len=1, num_examples=1))
 
 
+def scored_clips(root: str | Path, max_clips: int, held_out_motions: int = 0) -> tuple[FewShotVideoDataset, list[int]]:
+    """The clips a checkpoint is scored on: the first ``max_clips`` of the test split, or with ``held_out_motions`` N
+    (a single-person model trained with data.max_domains 1, data.max_clips N) the first training domain's clips from
+    the N+1-th on, the motions that person's training left out."""
+    if not held_out_motions:
+        ds = test_split(root)
+        return ds, list(range(len(ds.clips)))[:max_clips]
+    ds = FewShotVideoDataset(DataConfig(root=str(root), split="train", seq_len=1, num_examples=1, max_domains=1))
+    clips = list(range(len(ds.clips)))[held_out_motions:][:max_clips]
+    if not clips:
+        raise UserError(f"the first training domain of {root} has {len(ds.clips)} clips: none is left after the "
+                        f"first {held_out_motions}")
+    return ds, clips
+
+
 def check_compatible(pipe: Pipeline, ds: FewShotVideoDataset) -> None:
     """A UserError unless ``pipe`` was trained on data of the dataset's task, semantic encoding and frame size."""
     have, want = ds.meta, pipe.meta
@@ -121,15 +136,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     """Metrics of ``pipe``'s generator over the test split of ``root`` with K examples (see module docstring). With
     ``held_out_motions`` N (a single-person model trained with data.max_domains 1, data.max_clips N): over the
     training split's first domain's clips from the N+1-th on instead, the motions that person's training left out."""
-    if held_out_motions:
-        ds = FewShotVideoDataset(DataConfig(root=str(root), split="train", seq_len=1, num_examples=1, max_domains=1))
-        clips = list(range(len(ds.clips)))[held_out_motions:][:max_clips]
-        if not clips:
-            raise UserError(f"the first training domain of {root} has {len(ds.clips)} clips: none is left after the "
-                            f"first {held_out_motions}")
-    else:
-        ds = test_split(root)
-        clips = list(range(len(ds.clips)))[:max_clips]
+    ds, clips = scored_clips(root, max_clips, held_out_motions)
     check_compatible(pipe, ds)
     inception = inception or InceptionFeatures()
     real_stats, fake_stats = FeatureStats(), FeatureStats()

@@ -8,25 +8,30 @@ import numpy as np
 import torch
 
 from vid2vid.data.preview import input_to_rgb
-from vid2vid.evaluation.evaluate import generate_clip, test_split
+from vid2vid.evaluation.evaluate import check_compatible, generate_clip, scored_clips
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.training.visuals import image_grid, save_png
 
 
 @torch.no_grad()
 def method_sheet(pipes: dict[str, Pipeline], root: str | Path, k: int, out: str | Path, clips: int = 2,
-                 frames: int = 4, max_frames: int = 32) -> Path:
-    """For each of the first ``clips`` test clips, rows: the K examples (if any), the driving input, each method's output
-    (in ``pipes`` order), the real frames; columns: ``frames`` frames spread over the first ``max_frames``."""
-    ds = test_split(root)
+                 frames: int = 4, max_frames: int = 32, held_out_motions: int = 0) -> Path:
+    """For each of the first ``clips`` held-out clips (``evaluate.scored_clips``), rows: the K examples (if any), the
+    driving input, each method's output (in ``pipes`` order), the real frames; columns: ``frames`` frames spread over
+    the first ``max_frames``."""
+    ds, picked_clips = scored_clips(root, clips, held_out_motions)
+    for pipe in pipes.values():
+        check_compatible(pipe, ds)
     rows: list[list[torch.Tensor]] = []
-    for clip in range(min(clips, len(ds.clips))):
+    for clip in picked_clips:
         count = min(ds.clips[clip].frames, max_frames)
         picked = [int(f) for f in np.linspace(0, count - 1, frames).round()]
         block = []
+        examples = None
         for pipe in pipes.values():
-            fake, real, semantics, examples = generate_clip(pipe, ds, clip, k, count)
+            fake, real, semantics, shown = generate_clip(pipe, ds, clip, k, count)
             block.append([fake[f] for f in picked])
+            examples = shown if shown is not None else examples
         if examples is not None:
             rows.append(list(examples))
         rows.append(list(input_to_rgb(semantics[picked], ds.meta.semantic)))
