@@ -16,7 +16,7 @@ import numpy as np
 from vid2vid.data import labels as L
 
 if TYPE_CHECKING:
-    from vid2vid.data.synth.streets_scene import Facades
+    from vid2vid.data.synth.streets_facades import Facades
 
 RGB = tuple[float, float, float]
 KIND_BUILDING, KIND_WALL, KIND_FENCE, KIND_GREEN = range(4)  # facade stretch kinds
