@@ -214,7 +214,10 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                     if skipped:
                         logs["train/skipped_samples"] = float(skipped)
                     logger.scalars(step, logs)
-                bar.set_postfix({"T": T, "G": f"{logs['G/total']:.3f}", "D": f"{logs['D/total']:.3f}"})
+                post = {"T": T, "G": f"{logs['G/total']:.3f}", "D": f"{logs['D/total']:.3f}"}
+                if o.max_hours:  # the step total is not what ends this run
+                    post["hours"] = f"{seconds / 3600:.2f}/{o.max_hours:g}"
+                bar.set_postfix(post)
                 bar.update(1)
                 # Flow-only steps are ~10x cheaper than GAN steps: checkpoint them 20x less often, and at their end.
                 every = o.checkpoint_every * (20 if pretrain else 1)
