@@ -41,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
     from vid2vid.training.loop import training_loop
     from vid2vid.training.options import load_run_config
 
-    overrides = {"train": {"max_steps": args.max_steps, "max_hours": args.max_hours, "batch_size": args.batch_size, "device": args.device,
-                           "workers": args.workers, "resume": True if args.resume else None,
+    overrides = {"train": {"max_steps": args.max_steps, "max_hours": args.max_hours, "batch_size": args.batch_size,
+                           "device": args.device, "workers": args.workers, "resume": True if args.resume else None,
                            "progress": False if args.quiet else None},
                  "data": {"root": args.data}}
     cfg = load_run_config(args.config, overrides)

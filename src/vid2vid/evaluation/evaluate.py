@@ -133,9 +133,8 @@ def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
 def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max_clips: int = 8,
              max_frames: int = 32, inception: InceptionFeatures | None = None, held_out_motions: int = 0
              ) -> dict[str, float]:
-    """Metrics of ``pipe``'s generator over the test split of ``root`` with K examples (see module docstring). With
-    ``held_out_motions`` N (a single-person model trained with data.max_domains 1, data.max_clips N): over the
-    training split's first domain's clips from the N+1-th on instead, the motions that person's training left out."""
+    """Metrics of ``pipe``'s generator with K examples (see module docstring) over the clips ``scored_clips`` picks:
+    the test split's, or with ``held_out_motions`` N a single-person model's left-out motions."""
     ds, clips = scored_clips(root, max_clips, held_out_motions)
     check_compatible(pipe, ds)
     inception = inception or InceptionFeatures()

@@ -229,10 +229,10 @@ def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 raise UserError(f"{failure}; stopped at step {step}"
                                 + (f", saved {last_path}: continue with --resume once it is fixed" if last_path else ""))
         G.active_enhancers = ema.active_enhancers = gcfg.enhancers
-        finished = step >= o.max_steps or seconds >= budget
-        if finished and seconds >= budget and step > start_step and main:
+        spent = seconds >= budget
+        if spent and step > start_step and main:
             log.info(f"train.max_hours ({o.max_hours}) reached at step {step}: finished")
-        if G.styles is not None and finished and step > start_step and main:
+        if G.styles is not None and (step >= o.max_steps or spent) and step > start_step and main:
             fit_styles([ema, G], _style_batches(full, device_))  # multimodal: the per-class feature mixtures
         # A finished run given again (e.g. the benchmark re-run) keeps its checkpoint instead of rewriting it.
         last_path = save() if latest is None or step > start_step else latest
