@@ -38,9 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                               "is given).")
     _held_out_arguments(one, "dataset folder with a test split")
     one.add_argument("--detector", help="keypoint or segmentation net (.safetensors) from the benchmark")
-    one.add_argument("--held-out-motions", type=int, default=0, metavar="N",
-                     help="single-person models trained with data.max_domains 1 and data.max_clips N: score on that "
-                          "person's clips after the first N (motions the training left out) instead of the test split")
+    _held_out_motions_argument(one, "single-person models trained with data.max_domains 1 and data.max_clips N: "
+                               "score on that person's clips after the first N (motions the training left out) "
+                               "instead of the test split")
     one.set_defaults(func=run_checkpoint)
     diag = eval_sub.add_parser(
         "diagnose", help="example-flow error, ghosts and background drift of a few-shot checkpoint",
@@ -111,10 +111,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cmp.add_argument("--frames", type=int, default=4, help="frames shown per row (default 4)")
     cmp.add_argument("--max-frames", type=int, default=32,
                      help="the frames shown are spread over this many of each clip (default 32)")
-    cmp.add_argument("--held-out-motions", type=int, default=0, metavar="N",
-                     help="single-person models: show that person's clips after the first N (see eval checkpoint)")
-    cmp.add_argument("--weights", choices=("ema", "generator"), default="ema",
-                     help="training checkpoints' averaged (default) or raw generator weights")
+    _held_out_motions_argument(cmp, "single-person models: show that person's clips after the first N (see eval "
+                                    "checkpoint)")
+    _weights_argument(cmp)
     cmp.add_argument("--out", required=True, help="PNG to write")
     add_device_argument(cmp)
     cmp.set_defaults(func=run_compare)
@@ -138,10 +137,18 @@ def _held_out_arguments(p: argparse.ArgumentParser, data_help: str) -> None:
     add_num_examples(p, 2, "examples per held-out clip")
     p.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
     p.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
+    _weights_argument(p)
+    add_device_argument(p)
+
+
+def _weights_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", choices=("ema", "generator"), default="ema",
                    help="a training checkpoint's averaged (default) or raw generator weights (the benchmark table "
                    "scores the raw ones)")
-    add_device_argument(p)
+
+
+def _held_out_motions_argument(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--held-out-motions", type=int, default=0, metavar="N", help=help)
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
