@@ -230,6 +230,21 @@ def test_spade_compose_outputs_the_decoder_and_still_uses_the_warps():
         tasks.get("pose").generator_config("tiny", 6, compose="paste")
 
 
+def test_example_compose_blends_the_warped_example_and_not_the_previous_frame():
+    model = make("pose", compose="example").eval()
+    with torch.no_grad():
+        outs = run(model, *inputs("pose", t=3, k=2))
+    for o in outs:
+        assert torch.allclose(o.image, (1 - o.example_mask) * o.example_warped + o.example_mask * o.hallucinated,
+                              atol=1e-6)
+        assert o.blended is None
+    assert outs[1].warped is not None and outs[1].mask is not None  # the previous frame still modulates h_t
+    from vid2vid.errors import UserError
+
+    with pytest.raises(UserError, match="needs example_warp"):
+        tasks.get("street").generator_config("tiny", 6, compose="example")
+
+
 def test_foreground_branch_draws_the_foreground_classes_and_leaves_the_background():
     model = make("street", arch="vid2vid", foreground=True).eval()
     channels = model.cfg.foreground_channels

@@ -224,7 +224,7 @@ def test_bad_configs_fail_before_training(dancers, tmp_path, edit, needle):
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("compose", ["spade", "blend"])
+@pytest.mark.parametrize("compose", ["spade", "blend", "example"])
 def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path, compose):
     cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=3)
     raw = yaml.safe_load(cfg.read_text())

@@ -12,8 +12,8 @@ same domain (as in evaluation and the demo), every test clip is generated frame 
   floor for that model; ``ghost_excess`` = ghost_ratio / placebo_ratio is what the examples add (1.0 = no copying).
   Measured on the `cpu` benchmark's dancers (K = 2, raw weights): few-shot recipe 4 1.41 / 1.25 (excess 1.12),
   AdaIN 1.40 / 1.12 (1.25), Encoder 1.42 / 1.17 (1.21).
-- ``example_share_in_ghost``: how much of the warped example the output holds on ghost pixels (blend mode;
-  ``(1 - m_e)`` times ``m_t`` when a previous frame exists); None when the frame is the decoder output (spade).
+- ``example_share_in_ghost``: how much of the warped example the output holds on ghost pixels (``1 - m_e``, in
+  blend mode times ``m_t`` when a previous frame exists); None when the frame is the decoder output (spade).
 - ``prev_mask_mean``: mean of the previous-frame mask m_t (weight of the hallucinated image), frames 1..T-1.
 - ``background_drift``: L1 on background pixels at the last frame over the same at frame 1, minus 1 (+0.66 =
   66 % worse by the end of the clip).
@@ -96,9 +96,9 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
                 epe += float((pred - flow).norm(dim=0)[on].sum())
                 zero_epe += float(flow.norm(dim=0)[on].sum())
                 n_epe += int(on.sum())
-            if pipe.gcfg.compose == "blend" and ghost.any():
+            if pipe.gcfg.compose != "spade" and ghost.any():
                 kept = 1 - out.example_mask[0, 0].float().cpu()
-                if out.mask is not None:
+                if out.mask is not None and pipe.gcfg.compose == "blend":
                     kept = kept * out.mask[0, 0].float().cpu()
                 share, share_n = share + float(kept[ghost].sum()), share_n + int(ghost.sum())
         bg_l1.append(clip_bg)

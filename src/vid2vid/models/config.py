@@ -16,6 +16,7 @@ from vid2vid.errors import UserError
 ARCHS = ("fewshot", "vid2vid", "encoder", "concat", "adain")
 PRESETS = ("tiny", "small", "fast", "paper")
 NORMS = ("batch", "instance")
+COMPOSES = ("blend", "spade", "example")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class GeneratorConfig:
     warp_embedding: bool = True  # warped example / previous frame + mask modulate the finest decoder layers
     warp_embedding_layers: int = 2  # how many of the finest decoder layers those warped images modulate
     # blend: x_t = masks blend warp(x_{t-1}), warp(example) and h_t (paper eq. 11); spade: x_t = h_t, the warped
-    # images only modulate the decoder (the reference's "SPADE combine" for pose and face; needs warp_embedding)
+    # images only modulate the decoder (the reference's "SPADE combine" for pose and face; needs warp_embedding);
+    # example: x_t = (1 - m_e) warp(example) + m_e h_t, the previous frame only modulates (needs example_warp)
     compose: str = "blend"
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
@@ -72,8 +74,11 @@ class GeneratorConfig:
             raise UserError(f"generator arch {self.arch!r} is not one of {', '.join(ARCHS)}")
         if self.norm not in NORMS:
             raise UserError(f"generator norm {self.norm!r} is not one of {', '.join(NORMS)}")
-        if self.compose not in ("blend", "spade"):
-            raise UserError(f"generator compose {self.compose!r} is not one of blend, spade")
+        if self.compose not in COMPOSES:
+            raise UserError(f"generator compose {self.compose!r} is not one of {', '.join(COMPOSES)}")
+        if self.compose == "example" and not self.example_warp:
+            raise UserError("generator compose 'example' blends the warped example into the frame: it needs "
+                            "example_warp (or use compose blend or spade)")
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")

@@ -10,7 +10,8 @@ in the paper, warping starts once a previous frame exists). With `warp_embedding
 frame and their masks also modulate the finest decoder layers, like the reference's "SPADE combine" but jointly
 with the semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row. With
 `compose: spade` x_t = h_t: the warped images reach the frame only through that modulation, so a wrong warp
-cannot be pasted in. With `enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the
+cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blended in, the previous frame only
+modulates (no resampled copy of the last output accumulates, as in blend). With `enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the
 appearance see the maps at 1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the
 flow, masks and composition stay at full size.
 """
@@ -161,11 +162,10 @@ class SequentialGenerator(nn.Module):
 
         image = hallucinated  # compose "spade": the warped images already shaped h_t through the modulation
         blended = None
+        if cfg.compose != "spade" and cfg.example_warp:
+            image = example_warped + flow.example_mask * (hallucinated - example_warped)  # (1 - m_e) warp(e) + m_e h_t
         if cfg.compose == "blend":
-            blended = hallucinated
-            if cfg.example_warp:
-                blended = example_warped + flow.example_mask * (blended - example_warped)  # (1 - m_e) warp(e) + m_e h_t
-            image = blended
+            blended = image
             if has_prev:
                 image = warped + flow.mask * (blended - warped)  # (1 - m_t) * warp(x_{t-1}) + m_t * h'_t
         foreground = None

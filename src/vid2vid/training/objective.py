@@ -31,7 +31,7 @@ class LossWeights:
     flow: float = 10.0  # L1 in pixels to the teacher flow on confident pixels (previous frame and example)
     warp: float = 10.0  # real previous frame / example warped by the predicted flow vs the real frame
     mask: float = 10.0  # masks towards 1 - confidence (generated previous frame; example correspondence validity)
-    raw: float = 10.0  # VGG loss on the raw decoder output h_t when the frame is a blend (compose: blend)
+    raw: float = 10.0  # VGG loss on the raw decoder output h_t when the frame is a blend (compose: blend, example)
     temporal: float = 0.0  # temporal GAN over consecutive frames + flow (vid2vid; 0 in few-shot vid2vid)
     unpaired: float = 1.0  # GAN terms of the unpaired branch (data.unpaired_domains; performance cloning)
     predict: float = 1.0  # cross-entropy of the predicted next label map (generator predictor, future prediction)
