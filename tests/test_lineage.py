@@ -78,8 +78,11 @@ def test_a_coarse_to_fine_street_model_grows_while_training_and_generates_full_s
     assert main(["eval", "compare", "--checkpoints", str(checkpoint), str(single), "--data", str(streets),
                  "--frames", "3", "--max-frames", "4", "--out", str(out), "--quiet"]) == 0
     picture = cv2.imread(str(out))
-    assert picture.shape == (4 * 34, 3 * 66, 3)  # rows: input, the two models, the real frames (1 px borders)
-    first_model, second_model = picture[35:67], picture[69:101]
+    # rows: input, the two models, the real frames (1 px borders), each after a 96-pixel label
+    assert picture.shape == (4 * 34, 98 + 3 * 66, 3)
+    first_model, second_model = picture[35:67, 98:], picture[69:101, 98:]
+    labels = picture[:, :98] < 128
+    assert all(labels[r * 34:(r + 1) * 34].any() for r in range(4))  # every row says what it is
     assert np.abs(first_model.astype(int) - second_model.astype(int)).mean() > 1  # two models, two outputs
     assert main(["eval", "compare", "--checkpoints", str(single), "--data", str(streets), "--frames", "5",
                  "--max-frames", "4", "--out", str(out), "--quiet"]) == 2

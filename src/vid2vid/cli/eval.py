@@ -249,12 +249,15 @@ def run_compare(args: argparse.Namespace) -> int:
 
     if args.num_examples < 1 or args.clips < 1 or args.frames < 1 or args.max_frames < args.frames:
         raise UserError("--num-examples, --clips and --frames must be >= 1 and --max-frames >= --frames")
-    pipes = {path: Pipeline.from_checkpoint(path, device=args.device, weights=args.weights)
-             for path in args.checkpoints}
+    names = [f"{Path(p).parent.name}/{Path(p).stem}" for p in args.checkpoints]  # run folder / checkpoint
+    if len(set(names)) < len(names):
+        names = list(args.checkpoints)
+    pipes = {name: Pipeline.from_checkpoint(path, device=args.device, weights=args.weights)
+             for name, path in zip(names, args.checkpoints)}
     path = method_sheet(pipes, args.data, args.num_examples, args.out, args.clips, args.frames, args.max_frames,
                         args.held_out_motions)
     log.info(f"wrote {path}: per clip, rows " + ("the examples, " if any(p.uses_examples for p in pipes.values())
-                                                   else "") + "the input, " + ", ".join(args.checkpoints)
+                                                   else "") + "the input, " + ", ".join(names)
              + ", the real frames")
     return 0
 

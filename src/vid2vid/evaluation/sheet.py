@@ -17,12 +17,13 @@ from vid2vid.training.visuals import image_grid, save_png
 def method_sheet(pipes: dict[str, Pipeline], root: str | Path, k: int, out: str | Path, clips: int = 2,
                  frames: int = 4, max_frames: int = 32, held_out_motions: int = 0) -> Path:
     """For each of the first ``clips`` held-out clips (``evaluate.scored_clips``), rows: the K examples (if any), the
-    driving input, each method's output (in ``pipes`` order), the real frames; columns: ``frames`` frames spread over
-    the first ``max_frames``."""
+    driving input, each method's output (in ``pipes`` order), the real frames, each row labelled (``pipes``' keys
+    name the methods); columns: ``frames`` frames spread over the first ``max_frames``."""
     ds, picked_clips = scored_clips(root, clips, held_out_motions)
     for pipe in pipes.values():
         check_compatible(pipe, ds)
     rows: list[list[torch.Tensor]] = []
+    labels: list[str] = []
     for clip in picked_clips:
         count = min(ds.clips[clip].frames, max_frames)
         picked = [int(f) for f in np.linspace(0, count - 1, frames).round()]
@@ -34,9 +35,11 @@ def method_sheet(pipes: dict[str, Pipeline], root: str | Path, k: int, out: str 
             examples = shown if shown is not None else examples
         if examples is not None:
             rows.append(list(examples))
+            labels.append(f"examples of {ds.clips[clip].path.parent.name}")
         rows.append(list(input_to_rgb(semantics[picked], ds.meta.semantic)))
         rows += block
         rows.append([real[f] for f in picked])
+        labels += ["input", *pipes, "real"]
     path = Path(out)
-    save_png(image_grid(rows), str(path))
+    save_png(image_grid(rows, labels), str(path))
     return path

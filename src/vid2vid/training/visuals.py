@@ -22,8 +22,32 @@ def flow_to_rgb(flow: torch.Tensor, max_magnitude: float | None = None) -> torch
     return torch.stack(out)
 
 
-def image_grid(rows: list[list[torch.Tensor]]) -> torch.Tensor:
-    """Rows of (3, H, W) tensors in [-1, 1] (or (1, H, W) masks in [0, 1]) -> one (3, H', W') image in [0, 1]."""
+def text_tile(text: str, height: int, width: int) -> torch.Tensor:
+    """(3, height, width) in [-1, 1]: ``text`` in black on white, wrapped at spaces, '/' and '-' to fit the width."""
+    tile = np.full((height, width, 3), 255, np.uint8)
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.35
+    lines, line = [], ""
+    for piece in text.replace("/", "/ ").replace("-", "- ").split(" "):
+        joined = line + piece
+        if line and cv2.getTextSize(joined, font, scale, 1)[0][0] > width - 4:
+            lines.append(line)
+            joined = piece
+        line = joined
+    lines.append(line)
+    step = cv2.getTextSize("Ag", font, scale, 1)[0][1] + 4
+    for i, line in enumerate(lines[:max(1, (height - 2) // step)]):
+        cv2.putText(tile, line, (2, 2 + step * (i + 1) - 4), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    return torch.from_numpy(tile).permute(2, 0, 1).float() / 127.5 - 1
+
+
+def image_grid(rows: list[list[torch.Tensor]], labels: list[str] | None = None, label_width: int = 96
+               ) -> torch.Tensor:
+    """Rows of (3, H, W) tensors in [-1, 1] (or (1, H, W) masks in [0, 1]) -> one (3, H', W') image in [0, 1];
+    with ``labels`` (one per row) each row starts with its label in a ``label_width``-pixel column."""
+    if labels is not None:
+        if len(labels) != len(rows):
+            raise ValueError(f"{len(labels)} labels for {len(rows)} rows")
+        rows = [[text_tile(text, r[0].shape[-2], label_width)] + list(r) for text, r in zip(labels, rows)]
     def prep(t: torch.Tensor) -> torch.Tensor:
         t = t.detach().float().cpu()
         if t.shape[0] == 1:  # masks are in [0, 1]
