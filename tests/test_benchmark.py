@@ -95,3 +95,8 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
     assert "| few-shot vid2vid | - | 0.200 | 90.0 |" in md
     assert (tmp_path / "dancers_k.png").stat().st_size > 0 and (tmp_path / "dancers_domains.png").exists()
     assert not (tmp_path / "streets_k.png").exists()  # plotted once the task has finished
+
+
+def test_methods_can_be_chosen_and_an_unknown_one_is_named(tmp_path):
+    with pytest.raises(UserError, match="unknown method slow: choose from fewshot, encoder"):
+        run_benchmark(tmp_path, "smoke", ("dancers",), progress=False, methods=("fast", "slow"))

@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="smoke (minutes, CI) | cpu (hours on 2 cores) | cpu-hours | gpu (default smoke)")
     bench.add_argument("--out", default="results", help="output folder (default results)")
     add_task_argument(bench, "--tasks", nargs="+", help="tasks to run (default all): " + task_help())
+    bench.add_argument("--methods", nargs="+", metavar="METHOD",
+                       help="train and score only these of fewshot, encoder, concat, adain, fast (default all), e.g. "
+                       "fast after the fast preset changed; the K and training-domain studies come with fewshot")
     bench.set_defaults(func=run_benchmark)
     one = eval_sub.add_parser("checkpoint", help="score one checkpoint on a dataset's held-out domains",
                               description="Score one checkpoint on the test split of a dataset (FID, PSNR/SSIM, "
@@ -155,7 +158,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from vid2vid.evaluation.benchmark import run_benchmark as run
 
     names = tuple(resolve_task(t) for t in args.tasks) if args.tasks else None
-    run(args.out, args.budget, names, progress=not args.quiet)
+    run(args.out, args.budget, names, progress=not args.quiet, methods=tuple(args.methods or ()) or None)
     log.info(f"wrote {Path(args.out) / 'benchmark.md'} and benchmark.json")
     return 0
 

@@ -12,10 +12,12 @@ again with the same ``--out`` (checkpoints resume, data and detectors are kept).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vid2vid import checkpoint as ckpt
 from vid2vid import tasks
 from vid2vid.config import DataConfig, to_dict
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
@@ -27,6 +29,8 @@ from vid2vid.evaluation.sheet import method_sheet
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.models.discriminator import DiscriminatorConfig
 from vid2vid.training.options import ModelSpec, RunConfig, TrainOptions
+
+log = logging.getLogger(__name__)
 
 METHODS = ("fewshot", "encoder", "concat", "adain", "fast")
 METHOD_NAMES = {"fewshot": "few-shot vid2vid", "encoder": "Encoder", "concat": "ConcatStyle", "adain": "AdaIN",
@@ -106,8 +110,9 @@ BUDGETS = {
 }
 # Each method's training recipe: scores of an older recipe must not mix with new ones in one table (the --out of a
 # re-run is reused). When a method's recipe changes, its scores are dropped and it trains again (its run folders carry
-# the number); the other methods' scores and models are kept. Recipe 4 changed the few-shot generator only.
-RECIPES = {"fewshot": 4, "encoder": 3, "concat": 3, "adain": 3, "fast": 4}
+# the number); the other methods' scores and models are kept. Recipe 4 changed the few-shot generator only; fast's
+# recipe 5 is its preset with small's flow network (models/config.py).
+RECIPES = {"fewshot": 4, "encoder": 3, "concat": 3, "adain": 3, "fast": 5}
 SINGLE_RECIPE = 3  # score files written before per-method recipes hold one number; only this one is still read
 
 
@@ -188,7 +193,8 @@ def mean_over_seeds(runs: list[dict]) -> dict:
     return out
 
 
-def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress: bool) -> None:
+def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress: bool,
+              methods: tuple[str, ...] = METHODS) -> None:
     path = out / "tasks" / f"{kind}.json"
     task = _load_task(path, budget)
     started, spent = time.time(), task["seconds"]
@@ -210,9 +216,12 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     train_domains = b.domains - b.test_domains
     checkpoints: dict[str, Path] = {}
 
-    def checkpoint(arch: str, domains: int, seed: int = 0) -> Path:
+    def run_name(arch: str, domains: int, seed: int = 0) -> str:
         name = f"{kind}-{arch}" if domains == train_domains else f"{kind}-{arch}-{domains}domains"
-        name += (f"-seed{seed}" if seed else "") + f"-r{RECIPES[arch]}"
+        return name + (f"-seed{seed}" if seed else "") + f"-r{RECIPES[arch]}"
+
+    def checkpoint(arch: str, domains: int, seed: int = 0) -> Path:
+        name = run_name(arch, domains, seed)
         if name not in checkpoints:
             checkpoints[name] = _train(out, name, root, arch, b, batch_size, 0 if domains == train_domains else domains,
                                        seed, progress)
@@ -227,28 +236,37 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     def merge_seeds() -> None:  # the table shows every seed scored so far
         for arch in METHODS:
             runs = [task["runs"][f"{arch}/seed{s}"] for s in range(b.seeds) if f"{arch}/seed{s}" in task["runs"]]
-            task["methods"][arch] = mean_over_seeds(runs)
+            if runs:  # (--methods: the others may have no scores yet)
+                task["methods"][arch] = mean_over_seeds(runs)
         save()
 
     # Order: what a stopped run has already paid for is never needed again (seed-0 models serve the picture and the
     # K study before later seeds train), so a run spread over several sessions keeps only score files between them.
-    for arch in METHODS:
+    for arch in methods:
         score("runs", f"{arch}/seed0", arch, b.eval_k)
     merge_seeds()
     sheet = out / f"{kind}_methods.png"
-    if not sheet.exists() or task.get("sheet_recipes") != RECIPES:
+    # The picture needs every method's seed-0 model; one that is gone (run folders are not kept everywhere) is not
+    # retrained for a picture: the sheet waits for a run that has them all.
+    missing = [arch for arch in METHODS
+               if ckpt.latest_checkpoint(out / "runs" / run_name(arch, train_domains)) is None
+               and run_name(arch, train_domains) not in checkpoints]
+    if missing and (not sheet.exists() or task.get("sheet_recipes") != RECIPES):
+        log.warning(f"{sheet} not redrawn: no trained seed-0 model of {', '.join(missing)} under {out / 'runs'}")
+    elif not sheet.exists() or task.get("sheet_recipes") != RECIPES:
         pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights)
                  for arch in METHODS}
         method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)
         task["sheet_recipes"] = dict(RECIPES)
         save()
-    for k in b.ks:
-        score("k", str(k), "fewshot", k)
+    if "fewshot" in methods:
+        for k in b.ks:
+            score("k", str(k), "fewshot", k)
     for seed in range(1, b.seeds):
-        for arch in METHODS:
+        for arch in methods:
             score("runs", f"{arch}/seed{seed}", arch, b.eval_k, seed=seed)
         merge_seeds()
-    for fraction in b.domain_fractions:
+    for fraction in b.domain_fractions if "fewshot" in methods else ():
         n = max(1, round(train_domains * fraction))
         score("domains", str(n), "fewshot", b.eval_k, n)
     save()
@@ -270,14 +288,19 @@ def datasets(names: tuple[str, ...] | None = None) -> tuple[str, ...]:
 
 
 def run_benchmark(out: str | Path, budget: str = "smoke", names: tuple[str, ...] | None = None,
-                  progress: bool = True) -> dict:
+                  progress: bool = True, methods: tuple[str, ...] | None = None) -> dict:
     """Run (or continue) the benchmark for ``tasks`` and write the report of every task under ``out``; returns it.
 
     Each task keeps its own ``<out>/tasks/<task>.json``, so ``--tasks pose`` and ``--tasks face street`` can run as
     two processes on the same ``--out`` (one per core); the report is rewritten from all of them after each. ``names``:
-    tasks (or their datasets' names), default all."""
+    tasks (or their datasets' names), default all. ``methods``: train and score only these (default all; e.g. the
+    fast row again after the preset changed; the K and domain studies come with fewshot)."""
     if budget not in BUDGETS:
         raise UserError(f"unknown --budget '{budget}': choose one of {', '.join(BUDGETS)}")
+    unknown = sorted(set(methods or ()) - set(METHODS))
+    if unknown:
+        raise UserError(f"unknown method {', '.join(unknown)}: choose from {', '.join(METHODS)}")
+    methods = tuple(a for a in METHODS if a in (methods or METHODS))
     kinds = datasets(names)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -287,7 +310,7 @@ def run_benchmark(out: str | Path, budget: str = "smoke", names: tuple[str, ...]
 
     inception = InceptionFeatures()
     for kind in kinds:
-        _run_task(out, kind, BUDGETS[budget], budget, inception, progress)
+        _run_task(out, kind, BUDGETS[budget], budget, inception, progress, methods)
     results = collect_results(out, budget)
     write_json_atomic(out / "benchmark.json", results)
     write_report(out, results, METHOD_NAMES)

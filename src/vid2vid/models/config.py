@@ -131,14 +131,14 @@ _PRESETS: dict[str, dict] = {
     "small": dict(base_channels=16, max_channels=256, num_downsamples=4, num_adaptive_layers=3, num_fc_layers=2,
                   attention_downsamples=2, flow_channels=16, flow_downsamples=3, flow_blocks=2,
                   warp_embedding_layers=2, style_channels=64, attend_single_example=True),
-    # small's decoder with the parts that dominate at 256x256 made cheaper (profile at 256x256, K=1: the flow network
-    # was the largest block, 2.3 of 18.5 GFLOPs, then the full-resolution layers): a quarter-width flow network with
-    # one residual block, the warped images modulating only the finest decoder layer, two generated layers, attention
-    # at 1/8 resolution, at most 128 channels. 13.4 GFLOPs per frame at 256x256 (small: 18.5), 0.16 s of one core's
-    # CPU time per frame against 0.27 s (both measured on a loaded machine: compare the ratio).
+    # small's decoder with the full-resolution parts made cheaper (profile at 256x256, K=1): two generated layers,
+    # attention at 1/8 resolution, at most 128 channels; small's flow network and its two warp-modulated layers are
+    # kept: the first fast preset's quarter-width one-block flow network (13.4 GFLOPs a frame) warped the examples
+    # with 5.53 px error against small's 3.24 and cost +19 % pose error on dancers; with small's, 3.89 px and within
+    # 10 % of small's pose error and FID (README, docs/learning.md; benchmark recipe 5 of fast).
     "fast": dict(base_channels=16, max_channels=128, num_downsamples=4, num_adaptive_layers=2, num_fc_layers=2,
-                 attention_downsamples=3, flow_channels=8, flow_downsamples=3, flow_blocks=1,
-                 warp_embedding_layers=1, style_channels=64, attend_single_example=True),
+                 attention_downsamples=3, flow_channels=16, flow_downsamples=3, flow_blocks=2,
+                 warp_embedding_layers=2, style_channels=64, attend_single_example=True),
     "paper": dict(),  # the dataclass defaults are the reference implementation's settings
 }
 def generator_preset(name: str, semantic_channels: int, defaults: Mapping[str, Any] | None = None,
