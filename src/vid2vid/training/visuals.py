@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import torch
@@ -27,7 +29,7 @@ def text_tile(text: str, height: int, width: int) -> torch.Tensor:
     tile = np.full((height, width, 3), 255, np.uint8)
     font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.35
     lines, line = [], ""
-    for piece in text.replace("/", "/ ").replace("-", "- ").split(" "):
+    for piece in re.split(r"(?<=[/\- ])", text):  # each piece keeps the space, '/' or '-' it ends with
         joined = line + piece
         if line and cv2.getTextSize(joined, font, scale, 1)[0][0] > width - 4:
             lines.append(line)
@@ -58,7 +60,7 @@ def image_grid(rows: list[list[torch.Tensor]], labels: list[str] | None = None, 
     lines = []
     for r in rows:
         tiles = [prep(t) for t in r]
-        blank = torch.ones_like(tiles[0])
+        blank = torch.ones_like(tiles[-1])  # (the first may be a label)
         tiles += [blank] * (width - len(tiles))
         lines.append(torch.cat(tiles, dim=2))
     return torch.cat(lines, dim=1)
