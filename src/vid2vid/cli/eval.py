@@ -158,7 +158,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from vid2vid.evaluation.benchmark import run_benchmark as run
 
     names = tuple(resolve_task(t) for t in args.tasks) if args.tasks else None
-    run(args.out, args.budget, names, progress=not args.quiet, methods=tuple(args.methods or ()) or None)
+    run(args.out, args.budget, names, progress=not args.quiet, methods=tuple(args.methods) if args.methods else None)
     log.info(f"wrote {Path(args.out) / 'benchmark.md'} and benchmark.json")
     return 0
 

@@ -248,12 +248,12 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     sheet = out / f"{kind}_methods.png"
     # The picture needs every method's seed-0 model; one that is gone (run folders are not kept everywhere) is not
     # retrained for a picture: the sheet waits for a run that has them all.
-    missing = [arch for arch in METHODS
-               if ckpt.latest_checkpoint(out / "runs" / run_name(arch, train_domains)) is None
-               and run_name(arch, train_domains) not in checkpoints]
-    if missing and (not sheet.exists() or task.get("sheet_recipes") != RECIPES):
+    stale = not sheet.exists() or task.get("sheet_recipes") != RECIPES
+    missing = [arch for arch in METHODS if stale and run_name(arch, train_domains) not in checkpoints
+               and ckpt.latest_checkpoint(out / "runs" / run_name(arch, train_domains)) is None]
+    if missing:
         log.warning(f"{sheet} not redrawn: no trained seed-0 model of {', '.join(missing)} under {out / 'runs'}")
-    elif not sheet.exists() or task.get("sheet_recipes") != RECIPES:
+    elif stale:
         pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights)
                  for arch in METHODS}
         method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)

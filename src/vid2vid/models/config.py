@@ -135,7 +135,8 @@ _PRESETS: dict[str, dict] = {
     # attention at 1/8 resolution, at most 128 channels; small's flow network and its two warp-modulated layers are
     # kept: the first fast preset's quarter-width one-block flow network (13.4 GFLOPs a frame) warped the examples
     # with 5.53 px error against small's 3.24 and cost +19 % pose error on dancers; with small's, 3.89 px and within
-    # 10 % of small's pose error and FID (README, docs/learning.md; benchmark recipe 5 of fast).
+    # 10 % of small's pose error and FID (README, docs/learning.md; benchmark recipe 5 of fast). 16.4 GFLOPs per
+    # frame at 256x256 (small: 18.5; results/speed/generator_speed_fast.md).
     "fast": dict(base_channels=16, max_channels=128, num_downsamples=4, num_adaptive_layers=2, num_fc_layers=2,
                  attention_downsamples=3, flow_channels=16, flow_downsamples=3, flow_blocks=2,
                  warp_embedding_layers=2, style_channels=64, attend_single_example=True),

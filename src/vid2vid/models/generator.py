@@ -11,9 +11,9 @@ frame and their masks also modulate the finest decoder layers, like the referenc
 with the semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row. With
 `compose: spade` x_t = h_t: the warped images reach the frame only through that modulation, so a wrong warp
 cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blended in, the previous frame only
-modulates (no resampled copy of the last output accumulates, as in blend). With `enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the
-appearance see the maps at 1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the
-flow, masks and composition stay at full size.
+modulates (no resampled copy of the last output accumulates, as in blend). With `enhancers` (vid2vid 2018's
+coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at 1/2**active_enhancers of the frame
+and local enhancers bring h_t back to full size; the flow, masks and composition stay at full size.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ def image_grid(rows: list[list[torch.Tensor]], labels: list[str] | None = None, 
         if len(labels) != len(rows):
             raise ValueError(f"{len(labels)} labels for {len(rows)} rows")
         rows = [[text_tile(text, r[0].shape[-2], label_width)] + list(r) for text, r in zip(labels, rows)]
+
     def prep(t: torch.Tensor) -> torch.Tensor:
         t = t.detach().float().cpu()
         if t.shape[0] == 1:  # masks are in [0, 1]
