@@ -169,6 +169,36 @@ def test_objective_supervises_the_example_flow_mask_and_raw_output():
     assert "G/raw" not in objective.g_terms(spade, ctx)  # the frame is the decoder output: no separate raw loss
 
 
+def test_objective_supervises_the_filling_example_like_the_chosen_one():
+    from vid2vid.models.discriminator import DiscriminatorConfig
+    from vid2vid.models.outputs import FrameOutput
+    from vid2vid.models.warp import warp
+    from vid2vid.training.objective import Discriminators, FrameContext, LossWeights, Objective
+
+    w = LossWeights(face=0.0, perceptual=0.0)
+    objective = Objective(w, Discriminators(DiscriminatorConfig(ndf=4, layers=2, scales=1), w, 6, use_example=True,
+                                            face=False))
+    g = torch.Generator().manual_seed(0)
+    filler = torch.rand(1, 3, 32, 32, generator=g) * 2 - 1
+    teacher = torch.full((1, 2, 32, 32), 2.0)
+    real = warp(filler, teacher)  # the filler, moved by the teacher flow, is the frame where it is valid
+    valid = torch.zeros(1, 1, 32, 32)
+    valid[..., 4:28, 4:28] = 1
+
+    def terms(flow, mask):
+        out = FrameOutput(image=real.clone(), hallucinated=real.clone(), flow=None, mask=None, warped=None,
+                          fill_flow=flow, fill_mask=mask, fill_warped=warp(filler, flow))
+        ctx = FrameContext(semantic=torch.rand(1, 6, 32, 32), real=real, prev_real=None, teacher_flow=None,
+                           example=filler, keypoints=None, fill_flow=teacher, fill_valid=valid, fill_example=filler)
+        return objective.g_terms(out, ctx)
+
+    exact = terms(teacher.clone(), 1 - valid)
+    assert {"G/flow.fill", "G/warp.fill", "G/mask.fill"} <= set(exact)
+    assert all(exact[k].item() == pytest.approx(0.0, abs=1e-6) for k in ("G/flow.fill", "G/warp.fill", "G/mask.fill"))
+    wrong = terms(torch.zeros(1, 2, 32, 32), valid)  # no motion, and the mask copies exactly where it must not
+    assert wrong["G/flow.fill"].item() > 1.0 and wrong["G/warp.fill"].item() > 0.05 and wrong["G/mask.fill"].item() == 1
+
+
 def test_previous_frame_is_copied_only_where_it_beats_the_alternative():
     real = torch.zeros(1, 3, 4, 4)
     warped = torch.zeros(1, 3, 4, 4)

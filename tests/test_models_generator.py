@@ -245,6 +245,26 @@ def test_example_compose_blends_the_warped_example_and_not_the_previous_frame():
         tasks.get("street").generator_config("tiny", 6, compose="example")
 
 
+def test_example_fill_warps_the_runner_up_example_into_what_the_chosen_one_cannot_show():
+    model = make("pose", compose="example", example_fill=True).eval()
+    with torch.no_grad():
+        outs = run(model, *inputs("pose", t=3, k=3))
+    for o in outs:
+        ranked = o.attention.flatten(2).sum(2).argsort(dim=1, descending=True)
+        assert torch.equal(o.fill_index, ranked[:, 1]) and torch.all(o.fill_index != o.example_index)
+        filled = (1 - o.fill_mask) * o.fill_warped + o.fill_mask * o.hallucinated
+        assert torch.allclose(o.image, (1 - o.example_mask) * o.example_warped + o.example_mask * filled, atol=1e-5)
+        assert o.fill_flow.shape == o.example_flow.shape
+    assert outs[1].warped is not None  # the previous frame's flow comes from the same pass
+    with torch.no_grad():  # one example: nothing to fill with, the plain example composition
+        single = run(model, *inputs("pose", t=2, k=1))
+    assert all(o.fill_index is None and o.fill_warped is None for o in single)
+    with pytest.raises(UserError, match="example_fill"):
+        tasks.get("pose").generator_config("tiny", 6, compose="spade", example_fill=True)
+    with pytest.raises(UserError, match="example_fill"):
+        tasks.get("pose").generator_config("tiny", 6, arch="adain", compose="example", example_fill=True)
+
+
 def test_foreground_branch_draws_the_foreground_classes_and_leaves_the_background():
     model = make("street", arch="vid2vid", foreground=True).eval()
     channels = model.cfg.foreground_channels

@@ -16,7 +16,9 @@ from vid2vid.models.unroll import Stream  # noqa: E402
 
 @pytest.mark.parametrize("arch,k,extra", [("fewshot", 2, {}), ("fewshot", 1, {}),
                                           ("fewshot", 1, {"attend_single_example": False}),
-                                          ("fewshot", 2, {"compose": "blend"}), ("adain", 2, {}),
+                                          ("fewshot", 2, {"compose": "blend"}),
+                                          ("fewshot", 3, {"compose": "example", "example_fill": True}),
+                                          ("adain", 2, {}),
                                           ("vid2vid", 0, {})])
 def test_onnx_runtime_matches_pytorch_frame_by_frame(arch, k, extra, tmp_path, one_thread):
     torch.manual_seed(0)

@@ -87,6 +87,22 @@ def test_tiny_run_writes_events_images_checkpoints(dancers, tmp_path):
     assert all(torch.isfinite(torch.tensor(e.value)) for tag in tags for e in events.Scalars(tag))
 
 
+def test_example_fill_trains_the_second_flow_and_mask(dancers, tmp_path):
+    cfg = write_config(tmp_path / "c.yaml", dancers, random_k=False, image_every=0)
+    values = yaml.safe_load(cfg.read_text())
+    values["model"].update(compose="example", example_fill=True)
+    cfg.write_text(yaml.safe_dump(values))
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run / "tensorboard"))
+    events.Reload()
+    for tag in ("G/flow.fill", "G/warp.fill", "G/mask.fill", "G/flow.example"):
+        assert tag in events.Tags()["scalars"], tag
+        assert all(e.value > 0 for e in events.Scalars(tag))
+
+
 def test_resume_after_kill_is_exact(dancers, tmp_path):
     cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=8, checkpoint_every=4, image_every=0)
     straight, killed = tmp_path / "straight", tmp_path / "killed"

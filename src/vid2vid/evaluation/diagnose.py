@@ -97,7 +97,10 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
                 zero_epe += float(flow.norm(dim=0)[on].sum())
                 n_epe += int(on.sum())
             if pipe.gcfg.compose != "spade" and ghost.any():
-                kept = 1 - out.example_mask[0, 0].float().cpu()
+                hallucinate = out.example_mask[0, 0].float().cpu()
+                if out.fill_mask is not None:  # example_fill: h_t only where neither example shows the frame
+                    hallucinate = hallucinate * out.fill_mask[0, 0].float().cpu()
+                kept = 1 - hallucinate
                 if out.mask is not None and pipe.gcfg.compose == "blend":
                     kept = kept * out.mask[0, 0].float().cpu()
                 share, share_n = share + float(kept[ghost].sum()), share_n + int(ghost.sum())

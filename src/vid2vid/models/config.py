@@ -42,6 +42,9 @@ class GeneratorConfig:
     # images only modulate the decoder (the reference's "SPADE combine" for pose and face; needs warp_embedding);
     # example: x_t = (1 - m_e) warp(example) + m_e h_t, the previous frame only modulates (needs example_warp)
     compose: str = "blend"
+    # fewshot, K >= 2, compose example or blend: also warp the second-best example (one more flow pass) into what the
+    # chosen one cannot show (the background its body hid): h'_t = (1 - m_e) w_e + m_e ((1 - m_f) w_f + m_f h_t)
+    example_fill: bool = False
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
     style_channels: int = 256  # style-vector size of the encoder / concat / adain baselines
@@ -79,6 +82,9 @@ class GeneratorConfig:
         if self.compose == "example" and not self.example_warp:
             raise UserError("generator compose 'example' blends the warped example into the frame: it needs "
                             "example_warp (or use compose blend or spade)")
+        if self.example_fill and (self.arch != "fewshot" or not self.example_warp or self.compose == "spade"):
+            raise UserError("generator example_fill blends a second warped example into the frame: it needs arch "
+                            "fewshot (attention ranks the examples), example_warp and compose example or blend")
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")

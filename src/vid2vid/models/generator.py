@@ -11,7 +11,9 @@ frame and their masks also modulate the finest decoder layers, like the referenc
 with the semantic map (one gamma/beta from all maps, see spade.py) instead of three modulations in a row. With
 `compose: spade` x_t = h_t: the warped images reach the frame only through that modulation, so a wrong warp
 cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blended in, the previous frame only
-modulates (no resampled copy of the last output accumulates, as in blend). With `enhancers` (vid2vid 2018's
+modulates (no resampled copy of the last output accumulates, as in blend). With `example_fill` (K >= 2) the
+runner-up example by attention is warped too and fills in where the chosen one cannot show the frame (the background
+its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t). With `enhancers` (vid2vid 2018's
 coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at 1/2**active_enhancers of the frame
 and local enhancers bring h_t back to full size; the flow, masks and composition stay at full size.
 """
@@ -23,7 +25,7 @@ from torch import nn
 
 from vid2vid.models.config import GeneratorConfig
 from vid2vid.models.enhancer import CoarseToFine, downsample
-from vid2vid.models.flow import FlowNetwork
+from vid2vid.models.flow import FlowNetwork, FlowOutput
 from vid2vid.models.face_refiner import FaceRefiner
 from vid2vid.models.foreground import ForegroundGenerator, foreground_mask
 from vid2vid.models.multimodal import ClassStyles, FeatureEncoder, paint
@@ -128,18 +130,29 @@ class SequentialGenerator(nn.Module):
         if cfg.example_warp:
             example = self._fmt(pick(code.images, cond.example_index))
             example_semantic = self._fmt(pick(code.semantics, cond.example_index))
+        fill_index = fill = None
+        if cfg.example_fill and cond.attention is not None:  # K >= 2: the runner-up by attention mass fills in
+            fill_index = cond.attention.flatten(2).sum(2).topk(2, dim=1).indices[:, 1]
         flow = None
-        if has_prev or cfg.example_warp:
+        if fill_index is not None:  # both examples in one pass of the flow network (batch of 2B)
+            flow, fill = self._flow_pair(semantic, prev_semantics, prev_frames, example_semantic, example, code,
+                                         fill_index)
+        elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
 
-        warped = example_warped = None
+        warped = example_warped = fill_warped = None
         if has_prev:
             warped = self._fmt(warp(prev_frames[:, -1], flow.flow))
         if cfg.example_warp:
             example_warped = self._fmt(warp(example, flow.example_flow))
+        shown, shown_mask = example_warped, flow.example_mask if cfg.example_warp else None  # what the examples give
+        if fill is not None:
+            fill_warped = self._fmt(warp(pick(code.images, fill_index), fill.example_flow))
+            shown = example_warped + flow.example_mask * (fill_warped - example_warped)
+            shown_mask = flow.example_mask * fill.example_mask
         warp_maps = []
         if self.example_embedding is not None:
-            warp_maps.append(self.example_embedding(*self._down(factor, example_warped, flow.example_mask)))
+            warp_maps.append(self.example_embedding(*self._down(factor, shown, shown_mask)))
         if self.previous_embedding is not None:
             warp_maps.append(self.previous_embedding(*self._down(factor, warped, flow.mask)) if has_prev else None)
 
@@ -163,7 +176,10 @@ class SequentialGenerator(nn.Module):
         image = hallucinated  # compose "spade": the warped images already shaped h_t through the modulation
         blended = None
         if cfg.compose != "spade" and cfg.example_warp:
-            image = example_warped + flow.example_mask * (hallucinated - example_warped)  # (1 - m_e) warp(e) + m_e h_t
+            image = hallucinated
+            if fill is not None:  # (1 - m_f) warp(f) + m_f h_t where the chosen example cannot show the frame
+                image = fill_warped + fill.example_mask * (hallucinated - fill_warped)
+            image = example_warped + flow.example_mask * (image - example_warped)  # (1 - m_e) warp(e) + m_e h_t
         if cfg.compose == "blend":
             blended = image
             if has_prev:
@@ -182,7 +198,22 @@ class SequentialGenerator(nn.Module):
             example_flow=flow.example_flow if cfg.example_warp else None,
             example_mask=flow.example_mask if cfg.example_warp else None,
             example_warped=example_warped, attention=cond.attention, example_index=cond.example_index,
-            foreground=foreground)
+            foreground=foreground, fill_flow=None if fill is None else fill.example_flow,
+            fill_mask=None if fill is None else fill.example_mask, fill_warped=fill_warped, fill_index=fill_index)
+
+    def _flow_pair(self, semantic: torch.Tensor, prev_semantics: torch.Tensor | None,
+                   prev_frames: torch.Tensor | None, example_semantic: torch.Tensor, example: torch.Tensor,
+                   code: ExampleCode, fill_index: torch.Tensor) -> tuple[FlowOutput, FlowOutput]:
+        """The flow network on the chosen and the filling example at once: (chosen's output, filler's output)."""
+        def twice(x: torch.Tensor | None) -> torch.Tensor | None:
+            return None if x is None else torch.cat([x, x])
+
+        both = self.flow(twice(semantic), twice(prev_semantics), twice(prev_frames),
+                         torch.cat([example_semantic, self._fmt(pick(code.semantics, fill_index))]),
+                         torch.cat([example, self._fmt(pick(code.images, fill_index))]))
+        halves = [FlowOutput(*(t.chunk(2)[i] for t in (both.flow, both.mask, both.example_flow, both.example_mask)))
+                  for i in range(2)]
+        return halves[0], halves[1]
 
     def forward(self, semantic: torch.Tensor, examples: torch.Tensor | None = None,
                 example_semantics: torch.Tensor | None = None, prev_semantics: torch.Tensor | None = None,

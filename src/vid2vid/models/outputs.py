@@ -54,6 +54,10 @@ class FrameOutput:
     blended: torch.Tensor | None = None  # (B, 3, H, W) h'_t, what m_t weighs against warp(x_{t-1}) (compose: blend)
     attention: torch.Tensor | None = None  # (B, K, h, w) per-example attention (K >= 2)
     example_index: torch.Tensor | None = None  # (B,) which example was warped
+    fill_flow: torch.Tensor | None = None  # (B, 2, H, W) flow warping the second-best example (example_fill, K >= 2)
+    fill_mask: torch.Tensor | None = None  # (B, 1, H, W) m_f: where h_t, not the second example, fills in for m_e
+    fill_warped: torch.Tensor | None = None  # (B, 3, H, W) the second example warped
+    fill_index: torch.Tensor | None = None  # (B,) which example filled in
     foreground: torch.Tensor | None = None  # (B, 3, H, W) h_F of the foreground branch (generator foreground)
 
 

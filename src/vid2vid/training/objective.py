@@ -88,6 +88,9 @@ class FrameContext:
     keypoints: torch.Tensor | None  # (B, 18, 3) COCO-18 for the face discriminator
     example_flow: torch.Tensor | None = None  # (B, 2, H, W) exact flow frame t -> that example, None when unknown
     example_valid: torch.Tensor | None = None  # (B, 1, H, W) where that flow reproduces frame t
+    fill_flow: torch.Tensor | None = None  # (B, 2, H, W) the same for the filling example (generator example_fill)
+    fill_valid: torch.Tensor | None = None
+    fill_example: torch.Tensor | None = None  # (B, 3, H, W) the filling example
     real_window: torch.Tensor | None = None  # (B, F, 3, H, W) real frames ending at t (temporal D)
     fake_window: torch.Tensor | None = None  # (B, F, 3, H, W) generated frames ending at t
     flow_window: torch.Tensor | None = None  # (B, F-1, 2, H, W) teacher flows inside the window
@@ -150,6 +153,11 @@ class Objective(nn.Module):
             terms["G/flow.example"] = flow_losses.flow_l1(out.example_flow, ctx.example_flow, valid)
             terms["G/warp.example"] = flow_losses.warp_l1(ctx.example, ctx.real, out.example_flow, valid)
             terms["G/mask.example"] = flow_losses.mask_l1(out.example_mask, valid)
+        if out.fill_flow is not None and ctx.fill_flow is not None:  # the second example: the same three terms
+            valid = ctx.fill_valid
+            terms["G/flow.fill"] = flow_losses.flow_l1(out.fill_flow, ctx.fill_flow, valid)
+            terms["G/warp.fill"] = flow_losses.warp_l1(ctx.fill_example, ctx.real, out.fill_flow, valid)
+            terms["G/mask.fill"] = flow_losses.mask_l1(out.fill_mask, valid)
         if ctx.predicted is not None:
             terms["G/predict"] = label_loss(ctx.predicted, ctx.semantic)
         if self.d.face is not None and ctx.keypoints is not None:
