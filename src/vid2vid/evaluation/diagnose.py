@@ -12,8 +12,10 @@ same domain (as in evaluation and the demo), every test clip is generated frame 
   floor for that model; ``ghost_excess`` = ghost_ratio / placebo_ratio is what the examples add (1.0 = no copying).
   Measured on the `cpu` benchmark's dancers (K = 2, raw weights): few-shot recipe 4 1.41 / 1.25 (excess 1.12),
   AdaIN 1.40 / 1.12 (1.25), Encoder 1.42 / 1.17 (1.21).
-- ``example_share_in_ghost``: how much of the warped example the output holds on ghost pixels (``1 - m_e``, in
-  blend mode times ``m_t`` when a previous frame exists); None when the frame is the decoder output (spade).
+- ``example_share_in_ghost``: how much of the warped example the output holds on ghost pixels (``1 - m_e``; with
+  example_fill ``1 - m_e m_f``, both examples; in blend mode times ``m_t`` when a previous frame exists); None when
+  the frame is the decoder output (spade). At K >= 2 the ghost pixels include the unwarped examples' bodies, where
+  the warped example shows background and copying it is right: read it with the ghost L1 beside it.
 - ``prev_mask_mean``: mean of the previous-frame mask m_t (weight of the hallucinated image), frames 1..T-1.
 - ``background_drift``: L1 on background pixels at the last frame over the same at frame 1, minus 1 (+0.66 =
   66 % worse by the end of the clip).
