@@ -130,13 +130,14 @@ class SequentialGenerator(nn.Module):
         if cfg.example_warp:
             example = self._fmt(pick(code.images, cond.example_index))
             example_semantic = self._fmt(pick(code.semantics, cond.example_index))
-        fill_index = fill = None
+        fill_index = fill = filler = None
         if cfg.example_fill and cond.attention is not None:  # K >= 2: the runner-up by attention mass fills in
             fill_index = cond.attention.flatten(2).sum(2).topk(2, dim=1).indices[:, 1]
+            filler = self._fmt(pick(code.images, fill_index))
         flow = None
-        if fill_index is not None:  # both examples in one pass of the flow network (batch of 2B)
-            flow, fill = self._flow_pair(semantic, prev_semantics, prev_frames, example_semantic, example, code,
-                                         fill_index)
+        if filler is not None:  # both examples in one pass of the flow network (batch of 2B)
+            flow, fill = self._flow_pair(semantic, prev_semantics, prev_frames, (example_semantic, example),
+                                         (self._fmt(pick(code.semantics, fill_index)), filler))
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
 
@@ -147,7 +148,7 @@ class SequentialGenerator(nn.Module):
             example_warped = self._fmt(warp(example, flow.example_flow))
         shown, shown_mask = example_warped, flow.example_mask if cfg.example_warp else None  # what the examples give
         if fill is not None:
-            fill_warped = self._fmt(warp(pick(code.images, fill_index), fill.example_flow))
+            fill_warped = self._fmt(warp(filler, fill.example_flow))
             shown = example_warped + flow.example_mask * (fill_warped - example_warped)
             shown_mask = flow.example_mask * fill.example_mask
         warp_maps = []
@@ -202,15 +203,15 @@ class SequentialGenerator(nn.Module):
             fill_mask=None if fill is None else fill.example_mask, fill_warped=fill_warped, fill_index=fill_index)
 
     def _flow_pair(self, semantic: torch.Tensor, prev_semantics: torch.Tensor | None,
-                   prev_frames: torch.Tensor | None, example_semantic: torch.Tensor, example: torch.Tensor,
-                   code: ExampleCode, fill_index: torch.Tensor) -> tuple[FlowOutput, FlowOutput]:
-        """The flow network on the chosen and the filling example at once: (chosen's output, filler's output)."""
+                   prev_frames: torch.Tensor | None, chosen: tuple[torch.Tensor, torch.Tensor],
+                   filler: tuple[torch.Tensor, torch.Tensor]) -> tuple[FlowOutput, FlowOutput]:
+        """The flow network on the chosen and the filling example, each (semantic map, image), at once: (chosen's
+        output, filler's output)."""
         def twice(x: torch.Tensor | None) -> torch.Tensor | None:
             return None if x is None else torch.cat([x, x])
 
         both = self.flow(twice(semantic), twice(prev_semantics), twice(prev_frames),
-                         torch.cat([example_semantic, self._fmt(pick(code.semantics, fill_index))]),
-                         torch.cat([example, self._fmt(pick(code.images, fill_index))]))
+                         torch.cat([chosen[0], filler[0]]), torch.cat([chosen[1], filler[1]]))
         halves = [FlowOutput(*(t.chunk(2)[i] for t in (both.flow, both.mask, both.example_flow, both.example_mask)))
                   for i in range(2)]
         return halves[0], halves[1]

@@ -148,16 +148,14 @@ class Objective(nn.Module):
             if out.blended is not None:
                 copy = copy * flow_losses.better_source(out.warped, out.blended, ctx.real)
             terms["G/mask"] = flow_losses.mask_l1(out.mask, copy)
-        if out.example_flow is not None and ctx.example_flow is not None:
-            valid = ctx.example_valid
-            terms["G/flow.example"] = flow_losses.flow_l1(out.example_flow, ctx.example_flow, valid)
-            terms["G/warp.example"] = flow_losses.warp_l1(ctx.example, ctx.real, out.example_flow, valid)
-            terms["G/mask.example"] = flow_losses.mask_l1(out.example_mask, valid)
-        if out.fill_flow is not None and ctx.fill_flow is not None:  # the second example: the same three terms
-            valid = ctx.fill_valid
-            terms["G/flow.fill"] = flow_losses.flow_l1(out.fill_flow, ctx.fill_flow, valid)
-            terms["G/warp.fill"] = flow_losses.warp_l1(ctx.fill_example, ctx.real, out.fill_flow, valid)
-            terms["G/mask.fill"] = flow_losses.mask_l1(out.fill_mask, valid)
+        warped_examples = [("example", out.example_flow, out.example_mask, ctx.example, ctx.example_flow,
+                            ctx.example_valid),  # the chosen example, and with example_fill the filling one
+                           ("fill", out.fill_flow, out.fill_mask, ctx.fill_example, ctx.fill_flow, ctx.fill_valid)]
+        for name, flow, mask, source, teacher, valid in warped_examples:
+            if flow is not None and teacher is not None:
+                terms[f"G/flow.{name}"] = flow_losses.flow_l1(flow, teacher, valid)
+                terms[f"G/warp.{name}"] = flow_losses.warp_l1(source, ctx.real, flow, valid)
+                terms[f"G/mask.{name}"] = flow_losses.mask_l1(mask, valid)
         if ctx.predicted is not None:
             terms["G/predict"] = label_loss(ctx.predicted, ctx.semantic)
         if self.d.face is not None and ctx.keypoints is not None:
