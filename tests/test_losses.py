@@ -199,6 +199,45 @@ def test_objective_supervises_the_filling_example_like_the_chosen_one():
     assert wrong["G/flow.fill"].item() > 1.0 and wrong["G/warp.fill"].item() > 0.05 and wrong["G/mask.fill"].item() == 1
 
 
+@pytest.mark.parametrize("name", ["example", "fill"])
+def test_warped_example_mask_target_hallucinates_where_the_learned_warp_is_wrong(name):
+    from vid2vid.models.discriminator import DiscriminatorConfig
+    from vid2vid.models.outputs import FrameOutput
+    from vid2vid.models.warp import warp
+    from vid2vid.training.objective import Discriminators, FrameContext, LossWeights, Objective
+
+    w = LossWeights(face=0.0, perceptual=0.0, example_mask="warped")
+    objective = Objective(w, Discriminators(DiscriminatorConfig(ndf=4, layers=2, scales=1), w, 6, use_example=True,
+                                            face=False))
+    g = torch.Generator().manual_seed(1)
+    source = torch.rand(1, 3, 32, 32, generator=g) * 2 - 1
+    teacher = torch.full((1, 2, 32, 32), 3.0)
+    real = warp(source, teacher)
+    valid = torch.ones(1, 1, 32, 32)
+    valid[..., :, 28:] = 0  # no correspondence on the right edge
+
+    def mask_term(flow, mask):
+        warped = warp(source, flow)
+        out = FrameOutput(image=real.clone(), hallucinated=real.clone(), flow=None, mask=None, warped=None,
+                          **{f"{name}_flow": flow, f"{name}_mask": mask, f"{name}_warped": warped})
+        ctx = FrameContext(semantic=torch.rand(1, 6, 32, 32), real=real, prev_real=None, teacher_flow=None,
+                           example=source, keypoints=None,
+                           **{f"{name}_flow": teacher, f"{name}_valid": valid},
+                           **({"fill_example": source} if name == "fill" else {}))
+        return objective.g_terms(out, ctx)[f"G/mask.{name}"].item()
+
+    # the exact flow warps right wherever the correspondence is valid: the target is 1 - validity, met exactly
+    assert mask_term(teacher.clone(), 1 - valid) == pytest.approx(0.0, abs=1e-5)
+    # a learned flow off by 3 px warps the texture wrong: copying there is wrong, hallucinating is (nearly) right
+    off = torch.zeros(1, 2, 32, 32)
+    assert mask_term(off, 1 - valid) > 0.5
+    wrong = (warp(source, off) - real).abs().sum(1, keepdim=True)
+    assert mask_term(off, torch.where(valid.bool(), 1 - (1 - wrong).clamp(0, 1), torch.ones(()))) == pytest.approx(
+        0.0, abs=1e-5)
+    with pytest.raises(Exception, match="example_mask must be 'valid' or 'warped'"):
+        LossWeights(example_mask="learned")
+
+
 def test_previous_frame_is_copied_only_where_it_beats_the_alternative():
     real = torch.zeros(1, 3, 4, 4)
     warped = torch.zeros(1, 3, 4, 4)

@@ -23,7 +23,8 @@ def teacher_confidence(prev_real: torch.Tensor, real: torch.Tensor, teacher_flow
 
 
 def generated_confidence(warped_generated: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """(N, 1, H, W) in [0, 1]: ``1 - sum_c |warped - real|`` clamped (images in [-1, 1]); gradients stopped."""
+    """(N, 1, H, W) in [0, 1]: ``1 - sum_c |warped - real|`` clamped (images in [-1, 1]); gradients stopped. Also
+    the example masks' target with ``loss.example_mask: warped`` (the example warped by the predicted flow)."""
     return (1.0 - (warped_generated.detach() - real).abs().sum(1, keepdim=True)).clamp(0.0, 1.0)
 
 

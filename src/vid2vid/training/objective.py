@@ -37,6 +37,10 @@ class LossWeights:
     predict: float = 1.0  # cross-entropy of the predicted next label map (generator predictor, future prediction)
     face: float = 1.0  # face-region GAN (tasks whose registry entry has the face-region discriminator)
     gan_kind: str = "hinge"  # hinge | lsgan
+    # Target of the example masks (and example_fill's): "valid" copies wherever the exact correspondence is valid;
+    # "warped" also hallucinates where the example warped by the *predicted* flow is wrong (copy only where
+    # clamp(1 - sum_c |warp(e) - real|) is high: the reference's target), so h_t draws what the learned warp misplaces
+    example_mask: str = "valid"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -45,6 +49,8 @@ class LossWeights:
                 raise UserError(f"loss.{f.name} must be >= 0, got {v}")
         if self.gan_kind not in ("hinge", "lsgan"):
             raise UserError(f"loss.gan_kind must be 'hinge' or 'lsgan', got '{self.gan_kind}'")
+        if self.example_mask not in ("valid", "warped"):
+            raise UserError(f"loss.example_mask must be 'valid' or 'warped', got '{self.example_mask}'")
 
 
 def weight_name(term: str) -> str:
@@ -148,14 +154,18 @@ class Objective(nn.Module):
             if out.blended is not None:
                 copy = copy * flow_losses.better_source(out.warped, out.blended, ctx.real)
             terms["G/mask"] = flow_losses.mask_l1(out.mask, copy)
-        warped_examples = [("example", out.example_flow, out.example_mask, ctx.example, ctx.example_flow,
-                            ctx.example_valid),  # the chosen example, and with example_fill the filling one
-                           ("fill", out.fill_flow, out.fill_mask, ctx.fill_example, ctx.fill_flow, ctx.fill_valid)]
-        for name, flow, mask, source, teacher, valid in warped_examples:
+        warped_examples = [("example", out.example_flow, out.example_mask, out.example_warped, ctx.example,
+                            ctx.example_flow, ctx.example_valid),  # the chosen example, with example_fill the filler
+                           ("fill", out.fill_flow, out.fill_mask, out.fill_warped, ctx.fill_example, ctx.fill_flow,
+                            ctx.fill_valid)]
+        for name, flow, mask, warped, source, teacher, valid in warped_examples:
             if flow is not None and teacher is not None:
                 terms[f"G/flow.{name}"] = flow_losses.flow_l1(flow, teacher, valid)
                 terms[f"G/warp.{name}"] = flow_losses.warp_l1(source, ctx.real, flow, valid)
-                terms[f"G/mask.{name}"] = flow_losses.mask_l1(mask, valid)
+                copy = valid
+                if self.w.example_mask == "warped" and warped is not None:
+                    copy = valid * flow_losses.generated_confidence(warped, ctx.real)
+                terms[f"G/mask.{name}"] = flow_losses.mask_l1(mask, copy)
         if ctx.predicted is not None:
             terms["G/predict"] = label_loss(ctx.predicted, ctx.semantic)
         if self.d.face is not None and ctx.keypoints is not None:
