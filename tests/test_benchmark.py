@@ -6,8 +6,8 @@ import json
 import pytest
 
 from vid2vid.errors import UserError
-from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _load_task, collect_results,
-                                         mean_over_seeds, run_benchmark)
+from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, TASK_RECIPES, _load_task,
+                                         collect_results, mean_over_seeds, recipes, run_benchmark)
 from vid2vid.evaluation.report import write_report
 
 SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_error": 0.01, "identity_drift": 0.02}
@@ -15,7 +15,7 @@ SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_erro
 
 def _task(path, budget, **tables):
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"budget": budget, "recipes": dict(RECIPES), "seconds": 10.0, "floor": {"pose_error": 1.0}, "runs": {},
+    data = {"budget": budget, "recipes": recipes(path.stem), "seconds": 10.0, "floor": {"pose_error": 1.0}, "runs": {},
             "methods": {}, "k": {}, "domains": {}}
     data.update(tables)
     path.write_text(json.dumps(data))
@@ -59,18 +59,33 @@ def test_a_method_whose_recipe_changed_is_redone_and_the_others_are_kept(tmp_pat
     data["recipe"] = SINGLE_RECIPE  # a file from before per-method recipes
     path.write_text(json.dumps(data))
     task = _load_task(path, "cpu")
+    current = recipes("dancers")
     kept = {key.split("/")[0] for key in task["runs"]}
-    assert kept == {arch for arch in METHOD_NAMES if RECIPES[arch] == SINGLE_RECIPE}
-    assert task["recipes"] == RECIPES
-    if RECIPES["fewshot"] != SINGLE_RECIPE:
+    assert kept == {arch for arch in METHOD_NAMES if current[arch] == SINGLE_RECIPE}
+    assert task["recipes"] == current
+    if current["fewshot"] != SINGLE_RECIPE:
         assert task["k"] == {} and task["domains"] == {}
     data["recipe"] = 99
     path.write_text(json.dumps(data))
     with pytest.raises(UserError, match="older training recipe"):
         _load_task(path, "cpu")
-    path.write_text(json.dumps(dict(data, recipes=dict(RECIPES, adain=RECIPES["adain"] + 1))))
+    path.write_text(json.dumps(dict(data, recipes=dict(current, adain=current["adain"] + 1))))
     with pytest.raises(UserError, match="newer training recipe of adain"):
         _load_task(path, "cpu")
+
+
+def test_a_recipe_changed_for_one_task_redoes_that_task_only(tmp_path):
+    runs = {f"{arch}/seed0": SCORES for arch in METHOD_NAMES}
+    changed = {(kind, arch) for kind, archs in TASK_RECIPES.items() for arch in archs}
+    assert changed, "no task has its own recipe: nothing to check"
+    for kind in ("dancers", "faces", "streets"):
+        path = tmp_path / "tasks" / f"{kind}.json"
+        _task(path, "cpu", runs=runs, k={"1": SCORES})
+        path.write_text(json.dumps(dict(json.loads(path.read_text()), recipes=dict(RECIPES))))  # the shared numbers
+        task = _load_task(path, "cpu")
+        assert {key.split("/")[0] for key in task["runs"]} == {a for a in METHOD_NAMES if (kind, a) not in changed}
+        assert bool(task["k"]) == ((kind, "fewshot") not in changed)
+        assert task["recipes"] == recipes(kind)
 
 
 def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):

@@ -31,7 +31,13 @@ def test_names_aliases_and_errors():
 def test_registry_matches_the_datasets_it_describes():
     assert [tasks.get(n).semantic_channels for n in ("pose", "face", "street")] == [6, 1, 20]
     assert tasks.get("street").size(64) == (64, 128) and tasks.get("pose").size(64) == (64, 64)
-    assert tasks.get("pose").generator_config("tiny").compose == "spade"
+    few_shot = tasks.get("pose").generator_config("tiny")
+    assert few_shot.compose == "example" and few_shot.example_fill  # the few-shot model's own composition
+    assert tasks.get("pose").generator_config("tiny", arch="adain").compose == "spade"  # the baselines'
+    # choosing the composition drops the few-shot bundle whole (no example_fill left to contradict spade)
+    chosen = tasks.get("pose").generator_config("tiny", compose="spade")
+    assert chosen.compose == "spade" and not chosen.example_fill
+    assert tasks.get("face").generator_config("tiny").compose == "spade"
     assert not tasks.get("street").generator_config("tiny").example_warp
 
 

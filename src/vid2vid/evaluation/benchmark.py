@@ -113,7 +113,15 @@ BUDGETS = {
 # the number); the other methods' scores and models are kept. Recipe 4 changed the few-shot generator only; fast's
 # recipe 5 is its preset with small's flow network (models/config.py).
 RECIPES = {"fewshot": 4, "encoder": 3, "concat": 3, "adain": 3, "fast": 5}
+# A task's own recipe numbers where its methods changed alone: dancers' few-shot models (fast too) compose the frame
+# from the warped example and the runner-up example (the pose task's fewshot_generator; recipe 6 of those two).
+TASK_RECIPES = {"dancers": {"fewshot": 6, "fast": 6}}
 SINGLE_RECIPE = 3  # score files written before per-method recipes hold one number; only this one is still read
+
+
+def recipes(kind: str) -> dict[str, int]:
+    """Each method's recipe number on the task whose dataset is ``kind``."""
+    return {**RECIPES, **TASK_RECIPES.get(kind, {})}
 
 
 def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
@@ -156,8 +164,9 @@ def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size:
 
 def _load_task(path: Path, budget: str) -> dict:
     """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed."""
+    current = recipes(path.stem)  # the file is named for the task's dataset
     if not path.exists():
-        return {"budget": budget, "recipes": dict(RECIPES), "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
+        return {"budget": budget, "recipes": current, "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
                 "k": {}, "domains": {}}
     task = json.loads(path.read_text(encoding="utf-8"))
     if task.get("budget") != budget:
@@ -168,17 +177,17 @@ def _load_task(path: Path, budget: str) -> dict:
             raise UserError(f"{path} holds results of an older training recipe ({task.get('recipe', 1)}): pass "
                             "another --out (or delete that folder to start again)")
         task["recipes"] = dict.fromkeys(METHODS, task.pop("recipe"))
-    newer = [a for a in METHODS if task["recipes"].get(a, 0) > RECIPES[a]]
+    newer = [a for a in METHODS if task["recipes"].get(a, 0) > current[a]]
     if newer:
         raise UserError(f"{path} holds results of a newer training recipe of {', '.join(newer)} than this version "
                         "knows: pass another --out")
     for arch in METHODS:
-        if task["recipes"].get(arch) != RECIPES[arch]:  # an older recipe: its scores go, it trains again
+        if task["recipes"].get(arch) != current[arch]:  # an older recipe: its scores go, it trains again
             task["runs"] = {key: value for key, value in task["runs"].items() if not key.startswith(f"{arch}/")}
             task["methods"].pop(arch, None)
             if arch == "fewshot":
                 task["k"], task["domains"] = {}, {}
-            task["recipes"][arch] = RECIPES[arch]
+            task["recipes"][arch] = current[arch]
     return task
 
 
@@ -218,7 +227,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     def run_name(arch: str, domains: int, seed: int = 0) -> str:
         name = f"{kind}-{arch}" if domains == train_domains else f"{kind}-{arch}-{domains}domains"
-        return name + (f"-seed{seed}" if seed else "") + f"-r{RECIPES[arch]}"
+        return name + (f"-seed{seed}" if seed else "") + f"-r{recipes(kind)[arch]}"
 
     def checkpoint(arch: str, domains: int, seed: int = 0) -> Path:
         name = run_name(arch, domains, seed)
@@ -248,7 +257,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     sheet = out / f"{kind}_methods.png"
     # The picture needs every method's seed-0 model; one that is gone (run folders are not kept everywhere) is not
     # retrained for a picture: the sheet waits for a run that has them all.
-    stale = not sheet.exists() or task.get("sheet_recipes") != RECIPES
+    stale = not sheet.exists() or task.get("sheet_recipes") != recipes(kind)
     missing = [arch for arch in METHODS if stale and run_name(arch, train_domains) not in checkpoints
                and ckpt.latest_checkpoint(out / "runs" / run_name(arch, train_domains)) is None]
     if missing:
@@ -257,7 +266,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights)
                  for arch in METHODS}
         method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)
-        task["sheet_recipes"] = dict(RECIPES)
+        task["sheet_recipes"] = recipes(kind)
         save()
     if "fewshot" in methods:
         for k in b.ks:
