@@ -5,8 +5,9 @@ import json
 
 import pytest
 
+from vid2vid import tasks
 from vid2vid.errors import UserError
-from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, TASK_RECIPES, _load_task,
+from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _load_task,
                                          collect_results, mean_over_seeds, recipes, run_benchmark)
 from vid2vid.evaluation.report import write_report
 
@@ -76,7 +77,7 @@ def test_a_method_whose_recipe_changed_is_redone_and_the_others_are_kept(tmp_pat
 
 def test_a_recipe_changed_for_one_task_redoes_that_task_only(tmp_path):
     runs = {f"{arch}/seed0": SCORES for arch in METHOD_NAMES}
-    changed = {(kind, arch) for kind, archs in TASK_RECIPES.items() for arch in archs}
+    changed = {(t.dataset, arch) for t in tasks.tasks() for arch in t.benchmark_recipes}
     assert changed, "no task has its own recipe: nothing to check"
     for kind in ("dancers", "faces", "streets"):
         path = tmp_path / "tasks" / f"{kind}.json"

@@ -59,6 +59,8 @@ class Task:
     detector: str | None = None  # metric network: "keypoints" (trained on its keypoints) | "segmentation" | None
     metrics: tuple[Metric, ...] = ()  # headline metrics, shown before FID and the generic ones
     aliases: tuple[str, ...] = ()  # further accepted names
+    # the benchmark's recipe number of a method (evaluation.benchmark.RECIPES) where this task's changed alone
+    benchmark_recipes: Mapping[str, int] = field(default_factory=dict)
     # label classes a foreground/background generator (model setting `foreground: true`) hallucinates in their own
     # branch, by name (semantic == "labels")
     foreground_labels: tuple[str, ...] = ()
@@ -183,7 +185,7 @@ register(Task(
     # example warped too, then h_t (compose example + example_fill): held-out FID 53.4 vs 178.7, SSIM 0.915 vs 0.643,
     # ghost-pixel L1 0.024 vs 0.090 at the cpu budget (docs/learning.md; benchmark recipe 6 of dancers' few-shot rows).
     generator={"compose": "spade"}, fewshot_generator={"compose": "example", "example_fill": True},
-    region_discriminator="face-region", detector="keypoints",
+    benchmark_recipes={"fewshot": 6, "fast": 6}, region_discriminator="face-region", detector="keypoints",
     metrics=(Metric("pose_error", "pose error (px) ↓", 2),), aliases=("person",)))
 register(Task(
     name="face", title="face sketch -> talking head", dataset="faces", synth="vid2vid.data.synth.faces:FACES",

@@ -113,15 +113,13 @@ BUDGETS = {
 # the number); the other methods' scores and models are kept. Recipe 4 changed the few-shot generator only; fast's
 # recipe 5 is its preset with small's flow network (models/config.py).
 RECIPES = {"fewshot": 4, "encoder": 3, "concat": 3, "adain": 3, "fast": 5}
-# A task's own recipe numbers where its methods changed alone: dancers' few-shot models (fast too) compose the frame
-# from the warped example and the runner-up example (the pose task's fewshot_generator; recipe 6 of those two).
-TASK_RECIPES = {"dancers": {"fewshot": 6, "fast": 6}}
+# A task's own numbers where its methods changed alone are its registry entry's benchmark_recipes.
 SINGLE_RECIPE = 3  # score files written before per-method recipes hold one number; only this one is still read
 
 
 def recipes(kind: str) -> dict[str, int]:
     """Each method's recipe number on the task whose dataset is ``kind``."""
-    return {**RECIPES, **TASK_RECIPES.get(kind, {})}
+    return {**RECIPES, **tasks.get(kind).benchmark_recipes}
 
 
 def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
