@@ -265,6 +265,25 @@ def test_example_fill_warps_the_runner_up_example_into_what_the_chosen_one_canno
         tasks.get("pose").generator_config("tiny", 6, arch="adain", compose="example", example_fill=True)
 
 
+def test_embedding_gate_hides_what_the_masks_reject_from_the_decoder():
+    model = make("pose", compose="example", example_fill=True, embedding_gate=True).eval()
+    seen = []
+    model.example_embedding.register_forward_hook(lambda m, args, out: seen.append(args))
+    with torch.no_grad():
+        outs = run(model, *inputs("pose", t=2, k=2))
+    for o, (image, mask) in zip(outs, seen):
+        shown = o.example_warped + o.example_mask * (o.fill_warped - o.example_warped)
+        kept = o.example_mask * o.fill_mask
+        assert torch.allclose(mask, kept) and torch.allclose(image, shown * (1 - kept), atol=1e-6)
+    ungated = make("pose", compose="example", example_fill=True).eval()
+    ungated.load_state_dict(model.state_dict())  # same weights: only the gate differs, and it changes h_t
+    with torch.no_grad():
+        plain = run(ungated, *inputs("pose", t=2, k=2))
+    assert not torch.allclose(plain[0].hallucinated, outs[0].hallucinated)
+    with pytest.raises(UserError, match="embedding_gate"):
+        tasks.get("street").generator_config("tiny", 6, embedding_gate=True)
+
+
 def test_foreground_branch_draws_the_foreground_classes_and_leaves_the_background():
     model = make("street", arch="vid2vid", foreground=True).eval()
     channels = model.cfg.foreground_channels

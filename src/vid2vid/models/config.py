@@ -45,6 +45,10 @@ class GeneratorConfig:
     # fewshot, K >= 2, compose example or blend: also warp the second-best example (one more flow pass) into what the
     # chosen one cannot show (the background its body hid): h'_t = (1 - m_e) w_e + m_e ((1 - m_f) w_f + m_f h_t)
     example_fill: bool = False
+    # the example's warp embedding sees the shown example times (1 - its mask): pixels the masks reject (the
+    # background every example's body hid) do not reach the decoder, which otherwise draws a faint copy of that body
+    # there (docs/learning.md, "the hole ghost"); needs example_warp and warp_embedding
+    embedding_gate: bool = False
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
     style_channels: int = 256  # style-vector size of the encoder / concat / adain baselines
@@ -85,6 +89,9 @@ class GeneratorConfig:
         if self.example_fill and (self.arch != "fewshot" or not self.example_warp or self.compose == "spade"):
             raise UserError("generator example_fill blends a second warped example into the frame: it needs arch "
                             "fewshot (attention ranks the examples), example_warp and compose example or blend")
+        if self.embedding_gate and not (self.example_warp and self.warp_embedding):
+            raise UserError("generator embedding_gate masks the warped example the decoder sees: it needs "
+                            "example_warp and warp_embedding")
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")

@@ -153,6 +153,8 @@ class SequentialGenerator(nn.Module):
             shown_mask = flow.example_mask * fill.example_mask
         warp_maps = []
         if self.example_embedding is not None:
+            if cfg.embedding_gate:  # what the masks reject (a hidden background) must not show through the decoder
+                shown = shown * (1 - shown_mask)
             warp_maps.append(self.example_embedding(*self._down(factor, shown, shown_mask)))
         if self.previous_embedding is not None:
             warp_maps.append(self.previous_embedding(*self._down(factor, warped, flow.mask)) if has_prev else None)
