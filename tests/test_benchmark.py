@@ -8,7 +8,8 @@ import pytest
 from vid2vid import tasks
 from vid2vid.errors import UserError
 from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _load_task,
-                                         collect_results, mean_over_seeds, recipes, run_benchmark)
+                                         collect_results, first_trained, mean_over_seeds, recipes,
+                                         run_benchmark)
 from vid2vid.evaluation.report import write_report
 
 SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_error": 0.01, "identity_drift": 0.02}
@@ -116,3 +117,12 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
 def test_methods_can_be_chosen_and_an_unknown_one_is_named(tmp_path):
     with pytest.raises(UserError, match="unknown method slow: choose from fewshot, encoder"):
         run_benchmark(tmp_path, "smoke", ("dancers",), progress=False, methods=("fast", "slow"))
+
+
+def test_the_methods_picture_takes_each_methods_first_seed_that_has_a_model(tmp_path):
+    names = ["dancers-adain-r3", "dancers-adain-seed1-r3"]
+    assert first_trained(names, tmp_path, {}) is None  # no model: the picture waits
+    (tmp_path / names[1]).mkdir()
+    (tmp_path / names[1] / "checkpoint-00000010.pt").write_bytes(b"")
+    assert first_trained(names, tmp_path, {}) == 1
+    assert first_trained(names, tmp_path, {names[0]: tmp_path / "x.pt"}) == 0  # trained by this process

@@ -16,6 +16,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Mapping
 
 from vid2vid import checkpoint as ckpt
 from vid2vid import tasks
@@ -160,6 +161,13 @@ def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size:
     return path
 
 
+def first_trained(names: list[str], runs: Path, done: Mapping[str, Path]) -> int | None:
+    """The index of the first run in ``names`` (one per seed) trained in this process or with a checkpoint under
+    ``runs``; None if none is."""
+    return next((i for i, name in enumerate(names)
+                 if name in done or ckpt.latest_checkpoint(runs / name) is not None), None)
+
+
 def _load_task(path: Path, budget: str) -> dict:
     """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed."""
     current = recipes(path.stem)  # the file is named for the task's dataset
@@ -253,16 +261,18 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         score("runs", f"{arch}/seed0", arch, b.eval_k)
     merge_seeds()
     sheet = out / f"{kind}_methods.png"
-    # The picture needs every method's seed-0 model; one that is gone (run folders are not kept everywhere) is not
-    # retrained for a picture: the sheet waits for a run that has them all.
+    # The picture shows each method's first seed that has a model here; a method with none (run folders are not kept
+    # everywhere) is not retrained for a picture: the sheet waits for a run that has them all.
     stale = not sheet.exists() or task.get("sheet_recipes") != recipes(kind)
-    missing = [arch for arch in METHODS if stale and run_name(arch, train_domains) not in checkpoints
-               and ckpt.latest_checkpoint(out / "runs" / run_name(arch, train_domains)) is None]
+    shown = {arch: first_trained([run_name(arch, train_domains, s) for s in range(b.seeds)], out / "runs",
+                                 checkpoints) for arch in (METHODS if stale else ())}
+    missing = [arch for arch, seed in shown.items() if seed is None]
     if missing:
-        log.warning(f"{sheet} not redrawn: no trained seed-0 model of {', '.join(missing)} under {out / 'runs'}")
+        log.warning(f"{sheet} not redrawn: no trained model of {', '.join(missing)} under {out / 'runs'}")
     elif stale:
-        pipes = {METHOD_NAMES[arch]: Pipeline.from_checkpoint(checkpoint(arch, train_domains), weights=b.weights)
-                 for arch in METHODS}
+        pipes = {METHOD_NAMES[arch] + (f", seed {seed}" if seed else ""):
+                 Pipeline.from_checkpoint(checkpoint(arch, train_domains, seed), weights=b.weights)
+                 for arch, seed in shown.items()}
         method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)
         task["sheet_recipes"] = recipes(kind)
         save()
