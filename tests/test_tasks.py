@@ -37,7 +37,9 @@ def test_registry_matches_the_datasets_it_describes():
     # choosing the composition drops the few-shot bundle whole (no example_fill left to contradict spade)
     chosen = tasks.get("pose").generator_config("tiny", compose="spade")
     assert chosen.compose == "spade" and not chosen.example_fill
-    assert tasks.get("face").generator_config("tiny").compose == "spade"
+    face = tasks.get("face").generator_config("tiny")
+    assert face.compose == "example" and face.example_fill  # faces too since recipe 6 (docs/learning.md)
+    assert tasks.get("face").generator_config("tiny", arch="concat").compose == "spade"
     assert not tasks.get("street").generator_config("tiny").example_warp
 
 

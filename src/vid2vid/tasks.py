@@ -190,7 +190,8 @@ register(Task(
 register(Task(
     name="face", title="face sketch -> talking head", dataset="faces", synth="vid2vid.data.synth.faces:FACES",
     semantic="sketch", keypoints="ibug68", extras=("mask",), converter="vid2vid.data.real.converters:FaceConverter",
-    generator={"compose": "spade"}, detector="keypoints",
+    generator={"compose": "spade"}, fewshot_generator={"compose": "example", "example_fill": True},
+    benchmark_recipes={"fewshot": 6, "fast": 6}, detector="keypoints",
     metrics=(Metric("landmark_error", "landmark error (px) ↓", 2),)))
 register(Task(
     name="street", title="street segmentation -> city", dataset="streets",
