@@ -46,8 +46,8 @@ class GeneratorConfig:
     # chosen one cannot show (the background its body hid): h'_t = (1 - m_e) w_e + m_e ((1 - m_f) w_f + m_f h_t)
     example_fill: bool = False
     # the example's warp embedding sees the shown example times (1 - its mask): pixels the masks reject (the
-    # background every example's body hid) do not reach the decoder, which otherwise draws a faint copy of that body
-    # there (docs/learning.md, "the hole ghost"); needs example_warp and warp_embedding
+    # background every example's body hid) do not reach the decoder; needs example_warp and warp_embedding. Measured
+    # worse on held-out dancers (docs/learning.md, "the hole ghost": pose error 2.72 vs 2.37 px), hence off
     embedding_gate: bool = False
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
