@@ -15,25 +15,25 @@ from vid2vid.inference.pipeline import Pipeline
 checkpoint, root = sys.argv[1], sys.argv[2]
 pipe = Pipeline.from_checkpoint(checkpoint, device="cpu", weights="generator")
 ds = test_split(root)
-S = {}
-def add(k, v): S.setdefault(k, []).append(float(v))
+stats: dict[str, list[float]] = {}
 with torch.no_grad():
     for clip in range(8):
         refs = example_frames(ds, clip, 2)
         outs, real, _, _ = unroll_clip(pipe, ds, clip, 2, 16)
         body = _masks(ds, clip, list(range(16)))
-        eb = [_masks(ds, c, [f])[0] for c, f in refs]
+        first, second = (_masks(ds, c, [f])[0] for c, f in refs)
         for t, o in enumerate(outs):
-            both = eb[0] & eb[1] & ~body[t]
-            one = (eb[0] ^ eb[1]) & ~body[t]
-            bg = ~eb[0] & ~eb[1] & ~body[t]
-            me, mf = o.example_mask[0, 0], o.fill_mask[0, 0]
-            we, wf, wh = 1 - me, me * (1 - mf), me * mf
-            err = lambda x: (x[0].clamp(-1, 1) - real[t]).abs().mean(0)
-            for name, region in (("both", both), ("one", one), ("bg", bg)):
-                if region.sum() < 5: continue
-                add(f"{name} px", region.sum())
-                add(f"{name} w_e", we[region].mean()); add(f"{name} w_f", wf[region].mean()); add(f"{name} w_h", wh[region].mean())
-                add(f"{name} L1 out", err(o.image)[region].mean()); add(f"{name} L1 h", err(o.hallucinated)[region].mean())
-                add(f"{name} L1 e", err(o.example_warped)[region].mean()); add(f"{name} L1 f", err(o.fill_warped)[region].mean())
-for k, v in S.items(): print(f"{k:14s} {np.mean(v):.4f}  (n={len(v)})")
+            regions = {"both": first & second & ~body[t], "one": (first ^ second) & ~body[t],
+                       "bg": ~first & ~second & ~body[t]}
+            m_e, m_f = o.example_mask[0, 0], o.fill_mask[0, 0]
+            shares = {"w_e": 1 - m_e, "w_f": m_e * (1 - m_f), "w_h": m_e * m_f}
+            errors = {f"L1 {name}": (x[0].clamp(-1, 1) - real[t]).abs().mean(0) for name, x in
+                      (("out", o.image), ("h", o.hallucinated), ("e", o.example_warped), ("f", o.fill_warped))}
+            for name, region in regions.items():
+                if region.sum() < 5:
+                    continue
+                stats.setdefault(f"{name} px", []).append(float(region.sum()))
+                for key, value in {**shares, **errors}.items():
+                    stats.setdefault(f"{name} {key}", []).append(float(value[region].mean()))
+for key, values in stats.items():
+    print(f"{key:14s} {np.mean(values):.4f}  (n={len(values)})")
