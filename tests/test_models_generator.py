@@ -309,3 +309,19 @@ def test_foreground_branch_draws_the_foreground_classes_and_leaves_the_backgroun
 def test_foreground_needs_foreground_classes_and_the_blend(task, extra, needle):
     with pytest.raises(UserError, match=needle):
         make(task, arch="vid2vid", foreground=True, **extra)
+
+
+def test_decoder_body_draws_where_the_driving_map_draws_and_composes_the_rest():
+    model = make("pose", compose="example", example_fill=True, decoder_body=True).eval()
+    semantics, examples, example_semantics = inputs("pose", t=2, k=2)
+    semantics[:, :, :, :, :16] = 0  # the left half of every frame has no body
+    with torch.no_grad():
+        outs = run(model, semantics, examples, example_semantics)
+    for t, o in enumerate(outs):
+        filled = (1 - o.fill_mask) * o.fill_warped + o.fill_mask * o.hallucinated
+        composed = (1 - o.example_mask) * o.example_warped + o.example_mask * filled
+        assert torch.allclose(o.image[..., :15], composed[..., :15], atol=1e-5)  # 1 px margin at 32 px
+        assert torch.equal(o.image[..., 17:], o.hallucinated[..., 17:])
+        assert not torch.allclose(o.image[..., :15], o.hallucinated[..., :15])
+    with pytest.raises(UserError, match="decoder_body"):
+        tasks.get("pose").generator_config("tiny", 6, compose="spade", decoder_body=True)

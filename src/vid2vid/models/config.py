@@ -49,6 +49,10 @@ class GeneratorConfig:
     # background every example's body hid) do not reach the decoder; needs example_warp and warp_embedding. Measured
     # worse on held-out dancers (docs/learning.md, "the hole ghost": pose error 2.72 vs 2.37 px), hence off
     embedding_gate: bool = False
+    # compose example or blend: where the driving map draws (any channel non-zero, dilated by 1/64 of the frame's
+    # height: the pose maps' body parts, a sketch's lines) the frame is h_t, so the decoder draws the articulated
+    # body in the driving pose (the warped example still modulates it) and the warped examples give the rest
+    decoder_body: bool = False
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
     style_channels: int = 256  # style-vector size of the encoder / concat / adain baselines
@@ -92,6 +96,9 @@ class GeneratorConfig:
         if self.embedding_gate and not (self.example_warp and self.warp_embedding):
             raise UserError("generator embedding_gate masks the warped example the decoder sees: it needs "
                             "example_warp and warp_embedding")
+        if self.decoder_body and (not self.example_warp or self.compose == "spade"):
+            raise UserError("generator decoder_body hands the body to h_t inside a composition of warped examples: "
+                            "it needs example_warp and compose example or blend (spade draws everything with h_t)")
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")

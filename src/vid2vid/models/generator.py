@@ -13,7 +13,8 @@ with the semantic map (one gamma/beta from all maps, see spade.py) instead of th
 cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blended in, the previous frame only
 modulates (no resampled copy of the last output accumulates, as in blend). With `example_fill` (K >= 2) the
 runner-up example by attention is warped too and fills in where the chosen one cannot show the frame (the background
-its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t). With `enhancers` (vid2vid 2018's
+its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t). With `decoder_body` h'_t = h_t where
+the driving map draws (dilated): the decoder draws the body in the driving pose, the warped examples the rest. With `enhancers` (vid2vid 2018's
 coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at 1/2**active_enhancers of the frame
 and local enhancers bring h_t back to full size; the flow, masks and composition stay at full size.
 """
@@ -21,6 +22,7 @@ and local enhancers bring h_t back to full size; the flow, masks and composition
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from vid2vid.models.config import GeneratorConfig
@@ -33,6 +35,14 @@ from vid2vid.models.outputs import ExampleCode, FrameOutput, pad_history
 from vid2vid.models.prediction import FramePredictor
 from vid2vid.models.synthesis import SynthesisNetwork, WarpEmbedding
 from vid2vid.models.warp import warp
+
+
+def drawn_region(semantic: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, 1, H, W) in {0, 1}: where any channel of the map is non-zero, dilated by max(1, H // 64)
+    pixels (the pose maps' part channels cover the body; the margin takes its anti-aliased edge)."""
+    radius = max(1, semantic.shape[-2] // 64)
+    drawn = (semantic.abs().sum(1, keepdim=True) > 0).to(semantic.dtype)
+    return F.max_pool2d(drawn, 2 * radius + 1, 1, radius)
 
 
 def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -183,6 +193,8 @@ class SequentialGenerator(nn.Module):
             if fill is not None:  # (1 - m_f) warp(f) + m_f h_t where the chosen example cannot show the frame
                 image = fill_warped + fill.example_mask * (hallucinated - fill_warped)
             image = example_warped + flow.example_mask * (image - example_warped)  # (1 - m_e) warp(e) + m_e h_t
+            if cfg.decoder_body:  # the body where the driving map draws comes from h_t
+                image = torch.where(drawn_region(semantic) > 0, hallucinated, image)
         if cfg.compose == "blend":
             blended = image
             if has_prev:
