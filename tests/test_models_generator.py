@@ -317,7 +317,7 @@ def test_decoder_body_draws_where_the_driving_map_draws_and_composes_the_rest():
     semantics[:, :, :, :, :16] = 0  # the left half of every frame has no body
     with torch.no_grad():
         outs = run(model, semantics, examples, example_semantics)
-    for t, o in enumerate(outs):
+    for o in outs:
         filled = (1 - o.fill_mask) * o.fill_warped + o.fill_mask * o.hallucinated
         composed = (1 - o.example_mask) * o.example_warped + o.example_mask * filled
         assert torch.allclose(o.image[..., :15], composed[..., :15], atol=1e-5)  # 1 px margin at 32 px

@@ -14,9 +14,10 @@ cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blende
 modulates (no resampled copy of the last output accumulates, as in blend). With `example_fill` (K >= 2) the
 runner-up example by attention is warped too and fills in where the chosen one cannot show the frame (the background
 its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t). With `decoder_body` h'_t = h_t where
-the driving map draws (dilated): the decoder draws the body in the driving pose, the warped examples the rest. With `enhancers` (vid2vid 2018's
-coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at 1/2**active_enhancers of the frame
-and local enhancers bring h_t back to full size; the flow, masks and composition stay at full size.
+the driving map draws (dilated): the decoder draws the body in the driving pose, the warped examples the rest. With
+`enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at
+1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the flow, masks and composition
+stay at full size.
 """
 
 from __future__ import annotations
