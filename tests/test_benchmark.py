@@ -7,7 +7,7 @@ import pytest
 
 from vid2vid import tasks
 from vid2vid.errors import UserError
-from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _load_task,
+from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _detectors, _load_task,
                                          collect_results, first_trained, mean_over_seeds, recipes,
                                          run_benchmark)
 from vid2vid.evaluation.report import write_report
@@ -19,6 +19,8 @@ def _task(path, budget, **tables):
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"budget": budget, "recipes": recipes(path.stem), "seconds": 10.0, "floor": {"pose_error": 1.0}, "runs": {},
             "methods": {}, "k": {}, "domains": {}}
+    if budget in BUDGETS:
+        data["detector_steps"] = BUDGETS[budget].steps_of_detector(path.stem)
     data.update(tables)
     path.write_text(json.dumps(data))
 
@@ -88,6 +90,34 @@ def test_a_recipe_changed_for_one_task_redoes_that_task_only(tmp_path):
         assert {key.split("/")[0] for key in task["runs"]} == {a for a in METHOD_NAMES if (kind, a) not in changed}
         assert bool(task["k"]) == ((kind, "fewshot") not in changed)
         assert task["recipes"] == recipes(kind)
+
+
+def test_scores_of_a_metric_net_trained_for_other_steps_are_dropped_and_the_net_trained_again(tmp_path, monkeypatch):
+    b = BUDGETS["cpu"]
+    assert b.steps_of_detector("streets") != b.detector_steps == b.steps_of_detector("dancers")
+    runs = {f"{arch}/seed0": SCORES for arch in METHOD_NAMES}
+    for kind in ("dancers", "streets"):  # files from before the steps were kept: trained with detector_steps
+        path = tmp_path / "tasks" / f"{kind}.json"
+        _task(path, "cpu", runs=runs, k={"1": SCORES})
+        path.write_text(json.dumps({k: v for k, v in json.loads(path.read_text()).items() if k != "detector_steps"}))
+    dancers = _load_task(tmp_path / "tasks" / "dancers.json", "cpu")
+    assert dancers["runs"] == runs and dancers["detector_steps"] == b.detector_steps
+    assert "retrain_detector" not in dancers
+    streets = _load_task(tmp_path / "tasks" / "streets.json", "cpu")
+    assert streets["runs"] == streets["k"] == {} and streets["floor"] is None
+    assert streets["detector_steps"] == b.steps_of_detector("streets") and streets["retrain_detector"]
+
+    import vid2vid.metrics as metrics
+    calls = []
+    monkeypatch.setattr(metrics, "train_segmentation_net", lambda root, steps, path, log: calls.append(steps))
+    monkeypatch.setattr(metrics, "load_segmentation_net", lambda path: calls.append(f"loaded {path.name}"))
+    kept = tmp_path / "detectors" / "streets.safetensors"
+    kept.parent.mkdir()
+    kept.write_bytes(b"old net")
+    _detectors(tmp_path, "streets", tmp_path, b)
+    assert calls == ["loaded streets.safetensors"]
+    _detectors(tmp_path, "streets", tmp_path, b, retrain=True)
+    assert calls[1:] == [b.steps_of_detector("streets")] and not kept.exists()
 
 
 def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):

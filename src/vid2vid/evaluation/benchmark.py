@@ -57,11 +57,15 @@ class Budget:
     frames: int
     eval_k: int  # K of the methods table
     seeds: int  # training seeds per method of the methods table
-    detector_steps: int
+    detector_steps: int  # training steps of the keypoint and landmark nets
     ks: tuple[int, ...]  # test-time K for the K study
     domain_fractions: tuple[float, ...]  # fractions of the training domains for the domains study
     eval_clips: int
     eval_frames: int
+    # Training steps of the street segmentation net (None: detector_steps). At 64x128, 600 steps left it at mIoU 0.290
+    # on real held-out frames, 4,000 at 0.379 (pixel accuracy 0.866 -> 0.921); the keypoint net gains less (pose
+    # error floor 2.24 -> 2.02 px, every model's error 0.2-0.3 px lower, the order unchanged: docs/learning.md).
+    segmentation_steps: int | None = None
     # Generator weights scored: the optimiser's ("generator") or the average ("ema"). Runs this short gain little from
     # averaging, and models trained before the EMA warm-up (training.schedule.ema_decay) have a broken average.
     weights: str = "generator"
@@ -75,11 +79,18 @@ class Budget:
                 "double_every": r.train.double_every, "seq_len": r.data.seq_len,
                 "max_frame_stride": r.data.max_frame_stride, "batch_size": r.train.batch_size,
                 "train_k": r.data.num_examples, "eval_k": self.eval_k, "seeds": self.seeds,
-                "detector_steps": self.detector_steps, "ks": list(self.ks),
+                "detector_steps": self.detector_steps,
+                "segmentation_steps": self.segmentation_steps or self.detector_steps, "ks": list(self.ks),
                 "domain_fractions": list(self.domain_fractions), "eval_clips": self.eval_clips,
                 "eval_frames": self.eval_frames, "disc_layers": r.discriminator.layers,
                 "disc_scales": r.discriminator.scales, "ndf": r.discriminator.ndf, "weights": self.weights,
                 "run": to_dict(r)}
+
+    def steps_of_detector(self, kind: str) -> int:
+        """Training steps of the metric network of the task whose dataset is ``kind``."""
+        if tasks.get(kind).detector == "segmentation" and self.segmentation_steps is not None:
+            return self.segmentation_steps
+        return self.detector_steps
 
 
 def _run(preset: str, seq_len: int, stride: int, k: int, ndf: int, layers: int, scales: int, **train) -> RunConfig:
@@ -95,15 +106,18 @@ BUDGETS = {
                     ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4),
     # 10,000 flow-only steps (~0.05 s each; example-flow error 5.1 px after 3,000, 3.8 px after 10,000), then GAN
     # steps with sequences growing 2 -> 4 -> 8 (strides 1-2): a step at T = 8 costs 8 frame updates, so GAN steps
-    # stay few. About 35 min per model on one core.
+    # stay few. About 1.6 h per model on one core of a 2-core machine with another run on the other core (dancers
+    # few-shot: 24 min of flow steps, 13 min of single frames, 9 / 22 / 29 min at T = 2 / 4 / 8).
     "cpu": Budget(run=_run("small", 8, 2, 4, ndf=32, layers=4, scales=2, max_steps=11050, flow_pretrain_steps=10000,
                            single_frame_steps=600, double_every=150, batch_size=4),
                   size=64, domains=40, test_domains=4, clips=4, frames=32, eval_k=2, seeds=2, detector_steps=600,
-                  ks=(1, 2, 4, 8), domain_fractions=(0.25, 1.0), eval_clips=8, eval_frames=32),
+                  segmentation_steps=4000, ks=(1, 2, 4, 8), domain_fractions=(0.25, 1.0), eval_clips=8,
+                  eval_frames=32),
     "cpu-hours": Budget(run=_run("small", 8, 2, 4, ndf=32, layers=4, scales=2, max_steps=13000,
                                  flow_pretrain_steps=10000, single_frame_steps=1200, double_every=400, batch_size=4),
                         size=64, domains=40, test_domains=4, clips=4, frames=32, eval_k=2, seeds=2, detector_steps=600,
-                        ks=(1, 2, 4, 8), domain_fractions=(0.25, 0.5, 1.0), eval_clips=8, eval_frames=32),
+                        segmentation_steps=4000, ks=(1, 2, 4, 8), domain_fractions=(0.25, 0.5, 1.0), eval_clips=8,
+                        eval_frames=32),
     "gpu": Budget(run=_run("small", 16, 2, 4, ndf=32, layers=4, scales=2, max_steps=50000, flow_pretrain_steps=10000,
                            single_frame_steps=5000, double_every=5000, batch_size=8),
                   size=128, domains=80, test_domains=8, clips=8, frames=32, eval_k=2, seeds=3, detector_steps=3000,
@@ -132,17 +146,21 @@ def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
     return root
 
 
-def _detectors(out: Path, kind: str, root: Path, b: Budget) -> Detectors:
+def _detectors(out: Path, kind: str, root: Path, b: Budget, retrain: bool = False) -> Detectors:
+    """The task's metric network, trained on its training domains once and kept under ``out/detectors``; ``retrain``:
+    the kept one was trained with other settings."""
     from vid2vid.metrics import (load_keypoint_net, load_segmentation_net, train_keypoint_net,
                                  train_segmentation_net)
 
     path = out / "detectors" / f"{kind}.safetensors"
     path.parent.mkdir(parents=True, exist_ok=True)
+    if retrain:
+        path.unlink(missing_ok=True)
+    steps = b.steps_of_detector(kind)
     if tasks.get(kind).detector == "keypoints":
-        net = load_keypoint_net(path) if path.exists() else train_keypoint_net(root, b.detector_steps, path, log=None)
+        net = load_keypoint_net(path) if path.exists() else train_keypoint_net(root, steps, path, log=None)
         return Detectors(keypoints=net)
-    net = load_segmentation_net(path) if path.exists() else train_segmentation_net(root, b.detector_steps, path,
-                                                                                 log=None)
+    net = load_segmentation_net(path) if path.exists() else train_segmentation_net(root, steps, path, log=None)
     return Detectors(segmentation=net)
 
 
@@ -173,7 +191,7 @@ def _load_task(path: Path, budget: str) -> dict:
     current = recipes(path.stem)  # the file is named for the task's dataset
     if not path.exists():
         return {"budget": budget, "recipes": current, "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
-                "k": {}, "domains": {}}
+                "k": {}, "domains": {}, "detector_steps": BUDGETS[budget].steps_of_detector(path.stem)}
     task = json.loads(path.read_text(encoding="utf-8"))
     if task.get("budget") != budget:
         raise UserError(f"{path} holds results of --budget {task.get('budget')}, not {budget}: pass another --out "
@@ -183,6 +201,11 @@ def _load_task(path: Path, budget: str) -> dict:
             raise UserError(f"{path} holds results of an older training recipe ({task.get('recipe', 1)}): pass "
                             "another --out (or delete that folder to start again)")
         task["recipes"] = dict.fromkeys(METHODS, task.pop("recipe"))
+    # Scores of a metric network trained for other steps go (files from before the steps were kept: the budget's
+    # detector_steps, the only setting there was); the models stay and are scored again.
+    steps = BUDGETS[budget].steps_of_detector(path.stem)
+    if task.setdefault("detector_steps", BUDGETS[budget].detector_steps) != steps:
+        task.update(runs={}, methods={}, k={}, domains={}, floor=None, detector_steps=steps, retrain_detector=True)
     newer = [a for a in METHODS if task["recipes"].get(a, 0) > current[a]]
     if newer:
         raise UserError(f"{path} holds results of a newer training recipe of {', '.join(newer)} than this version "
@@ -222,7 +245,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         write_report(out, results, METHOD_NAMES)
 
     root = _data(out, kind, b, progress)
-    detectors = _detectors(out, kind, root, b)
+    detectors = _detectors(out, kind, root, b, retrain=task.pop("retrain_detector", False))
     if task["floor"] is None:
         task["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames)
         save()

@@ -73,7 +73,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "
              "'real frames' row scores the ground-truth frames with the same metric networks: the floor (pose error) "
-             "or ceiling (accuracy) any generator can reach.", ""]
+             "or ceiling (accuracy) any generator can reach. The metric networks train on the training domains "
+             f"({s.get('detector_steps', '?')} steps; the street segmentation net "
+             f"{s.get('segmentation_steps', s.get('detector_steps', '?'))}).", ""]
     for kind, task in results["tasks"].items():
         cols = columns(kind)
         lines += [f"## {kind}", "", f"### Methods (paper Table 1), K={s.get('eval_k', s['train_k'])}", ""]
