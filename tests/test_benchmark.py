@@ -142,6 +142,13 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
     assert "| few-shot vid2vid | - | 0.200 | 90.0 |" in md
     assert (tmp_path / "dancers_k.png").stat().st_size > 0 and (tmp_path / "dancers_domains.png").exists()
     assert not (tmp_path / "streets_k.png").exists()  # plotted once the task has finished
+    # The methods picture leaves out the methods with no model kept, and the caption says so.
+    (tmp_path / "dancers_methods.png").write_bytes(b"png")
+    _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={m: SCORES for m in METHOD_NAMES},
+          sheet_methods=["fewshot", "adain"])
+    md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
+    assert ("the driving input, few-shot vid2vid, AdaIN, the real frames: ![methods](dancers_methods.png) (Encoder, "
+            "ConcatStyle, few-shot vid2vid, fast preset: no trained model") in md
 
 
 def test_methods_can_be_chosen_and_an_unknown_one_is_named(tmp_path):

@@ -284,20 +284,23 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         score("runs", f"{arch}/seed0", arch, b.eval_k)
     merge_seeds()
     sheet = out / f"{kind}_methods.png"
-    # The picture shows each method's first seed that has a model here; a method with none (run folders are not kept
-    # everywhere) is not retrained for a picture: the sheet waits for a run that has them all.
-    stale = not sheet.exists() or task.get("sheet_recipes") != recipes(kind)
+    # The picture shows each method's first seed that has a model of its current recipe here; a method with none (run
+    # folders are not kept everywhere) is not retrained for a picture but left out and named in the report. It is
+    # redrawn when a recipe changes or another method's model appears.
     shown = {arch: first_trained([run_name(arch, train_domains, s) for s in range(b.seeds)], out / "runs",
-                                 checkpoints) for arch in (METHODS if stale else ())}
-    missing = [arch for arch, seed in shown.items() if seed is None]
-    if missing:
-        log.warning(f"{sheet} not redrawn: no trained model of {', '.join(missing)} under {out / 'runs'}")
-    elif stale:
+                                 checkpoints) for arch in METHODS}
+    shown = {arch: seed for arch, seed in shown.items() if seed is not None}
+    stale = (not sheet.exists() or task.get("sheet_recipes") != recipes(kind)
+             or task.get("sheet_methods", list(METHODS)) != list(shown))
+    if stale and "fewshot" in shown:
+        missing = [METHOD_NAMES[arch] for arch in METHODS if arch not in shown]
+        if missing:
+            log.warning(f"{sheet}: without {', '.join(missing)} (no trained model under {out / 'runs'})")
         pipes = {METHOD_NAMES[arch] + (f", seed {seed}" if seed else ""):
                  Pipeline.from_checkpoint(checkpoint(arch, train_domains, seed), weights=b.weights)
                  for arch, seed in shown.items()}
         method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)
-        task["sheet_recipes"] = recipes(kind)
+        task["sheet_recipes"], task["sheet_methods"] = recipes(kind), list(shown)
         save()
     if "fewshot" in methods:
         for k in b.ks:

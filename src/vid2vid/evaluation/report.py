@@ -83,8 +83,13 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
         rows["real frames (metric limit)"] = task["floor"] or {}
         lines += _table(rows, cols, "method") + [""]
         if (out / f"{kind}_methods.png").exists():
+            shown = task.get("sheet_methods", list(method_names))  # files from before it was kept: every method
+            left_out = [name for m, name in method_names.items() if m not in shown]
             lines += [f"Held-out clips, rows: the examples (K={s.get('eval_k', s['train_k'])}), the driving input, "
-                      + ", ".join(method_names.values()) + f", the real frames: ![methods]({kind}_methods.png)", ""]
+                      + ", ".join(method_names[m] for m in shown if m in method_names)
+                      + f", the real frames: ![methods]({kind}_methods.png)"
+                      + (f" ({', '.join(left_out)}: no trained model of the current recipe was kept)" if left_out
+                         else ""), ""]
         lines += ["### Effect of K (few-shot vid2vid, test-time examples; paper Fig. 7)", ""]
         lines += _table({f"K={k}": r for k, r in task["k"].items()}, cols, "K") + [""]
         lines += ["### Effect of the number of training domains (paper Fig. 7)", ""]
