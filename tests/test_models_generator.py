@@ -8,6 +8,7 @@ import torch
 from vid2vid import tasks
 from vid2vid.errors import UserError
 from vid2vid.models import build_generator, stack_frames, unroll
+from vid2vid.models.generator import drawn_region, layout_disagreement
 from vid2vid.models.layers import as_channels_last, inference_copy
 
 
@@ -325,3 +326,28 @@ def test_decoder_body_draws_where_the_driving_map_draws_and_composes_the_rest():
         assert not torch.allclose(o.image[..., :15], o.hallucinated[..., :15])
     with pytest.raises(UserError, match="decoder_body"):
         tasks.get("pose").generator_config("tiny", 6, compose="spade", decoder_body=True)
+
+
+def test_layout_gate_keeps_an_example_out_where_its_warped_map_disagrees_with_the_frames():
+    frame, example = torch.zeros(1, 3, 32, 32), torch.zeros(1, 3, 32, 32)
+    frame[:, 1, 8:16, 4:10] = 1  # the frame's body on the left
+    example[:, 1, 8:16, 20:26] = 1  # the example's body 16 px to the right
+    mask = torch.full((1, 1, 32, 32), 0.25)
+    right = torch.zeros(1, 2, 32, 32)
+    right[:, 0] = 16.0  # sample 16 px to the right: the example's body lands on the frame's
+    gated = layout_disagreement(drawn_region(frame), example, right, mask)
+    assert torch.allclose(gated, mask)  # the right warp agrees everywhere: the learned mask stays
+    gated = layout_disagreement(drawn_region(frame), example, torch.zeros_like(right), mask)  # the wrong warp
+    disagree = (drawn_region(frame) - drawn_region(example)).abs() > 0
+    assert torch.all(gated[disagree] == 1) and torch.allclose(gated[~disagree], mask[~disagree])
+    assert disagree[..., 10, 5] and disagree[..., 10, 22]  # both bodies: background on the body, body on background
+
+    model = make("pose", compose="example", example_fill=True, layout_gate=True).eval()
+    semantics, examples, example_semantics = inputs("pose", t=2, k=2)
+    with torch.no_grad():
+        outs = run(model, semantics, examples, example_semantics)
+    for o in outs:  # the composition uses the gated masks, which are never below the network's
+        filled = (1 - o.fill_mask) * o.fill_warped + o.fill_mask * o.hallucinated
+        assert torch.allclose(o.image, (1 - o.example_mask) * o.example_warped + o.example_mask * filled, atol=1e-5)
+    with pytest.raises(UserError, match="layout_gate"):
+        tasks.get("pose").generator_config("tiny", 6, compose="spade", layout_gate=True)

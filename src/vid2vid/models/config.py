@@ -55,6 +55,11 @@ class GeneratorConfig:
     # Measured worse on held-out dancers (docs/learning.md: FID 74.7 / 86.2 vs 53.4 / 52.2 on two seeds, pose error
     # not better), hence off
     decoder_body: bool = False
+    # compose example / blend: an example is not copied where its map, warped by its flow, disagrees with the frame's
+    # map (one draws, the other not: the warp pulls the example's body onto the background or background onto the
+    # body); h_t (or the filling example) gives those pixels. The maps are known at test time, so this holds for any
+    # flow error the training left.
+    layout_gate: bool = False
     norm: str = "batch"  # batch | instance: normalisation in SPADE (parameter-free), E_F, E_A and W/M
     spectral_norm: bool = True  # spectral norm on the main convs, E_F, E_A, E_P and W/M
     style_channels: int = 256  # style-vector size of the encoder / concat / adain baselines
@@ -101,6 +106,10 @@ class GeneratorConfig:
         if self.decoder_body and (not self.example_warp or self.compose == "spade"):
             raise UserError("generator decoder_body hands the body to h_t inside a composition of warped examples: "
                             "it needs example_warp and compose example or blend (spade draws everything with h_t)")
+        if self.layout_gate and (not self.example_warp or self.compose == "spade"):
+            raise UserError("generator layout_gate keeps warped examples out where their maps disagree with the frame's "
+                            "inside a composition of warped examples: it needs example_warp and compose example or "
+                            "blend")
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")

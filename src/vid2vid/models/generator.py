@@ -22,6 +22,8 @@ stay at full size.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -44,6 +46,14 @@ def drawn_region(semantic: torch.Tensor) -> torch.Tensor:
     radius = max(1, semantic.shape[-2] // 64)
     drawn = (semantic.abs().sum(1, keepdim=True) > 0).to(semantic.dtype)
     return F.max_pool2d(drawn, 2 * radius + 1, 1, radius)
+
+
+def layout_disagreement(frame_drawn: torch.Tensor, example_semantic: torch.Tensor, flow: torch.Tensor,
+                        mask: torch.Tensor) -> torch.Tensor:
+    """The example mask (1 = do not copy the example) raised to 1 where the example's map, warped by ``flow``, draws
+    and the frame's (``drawn_region``) does not, or the reverse."""
+    example_drawn = warp(drawn_region(example_semantic), flow)
+    return torch.maximum(mask, (frame_drawn - example_drawn).abs().clamp(0, 1).to(mask.dtype))
 
 
 def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -157,6 +167,13 @@ class SequentialGenerator(nn.Module):
             warped = self._fmt(warp(prev_frames[:, -1], flow.flow))
         if cfg.example_warp:
             example_warped = self._fmt(warp(example, flow.example_flow))
+        if cfg.layout_gate:  # an example's pixels only where its warped map agrees with the frame's
+            frame_drawn = drawn_region(semantic)
+            flow = replace(flow, example_mask=layout_disagreement(
+                frame_drawn, example_semantic, flow.example_flow, flow.example_mask))
+            if fill is not None:
+                fill = replace(fill, example_mask=layout_disagreement(
+                    frame_drawn, self._fmt(pick(code.semantics, fill_index)), fill.example_flow, fill.example_mask))
         shown, shown_mask = example_warped, flow.example_mask if cfg.example_warp else None  # what the examples give
         if fill is not None:
             fill_warped = self._fmt(warp(filler, fill.example_flow))
