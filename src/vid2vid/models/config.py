@@ -103,13 +103,10 @@ class GeneratorConfig:
         if self.embedding_gate and not (self.example_warp and self.warp_embedding):
             raise UserError("generator embedding_gate masks the warped example the decoder sees: it needs "
                             "example_warp and warp_embedding")
-        if self.decoder_body and (not self.example_warp or self.compose == "spade"):
-            raise UserError("generator decoder_body hands the body to h_t inside a composition of warped examples: "
-                            "it needs example_warp and compose example or blend (spade draws everything with h_t)")
-        if self.layout_gate and (not self.example_warp or self.compose == "spade"):
-            raise UserError("generator layout_gate keeps warped examples out where their maps disagree with the frame's "
-                            "inside a composition of warped examples: it needs example_warp and compose example or "
-                            "blend")
+        composing = [name for name in ("decoder_body", "layout_gate") if getattr(self, name)]
+        if composing and (not self.example_warp or self.compose == "spade"):
+            raise UserError(f"generator {composing[0]} changes a composition of warped examples: it needs example_warp "
+                            "and compose example or blend (spade draws everything with h_t)")
         if self.compose == "spade" and not self.warp_embedding:
             raise UserError("generator compose 'spade' needs warp_embedding: the warped images reach x_t only "
                             "through the decoder")

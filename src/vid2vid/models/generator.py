@@ -151,14 +151,15 @@ class SequentialGenerator(nn.Module):
         if cfg.example_warp:
             example = self._fmt(pick(code.images, cond.example_index))
             example_semantic = self._fmt(pick(code.semantics, cond.example_index))
-        fill_index = fill = filler = None
+        fill_index = fill = filler = filler_semantic = None
         if cfg.example_fill and cond.attention is not None:  # K >= 2: the runner-up by attention mass fills in
             fill_index = cond.attention.flatten(2).sum(2).topk(2, dim=1).indices[:, 1]
             filler = self._fmt(pick(code.images, fill_index))
+            filler_semantic = self._fmt(pick(code.semantics, fill_index))
         flow = None
         if filler is not None:  # both examples in one pass of the flow network (batch of 2B)
             flow, fill = self._flow_pair(semantic, prev_semantics, prev_frames, (example_semantic, example),
-                                         (self._fmt(pick(code.semantics, fill_index)), filler))
+                                         (filler_semantic, filler))
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
 
@@ -173,7 +174,7 @@ class SequentialGenerator(nn.Module):
                 frame_drawn, example_semantic, flow.example_flow, flow.example_mask))
             if fill is not None:
                 fill = replace(fill, example_mask=layout_disagreement(
-                    frame_drawn, self._fmt(pick(code.semantics, fill_index)), fill.example_flow, fill.example_mask))
+                    frame_drawn, filler_semantic, fill.example_flow, fill.example_mask))
         shown, shown_mask = example_warped, flow.example_mask if cfg.example_warp else None  # what the examples give
         if fill is not None:
             fill_warped = self._fmt(warp(filler, fill.example_flow))
