@@ -270,6 +270,9 @@ def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path, compose):
     else:
         assert 0 <= result["example_share_in_ghost"] <= 1
     assert 0 <= result["prev_mask_mean"] <= 1 and result["background_drift"] > -1 and result["frames"] == 6
+    hidden = result["ghost_hidden_share"]  # the ghost's two parts pool back to the whole
+    assert 0 <= hidden <= 1 and result["ghost_l1"] == pytest.approx(
+        (result["ghost_l1_shown"] or 0) * (1 - hidden) + (result["ghost_l1_hidden"] or 0) * hidden)
     assert result["placebo_ratio"] is None and "ghost_excess" not in result  # one held-out person: no stranger
 
 
@@ -288,6 +291,11 @@ def test_diagnose_compares_the_ghost_with_a_strangers_body(tmp_path):
     result = json.loads(out.read_text())
     assert result["placebo_ratio"] > 0 and result["ghost_excess"] == pytest.approx(
         result["ghost_ratio"] / result["placebo_ratio"])
+    assert main(["eval", "diagnose", "--checkpoint", str(latest_checkpoint(tmp_path / "run")), "--data", str(root),
+                 "--frames", "6", "-k", "1", "--out", str(out)]) == 0
+    one = json.loads(out.read_text())  # one example: nothing else can show the background its body hides
+    assert one["ghost_hidden_share"] == 1 and one["ghost_l1_hidden"] == pytest.approx(one["ghost_l1"])
+    assert one["ghost_l1_shown"] is None and "ghost_ratio_shown" not in one
 
 
 def test_diagnose_refuses_data_without_subject_masks(tmp_path):

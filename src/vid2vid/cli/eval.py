@@ -50,7 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Measure what makes few-shot outputs wrong, on the held-out domains of a dataset with subject "
         "masks (dancers, faces), K examples from another clip of each domain: example-flow end-point error against "
         "the exact correspondence (pixels), ghost ratio (output error where an example's subject is but the "
-        "target's is not, over the error on other background; 1.0 = no ghost), the warped example's share there, "
+        "target's is not, over the error on other background; 1.0 = no ghost; split by whether another example "
+        "shows the background there or every example's subject hides it), the warped example's share there, "
         "the previous-frame mask mean, and background drift (background L1 at the last frame vs frame 1).")
     _held_out_arguments(diag, "dataset folder with a test split and mask/ folders")
     diag.add_argument("--out", help="also write the result to this JSON file")

@@ -10,6 +10,10 @@ same domain (as in evaluation and the demo), every test clip is generated frame 
 - ``placebo_ratio``: the same ratio for the body masks of a clip of *another* held-out domain at the same frames (a
   body the model never saw): where bodies tend to be, the background is harder anyway, so this is the ghost ratio's
   floor for that model; ``ghost_excess`` = ghost_ratio / placebo_ratio is what the examples add (1.0 = no copying).
+- ``ghost_l1_shown`` / ``ghost_l1_hidden``: the ghost pixels split by whether some example shows the background there
+  (another example's subject is elsewhere: copying it is possible) or every example's subject hides it (nothing in
+  the input shows that background: the generator can only guess it); ``ghost_hidden_share`` is the hidden part's
+  share of the ghost pixels and ``ghost_ratio_shown`` the ratio on the shown part alone (with K = 1 all are hidden).
   Measured on the `cpu` benchmark's dancers (K = 2, raw weights): few-shot recipe 4 1.41 / 1.25 (excess 1.12),
   AdaIN 1.40 / 1.12 (1.25), Encoder 1.42 / 1.17 (1.21).
 - ``example_share_in_ghost``: how much of the warped example the output holds on ghost pixels (``1 - m_e``; with
@@ -54,6 +58,7 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
     warps = pipe.gcfg.example_warp
     epe = zero_epe = n_epe = 0.0
     ghost_err, ghost_n, other_err, other_n, share, share_n = 0.0, 0, 0.0, 0, 0.0, 0
+    hidden_err, hidden_n = 0.0, 0
     placebo_err, placebo_n, placebo_other_err, placebo_other_n = 0.0, 0, 0.0, 0
     frame_ratios, prev_masks, bg_l1 = [], [], []
     for clip in range(len(ds.clips))[:max_clips]:
@@ -61,7 +66,8 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
         refs = example_frames(ds, clip, k)
         outs, real, _, _ = unroll_clip(pipe, ds, clip, k, count)
         body = _masks(ds, clip, list(range(count)))
-        example_body = torch.stack([_masks(ds, c, [f])[0] for c, f in refs]).any(0)
+        example_bodies = torch.stack([_masks(ds, c, [f])[0] for c, f in refs])
+        example_body, hides_all = example_bodies.any(0), example_bodies.all(0)
         strangers = [i for i, c in enumerate(ds.clips) if c.domain != ds.clips[clip].domain]
         placebo_body = None
         if strangers:  # bodies of another held-out person at the examples' frames, never shown to the model
@@ -79,6 +85,8 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
             if ghost.any() and other.any():
                 ghost_err, ghost_n = ghost_err + float(err[ghost].sum()), ghost_n + int(ghost.sum())
                 other_err, other_n = other_err + float(err[other].sum()), other_n + int(other.sum())
+                hidden = ghost & hides_all
+                hidden_err, hidden_n = hidden_err + float(err[hidden].sum()), hidden_n + int(hidden.sum())
                 frame_ratios.append(float(err[ghost].mean() / err[other].mean().clamp_min(1e-6)))
             if placebo_body is not None:
                 placebo, placebo_other = placebo_body & ~body[t], ~placebo_body & ~body[t]
@@ -117,6 +125,9 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
                           if placebo_n and placebo_other_n else None),
         "ghost_ratio_per_frame": [min(frame_ratios), max(frame_ratios)] if frame_ratios else None,
         "ghost_l1": ghost_err / ghost_n if ghost_n else None,  # the ratio's two sides, [-1, 1] units
+        "ghost_l1_shown": (ghost_err - hidden_err) / (ghost_n - hidden_n) if ghost_n > hidden_n else None,
+        "ghost_l1_hidden": hidden_err / hidden_n if hidden_n else None,
+        "ghost_hidden_share": hidden_n / ghost_n if ghost_n else None,
         "other_background_l1": other_err / other_n if other_n else None,
         "example_share_in_ghost": share / share_n if share_n else None,
         "prev_mask_mean": float(np.mean(prev_masks)) if prev_masks else None,
@@ -124,6 +135,8 @@ def diagnose(pipe: Pipeline, root: str | Path, k: int = 2, max_clips: int = 8, m
         "background_l1_first_last": [float(per_frame_bg[1]), float(per_frame_bg[-1])] if length > 2 else None,
         "k": k, "clips": len(bg_l1), "frames": length, "compose": pipe.gcfg.compose,
     }
+    if result["ghost_l1_shown"] is not None and other_n:
+        result["ghost_ratio_shown"] = result["ghost_l1_shown"] / max(other_err / other_n, 1e-6)
     if result["ghost_ratio"] is not None and result["placebo_ratio"]:
         result["ghost_excess"] = result["ghost_ratio"] / result["placebo_ratio"]
     return result
