@@ -1,6 +1,7 @@
 """The sequential generator with the tiny preset: shapes, the blending formula, gradients, caching, determinism."""
 
 import io
+from dataclasses import replace
 
 import pytest
 import torch
@@ -351,3 +352,21 @@ def test_layout_gate_keeps_an_example_out_where_its_warped_map_disagrees_with_th
         assert torch.allclose(o.image, (1 - o.example_mask) * o.example_warped + o.example_mask * filled, atol=1e-5)
     with pytest.raises(UserError, match="layout_gate"):
         tasks.get("pose").generator_config("tiny", 6, compose="spade", layout_gate=True)
+
+
+@pytest.mark.parametrize("skips", [False, True])
+def test_flow_skips_let_the_inputs_reach_the_flow_heads_past_the_bottleneck(skips):
+    from vid2vid.models.flow import FlowNetwork
+
+    cfg = tasks.get("pose").generator_config("tiny", 6, flow_skips=skips)
+    torch.manual_seed(0)
+    net = FlowNetwork(cfg).eval()
+    assert set(net.state_dict()) == set(FlowNetwork(replace(cfg, flow_skips=not skips)).state_dict())  # same weights
+    with torch.no_grad():
+        net.up[0].norm.weight.zero_()  # cut the path through the bottleneck: its first up block outputs zeros
+        net.up[0].norm.bias.zero_()
+    semantics, examples, example_semantics = inputs("pose", b=2, t=1)
+    with torch.no_grad():
+        out = net(semantics[:, 0], None, None, example_semantics[:, 0], examples[:, 0])
+    varies = bool((out.example_flow[0] - out.example_flow[1]).abs().max() > 1e-4)
+    assert varies == skips  # without skips the heads see only what came through the bottleneck: a constant

@@ -35,6 +35,10 @@ class GeneratorConfig:
     flow_downsamples: int = 3  # downsamplings in the flow/mask network
     flow_blocks: int = 6  # residual blocks at the flow/mask network's bottleneck
     flow_scale: float = 20.0  # multiplier on the flow head's output (pixels)
+    # add each encoder level's features to the flow/mask decoder at the same resolution (a U-Net): without them the
+    # flows and masks come from the bottleneck (1/2**flow_downsamples) through upsampling convs alone, smooth across
+    # a body's edge, so the background beside a moved body is resampled from the body (docs/learning.md)
+    flow_skips: bool = False
     example_warp: bool = True  # also warp the best-matching example and blend it into h_t (paper eq. 11)
     warp_embedding: bool = True  # warped example / previous frame + mask modulate the finest decoder layers
     warp_embedding_layers: int = 2  # how many of the finest decoder layers those warped images modulate

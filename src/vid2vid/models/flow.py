@@ -26,7 +26,8 @@ class FlowOutput:
 
 
 class FlowNetwork(nn.Module):
-    """Down (conv-norm-act), residual blocks, up (nearest + conv-norm-act), then 3x3 flow and mask heads."""
+    """Down (conv-norm-act), residual blocks, up (nearest + conv-norm-act; with ``flow_skips`` plus the down path's
+    features of the same resolution), then 3x3 flow and mask heads."""
 
     def __init__(self, cfg: GeneratorConfig) -> None:
         super().__init__()
@@ -43,7 +44,7 @@ class FlowNetwork(nn.Module):
         targets = 2 if self.example else 1
         self.flow_head = conv2d(ch[0], 2 * targets, 3)  # W: (dx, dy) per target
         self.mask_head = conv2d(ch[0], targets, 3)  # M: one soft mask per target
-        self.scale = cfg.flow_scale
+        self.scale, self.skips = cfg.flow_scale, cfg.flow_skips
         self._n_prev, self._image_channels = n, cfg.image_channels
         with torch.no_grad():  # start close to zero flow, so early warps are near-identity
             self.flow_head.weight.mul_(0.1)
@@ -58,10 +59,16 @@ class FlowNetwork(nn.Module):
             if example is None or example_semantic is None:
                 raise ValueError("this flow network warps an example: pass example and example_semantic")
             parts += [example_semantic, example]
-        x = self.down(torch.cat(parts, dim=1))
-        x = self.blocks(x)
-        for layer in self.up:
+        x = torch.cat(parts, dim=1)
+        levels = []
+        for layer in self.down:
             x = layer(x)
+            levels.append(x)
+        x = self.blocks(x)
+        for layer, skip in zip(self.up, reversed(levels[:-1])):
+            x = layer(x)
+            if self.skips:
+                x = x + skip
         flow = self.flow_head(x) * self.scale
         mask = torch.sigmoid(self.mask_head(x))
         if not self.example:
