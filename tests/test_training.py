@@ -132,6 +132,20 @@ def test_resume_after_kill_is_exact(dancers, tmp_path):
             assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
 
 
+def test_a_run_folder_another_process_trains_is_refused(dancers, tmp_path, capsys):
+    from vid2vid.files import folder_lock
+
+    cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=2, image_every=0)
+    run = tmp_path / "run"
+    with folder_lock(run, "a test"):  # a lock on another open file, as another process would hold it
+        assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 2
+        assert not list(run.glob("checkpoint-*")) and not (run / "config.yaml").exists()
+    assert f"cannot use {run} for training: another process (pid {os.getpid()})" in capsys.readouterr().err
+    assert not run.exists()  # the holder made the folder and left nothing in it: removed
+    assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0  # free again
+    assert (run / "checkpoint-00000002.pt").exists()
+
+
 def test_max_hours_is_a_budget_summed_over_resumed_sessions(dancers, tmp_path):
     second = 1 / 3600
     cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=100000, checkpoint_every=100000, image_every=0,

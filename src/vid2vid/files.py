@@ -96,3 +96,47 @@ def save_figure_atomic(fig, path: str | Path, dpi: int) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi)
     return Path(path)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, what: str, enabled: bool = True) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (its ``.lock`` file, holding this process's id) for the block, so two
+    processes never write one run folder at once; a UserError names the holder's pid when another process has it
+    (``what``: what this caller wanted the folder for). The operating system drops the lock when its process ends,
+    so a killed process leaves no stale lock. A folder this call created is removed again if the block left nothing
+    in it but the lock. Without ``fcntl`` (Windows) or with ``enabled`` False (ranks other than 0) the block runs
+    unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None
+    if not enabled or fcntl is None:
+        yield
+        return
+    from vid2vid.errors import UserError
+
+    folder = Path(folder)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
+            raise UserError(f"cannot use {folder} for {what}: another process (pid {holder}) is using it; wait for it "
+                            f"to end, stop it (a training run saves a checkpoint when stopped), or choose another "
+                            f"folder") from None
+        try:
+            f.seek(0)
+            f.truncate()
+            f.write(str(os.getpid()))
+            f.flush()
+            yield
+        finally:
+            f.truncate(0)
+            if created and [p.name for p in folder.iterdir()] == [".lock"]:
+                path.unlink()
+                folder.rmdir()
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
+import os
 import signal
 import time
 from dataclasses import asdict, replace
@@ -29,7 +30,7 @@ from vid2vid.data.check import quick_check
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.layout import read_meta
 from vid2vid.errors import UserError
-from vid2vid.files import write_text_atomic
+from vid2vid.files import folder_lock, write_text_atomic
 from vid2vid.models.config import build_generator
 from vid2vid.models.generator import pick
 from vid2vid.models.multimodal import fit_styles, pool_by_class
@@ -50,7 +51,13 @@ log = logging.getLogger(__name__)
 
 def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     """Train the run ``cfg`` (every section validated by its dataclass) in ``run_dir``; return the last checkpoint's path
-    (None on processes other than rank 0)."""
+    (None on processes other than rank 0). Rank 0 holds the folder's lock meanwhile: a second process training the
+    same folder stops with an error instead of writing checkpoints and logs over the first one's."""
+    with folder_lock(run_dir, "training", enabled=int(os.environ.get("RANK", "0")) == 0):
+        return _train(run_dir, cfg)
+
+
+def _train(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     o = cfg.train
     run_dir = Path(run_dir)
     device_ = dist.init(o.device)
