@@ -158,8 +158,10 @@ def test_methods_can_be_chosen_and_an_unknown_one_is_named(tmp_path):
 
 def test_the_methods_picture_takes_each_methods_first_seed_that_has_a_model(tmp_path):
     names = ["dancers-adain-r3", "dancers-adain-seed1-r3"]
-    assert first_trained(names, tmp_path, {}) is None  # no model: the picture waits
-    (tmp_path / names[1]).mkdir()
+    assert first_trained(names, tmp_path, {}, 10) is None  # no model: the picture waits
+    for name in names:
+        (tmp_path / name).mkdir()
+    (tmp_path / names[0] / "checkpoint-00000005.pt").write_bytes(b"")  # half trained (maybe training elsewhere)
     (tmp_path / names[1] / "checkpoint-00000010.pt").write_bytes(b"")
-    assert first_trained(names, tmp_path, {}) == 1
-    assert first_trained(names, tmp_path, {names[0]: tmp_path / "x.pt"}) == 0  # trained by this process
+    assert first_trained(names, tmp_path, {}, 10) == 1
+    assert first_trained(names, tmp_path, {names[0]: tmp_path / "x.pt"}, 10) == 0  # trained by this process

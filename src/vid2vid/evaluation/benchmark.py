@@ -179,11 +179,12 @@ def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size:
     return path
 
 
-def first_trained(names: list[str], runs: Path, done: Mapping[str, Path]) -> int | None:
-    """The index of the first run in ``names`` (one per seed) trained in this process or with a checkpoint under
-    ``runs``; None if none is."""
+def first_trained(names: list[str], runs: Path, done: Mapping[str, Path], steps: int) -> int | None:
+    """The index of the first run in ``names`` (one per seed) trained in this process or with its final checkpoint
+    (step ``steps``) under ``runs``; None if none is. A run still training (here or in another process) does not
+    count: the picture never trains a model."""
     return next((i for i, name in enumerate(names)
-                 if name in done or ckpt.latest_checkpoint(runs / name) is not None), None)
+                 if name in done or (runs / name / ckpt.checkpoint_name(steps)).exists()), None)
 
 
 def _load_task(path: Path, budget: str) -> dict:
@@ -288,7 +289,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     # folders are not kept everywhere) is not retrained for a picture but left out and named in the report. It is
     # redrawn when a recipe changes or another method's model appears.
     shown = {arch: first_trained([run_name(arch, train_domains, s) for s in range(b.seeds)], out / "runs",
-                                 checkpoints) for arch in METHODS}
+                                 checkpoints, b.run.train.max_steps) for arch in METHODS}
     shown = {arch: seed for arch, seed in shown.items() if seed is not None}
     stale = (not sheet.exists() or task.get("sheet_recipes") != recipes(kind)
              or task.get("sheet_methods", list(METHODS)) != list(shown))
