@@ -144,6 +144,9 @@ def test_a_run_folder_another_process_trains_is_refused(dancers, tmp_path, capsy
     assert not run.exists()  # the holder made the folder and left nothing in it: removed
     assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0  # free again
     assert (run / "checkpoint-00000002.pt").exists()
+    (tmp_path / "a_file").write_text("")
+    assert main(["train", "--config", str(cfg), "--run-dir", str(tmp_path / "a_file" / "run"), "--quiet"]) == 2
+    assert "cannot use" in capsys.readouterr().err  # a folder that cannot be made: one line, no traceback
 
 
 def test_max_hours_is_a_budget_summed_over_resumed_sessions(dancers, tmp_path):

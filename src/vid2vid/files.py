@@ -117,9 +117,14 @@ def folder_lock(folder: str | Path, what: str, enabled: bool = True) -> Iterator
 
     folder = Path(folder)
     created = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / ".lock"
-    with open(path, "a+") as f:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        f = open(path, "a+")
+    except OSError as err:
+        raise UserError(f"cannot use {folder} for {what}: {err.strerror or err} ({path}); choose a folder you can "
+                        f"write to") from None
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
