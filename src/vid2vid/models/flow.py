@@ -60,15 +60,16 @@ class FlowNetwork(nn.Module):
                 raise ValueError("this flow network warps an example: pass example and example_semantic")
             parts += [example_semantic, example]
         x = torch.cat(parts, dim=1)
-        levels = []
+        levels = []  # the down path's features, kept only for the skips
         for layer in self.down:
             x = layer(x)
-            levels.append(x)
+            if self.skips:
+                levels.append(x)
         x = self.blocks(x)
-        for layer, skip in zip(self.up, reversed(levels[:-1])):
+        for i, layer in enumerate(self.up):
             x = layer(x)
             if self.skips:
-                x = x + skip
+                x = x + levels[-2 - i]  # the down path's features of this resolution
         flow = self.flow_head(x) * self.scale
         mask = torch.sigmoid(self.mask_head(x))
         if not self.example:
