@@ -11,6 +11,7 @@ from vid2vid.errors import UserError
 from vid2vid.models import build_generator, stack_frames, unroll
 from vid2vid.models.generator import drawn_region, layout_disagreement
 from vid2vid.models.layers import as_channels_last, inference_copy
+from vid2vid.models.warp import warp
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -265,6 +266,31 @@ def test_example_fill_warps_the_runner_up_example_into_what_the_chosen_one_canno
         tasks.get("pose").generator_config("tiny", 6, compose="spade", example_fill=True)
     with pytest.raises(UserError, match="example_fill"):
         tasks.get("pose").generator_config("tiny", 6, arch="adain", compose="example", example_fill=True)
+
+
+def test_fill_depth_nests_each_further_runner_up_under_the_filler():
+    deep = make("pose", compose="example", example_fill=True, fill_depth=3).eval()
+    two = make("pose", compose="example", example_fill=True).eval()
+    two.load_state_dict(deep.state_dict())  # the same weights: fill_depth adds none
+    with torch.no_grad():  # two examples: K caps the depth, the frame is the trained two-deep composition
+        capped, base = run(deep, *inputs("pose", t=2, k=2)), run(two, *inputs("pose", t=2, k=2))
+    assert all(torch.equal(a.image, b.image) for a, b in zip(capped, base))
+    passes = []
+    deep.flow.register_forward_hook(lambda m, args, out: passes.append(out))
+    semantics, examples, example_semantics = inputs("pose", t=2, k=3)
+    with torch.no_grad():
+        outs = run(deep, semantics, examples, example_semantics)
+    for o, flows in zip(outs, passes):  # one pass of the flow network per frame, on all three examples
+        third = o.attention.flatten(2).sum(2).argsort(dim=1, descending=True)[:, 2]
+        flow, mask = flows.example_flow.chunk(3)[2], flows.example_mask.chunk(3)[2]
+        third_warped = warp(examples[torch.arange(2), third], flow)
+        below = third_warped + mask * (o.hallucinated - third_warped)  # the third example fills what the filler cannot
+        filled = o.fill_warped + o.fill_mask * (below - o.fill_warped)
+        assert torch.allclose(o.image, o.example_warped + o.example_mask * (filled - o.example_warped), atol=1e-5)
+        assert not torch.allclose(o.image, o.example_warped + o.example_mask * (
+            o.fill_warped + o.fill_mask * (o.hallucinated - o.fill_warped) - o.example_warped), atol=1e-5)
+    with pytest.raises(UserError, match="fill_depth"):
+        tasks.get("pose").generator_config("tiny", 6, compose="example", example_fill=True, fill_depth=1)
 
 
 def test_embedding_gate_hides_what_the_masks_reject_from_the_decoder():

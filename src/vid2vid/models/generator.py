@@ -13,7 +13,8 @@ with the semantic map (one gamma/beta from all maps, see spade.py) instead of th
 cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blended in, the previous frame only
 modulates (no resampled copy of the last output accumulates, as in blend). With `example_fill` (K >= 2) the
 runner-up example by attention is warped too and fills in where the chosen one cannot show the frame (the background
-its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t). With `decoder_body` h'_t = h_t where
+its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t); with `fill_depth` D > 2 the next
+runner-ups nest the same way, each filling what those before it could not show. With `decoder_body` h'_t = h_t where
 the driving map draws (dilated): the decoder draws the body in the driving pose, the warped examples the rest. With
 `enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at
 1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the flow, masks and composition
@@ -151,15 +152,19 @@ class SequentialGenerator(nn.Module):
         if cfg.example_warp:
             example = self._fmt(pick(code.images, cond.example_index))
             example_semantic = self._fmt(pick(code.semantics, cond.example_index))
-        fill_index = fill = filler = filler_semantic = None
-        if cfg.example_fill and cond.attention is not None:  # K >= 2: the runner-up by attention mass fills in
-            fill_index = cond.attention.flatten(2).sum(2).topk(2, dim=1).indices[:, 1]
-            filler = self._fmt(pick(code.images, fill_index))
-            filler_semantic = self._fmt(pick(code.semantics, fill_index))
+        fill_index = fill = None
+        fillers: list[tuple[torch.Tensor, torch.Tensor]] = []  # (semantic map, image) of each runner-up, best first
+        if cfg.example_fill and cond.attention is not None:  # K >= 2: the runner-ups by attention mass fill in
+            mass = cond.attention.flatten(2).sum(2)
+            ranked = mass.topk(min(cfg.fill_depth, mass.shape[1]), dim=1).indices
+            fill_index = ranked[:, 1]
+            fillers = [(self._fmt(pick(code.semantics, ranked[:, i])), self._fmt(pick(code.images, ranked[:, i])))
+                       for i in range(1, ranked.shape[1])]
         flow = None
-        if filler is not None:  # both examples in one pass of the flow network (batch of 2B)
-            flow, fill = self._flow_pair(semantic, prev_semantics, prev_frames, (example_semantic, example),
-                                         (filler_semantic, filler))
+        extra: list[FlowOutput] = []  # the flow outputs of the runner-ups after the first (fill_depth > 2)
+        if fillers:  # every example in one pass of the flow network (batch of D x B)
+            flow, fill, *extra = self._flow_many(semantic, prev_semantics, prev_frames,
+                                                 [(example_semantic, example), *fillers])
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
 
@@ -172,14 +177,21 @@ class SequentialGenerator(nn.Module):
             frame_drawn = drawn_region(semantic)
             flow = replace(flow, example_mask=layout_disagreement(
                 frame_drawn, example_semantic, flow.example_flow, flow.example_mask))
-            if fill is not None:
-                fill = replace(fill, example_mask=layout_disagreement(
-                    frame_drawn, filler_semantic, fill.example_flow, fill.example_mask))
+            gated = [replace(f, example_mask=layout_disagreement(frame_drawn, s, f.example_flow, f.example_mask))
+                     for f, (s, _) in zip([fill, *extra], fillers)]
+            if gated:
+                fill, *extra = gated
         shown, shown_mask = example_warped, flow.example_mask if cfg.example_warp else None  # what the examples give
+        layers = []  # (warped, mask) of each example that composes the frame, chosen first (example_fill)
         if fill is not None:
-            fill_warped = self._fmt(warp(filler, fill.example_flow))
-            shown = example_warped + flow.example_mask * (fill_warped - example_warped)
-            shown_mask = flow.example_mask * fill.example_mask
+            fill_warped = self._fmt(warp(fillers[0][1], fill.example_flow))
+            layers = [(example_warped, flow.example_mask), (fill_warped, fill.example_mask),
+                      *((self._fmt(warp(image, f.example_flow)), f.example_mask) for f, (_, image) in
+                        zip(extra, fillers[1:]))]
+            shown, shown_mask = layers[-1][0], layers[-1][1]
+            for layer_warped, layer_mask in reversed(layers[:-1]):  # each fills what those before it cannot show
+                shown = layer_warped + layer_mask * (shown - layer_warped)
+                shown_mask = layer_mask * shown_mask
         warp_maps = []
         if self.example_embedding is not None:
             if cfg.embedding_gate:  # what the masks reject (a hidden background) must not show through the decoder
@@ -209,9 +221,8 @@ class SequentialGenerator(nn.Module):
         blended = None
         if cfg.compose != "spade" and cfg.example_warp:
             image = hallucinated
-            if fill is not None:  # (1 - m_f) warp(f) + m_f h_t where the chosen example cannot show the frame
-                image = fill_warped + fill.example_mask * (hallucinated - fill_warped)
-            image = example_warped + flow.example_mask * (image - example_warped)  # (1 - m_e) warp(e) + m_e h_t
+            for layer_warped, layer_mask in reversed(layers or [(example_warped, flow.example_mask)]):
+                image = layer_warped + layer_mask * (image - layer_warped)  # (1 - m) warp(example) + m (what is below)
             if cfg.decoder_body:  # the body where the driving map draws comes from h_t
                 image = torch.where(drawn_region(semantic) > 0, hallucinated, image)
         if cfg.compose == "blend":
@@ -235,19 +246,20 @@ class SequentialGenerator(nn.Module):
             foreground=foreground, fill_flow=None if fill is None else fill.example_flow,
             fill_mask=None if fill is None else fill.example_mask, fill_warped=fill_warped, fill_index=fill_index)
 
-    def _flow_pair(self, semantic: torch.Tensor, prev_semantics: torch.Tensor | None,
-                   prev_frames: torch.Tensor | None, chosen: tuple[torch.Tensor, torch.Tensor],
-                   filler: tuple[torch.Tensor, torch.Tensor]) -> tuple[FlowOutput, FlowOutput]:
-        """The flow network on the chosen and the filling example, each (semantic map, image), at once: (chosen's
-        output, filler's output)."""
-        def twice(x: torch.Tensor | None) -> torch.Tensor | None:
-            return None if x is None else torch.cat([x, x])
+    def _flow_many(self, semantic: torch.Tensor, prev_semantics: torch.Tensor | None,
+                   prev_frames: torch.Tensor | None, examples: list[tuple[torch.Tensor, torch.Tensor]]
+                   ) -> list[FlowOutput]:
+        """The flow network on several examples, each (semantic map, image), at once: one output per example, in
+        order."""
+        n = len(examples)
 
-        both = self.flow(twice(semantic), twice(prev_semantics), twice(prev_frames),
-                         torch.cat([chosen[0], filler[0]]), torch.cat([chosen[1], filler[1]]))
-        halves = [FlowOutput(*(t.chunk(2)[i] for t in (both.flow, both.mask, both.example_flow, both.example_mask)))
-                  for i in range(2)]
-        return halves[0], halves[1]
+        def repeated(x: torch.Tensor | None) -> torch.Tensor | None:
+            return None if x is None else torch.cat([x] * n)
+
+        out = self.flow(repeated(semantic), repeated(prev_semantics), repeated(prev_frames),
+                        torch.cat([s for s, _ in examples]), torch.cat([i for _, i in examples]))
+        parts = [t.chunk(n) for t in (out.flow, out.mask, out.example_flow, out.example_mask)]
+        return [FlowOutput(*(p[i] for p in parts)) for i in range(n)]
 
     def forward(self, semantic: torch.Tensor, examples: torch.Tensor | None = None,
                 example_semantics: torch.Tensor | None = None, prev_semantics: torch.Tensor | None = None,
