@@ -168,6 +168,17 @@ def test_export_gives_a_safetensors_generator_that_generates_the_same_frames(tra
     assert bad.returncode == 2 and "must end in .safetensors" in bad.stderr
 
 
+def test_a_filling_model_composes_from_every_example_unless_told(trained, tmp_path):
+    ckpt, root = trained
+    assert Pipeline.from_checkpoint(ckpt).model.cfg.example_fill  # the few-shot pose model fills in
+    assert Pipeline.from_checkpoint(ckpt).model.cfg.fill_depth == 0  # every example (docs/learning.md)
+    assert Pipeline.from_checkpoint(ckpt, fill_depth=None).model.cfg.fill_depth == 2  # as it trained
+    assert Pipeline.from_checkpoint(ckpt, fill_depth=3).train_model.cfg.fill_depth == 3
+    bad = run_cli("generate", "--checkpoint", str(ckpt), "--driving", str(root / "test/d002/c001"), "--examples",
+                  *examples_of(root), "--out", str(tmp_path / "out.mp4"), "--fill-depth", "1")
+    assert bad.returncode == 2 and "fill_depth is 1" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+
+
 def test_the_packaged_generators_load():
     from vid2vid.cli.demo import packaged_checkpoint
 

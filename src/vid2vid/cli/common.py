@@ -60,6 +60,14 @@ def add_checkpoint_argument(parser: argparse.ArgumentParser, required: bool = Tr
                         help=help or "training checkpoint (.pt) or exported generator (.safetensors)")
 
 
+def add_fill_depth_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fill-depth", type=int, default=0, metavar="D",
+                        help="models that fill in from a second example (the few-shot pose and face models): compose "
+                        "each frame from the D examples the attention ranks first, each filling what those before it "
+                        "cannot show (0, the default: all of them, the best on held-out dancers; 2: as trained, "
+                        "fewer flow passes per frame)")
+
+
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICES, default="auto",
                         help="where to run: auto (CUDA, then Apple MPS, then the CPU; default), cpu, cuda or mps")

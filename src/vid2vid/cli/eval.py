@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_num_examples, add_task_argument, log,
-                                resolve_task, task_help)
+from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_fill_depth_argument, add_num_examples,
+                                add_task_argument, log, resolve_task, task_help)
 
 BENCH_HELP = """\
 Reproduce the paper's kind of table on our synthetic benchmark: render dancers, faces and streets, train the metric
@@ -142,6 +142,7 @@ def _held_out_arguments(p: argparse.ArgumentParser, data_help: str) -> None:
     p.add_argument("--clips", type=int, default=8, help="test clips scored (default 8)")
     p.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
     _weights_argument(p)
+    add_fill_depth_argument(p)
     add_device_argument(p)
 
 
@@ -172,7 +173,8 @@ def run_diagnose(args: argparse.Namespace) -> int:
 
     if args.num_examples < 1 or args.clips < 1 or args.frames < 3:
         raise UserError("--num-examples and --clips must be >= 1 and --frames >= 3")
-    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights)
+    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights,
+                                    fill_depth=args.fill_depth)
     result = diagnose(pipe, args.data, args.num_examples, args.clips, args.frames)
     text = json.dumps(result, indent=2)
     print(text)
@@ -198,7 +200,8 @@ def run_checkpoint(args: argparse.Namespace) -> int:
             detectors.keypoints = load_keypoint_net(args.detector)
     if args.num_examples < 1 or args.clips < 1 or args.frames < 1:
         raise UserError("--num-examples, --clips and --frames must be >= 1")
-    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights)
+    pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights,
+                                    fill_depth=args.fill_depth)
     result = evaluate(pipe, args.data, args.num_examples, detectors, args.clips, args.frames,
                       held_out_motions=args.held_out_motions)
     print(json.dumps(result, indent=2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vid2vid.cli.common import add_checkpoint_argument, add_device_argument, log
+from vid2vid.cli.common import add_checkpoint_argument, add_device_argument, add_fill_depth_argument, log
 
 HELP = """\
 Generate a video: the person / face / city of the K example images, moving like the driving input.
@@ -53,6 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "M more label maps from its last ones and generate them too (the video gets M frames longer)")
     p.add_argument("--lossless", action="store_true",
                    help="encode losslessly (RGB H.264, qp 0): exact frames, files ~10x larger")
+    add_fill_depth_argument(p)
     add_device_argument(p)
     p.set_defaults(func=run)
 
@@ -73,7 +74,7 @@ def _job(args: argparse.Namespace) -> dict:
             "attention": str(Path(args.attention).resolve()) if args.attention else None,
             "finetune": args.finetune, "no_crop": args.no_crop, "no_normalize": args.no_normalize,
             "lossless": args.lossless, "runtime": args.runtime, "style_seed": args.style_seed,
-            "predict": args.predict}
+            "predict": args.predict, "fill_depth": args.fill_depth}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                           attention_out=Path(args.attention) if args.attention else None, finetune=args.finetune,
                           crop=not args.no_crop, normalize=not args.no_normalize, device=args.device,
                           runtime=args.runtime, lossless=args.lossless, resume=args.resume, progress=not args.quiet,
-                          style_seed=args.style_seed, predict=args.predict,
+                          style_seed=args.style_seed, predict=args.predict, fill_depth=args.fill_depth,
                           job=_job(args))
     result = generate_video(req)
     if result.finetune_losses:

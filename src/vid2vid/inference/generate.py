@@ -30,6 +30,7 @@ class GenerateRequest:
     max_frames: int = 0  # refuse longer driving inputs (0: no limit)
     style_seed: int | None = None  # a multimodal model's look (None: the mean look)
     predict: int = 0  # continue the video by this many frames of predicted label maps (models with a predictor)
+    fill_depth: int = 0  # example_fill models: examples composing a frame (0: every one; Pipeline.from_checkpoint)
     progress: bool = True
     job: dict | None = field(default=None, compare=False)  # what identifies the run for --resume
 
@@ -59,7 +60,7 @@ def generate_video(req: GenerateRequest, on_stage: Callable[[str], None] | None 
             raise UserError(f"output {path} must end in .mp4")
     say = on_stage or (lambda _text: None)
     say("loading the model")
-    pipe = Pipeline.from_checkpoint(req.checkpoint, device=req.device)
+    pipe = Pipeline.from_checkpoint(req.checkpoint, device=req.device, fill_depth=req.fill_depth)
     say("preparing the examples")
     examples, semantics, example_keypoints = load_examples(pipe, list(req.examples), crop=req.crop)
     say("opening the driving video")

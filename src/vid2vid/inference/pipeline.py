@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -51,15 +51,20 @@ class Pipeline:
         self._onnx_history: History | None = None
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str = "auto", weights: str = "ema") -> "Pipeline":
+    def from_checkpoint(cls, path: str | Path, device: str = "auto", weights: str = "ema",
+                        fill_depth: int | None = 0) -> "Pipeline":
         """Load a training checkpoint (.pt) or an exported generator (.safetensors, `vid2vid export`); ``weights``
-        picks the EMA (default) or raw generator of a training checkpoint."""
+        picks the EMA (default) or raw generator of a training checkpoint. ``fill_depth``: how many of the examples,
+        ranked by attention, compose a frame of a model with example_fill (0, the default: every example; measured
+        better than the two such models train with, docs/learning.md; None: the checkpoint's own setting)."""
         tensors, generator_config, dataset = load_generator(path, weights)
         try:
             gcfg = GeneratorConfig(**generator_config)
             meta = DatasetMeta(**dataset)
         except TypeError as err:
             raise UserError(f"{path} was written by another vid2vid version ({err})") from None
+        if gcfg.example_fill and fill_depth is not None:
+            gcfg = replace(gcfg, fill_depth=fill_depth)  # checked like any setting (2 or more, or 0)
         model = build_generator(gcfg)
         try:
             model.load_state_dict({k: v.float() for k, v in tensors.items()})

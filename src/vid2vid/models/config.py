@@ -50,7 +50,8 @@ class GeneratorConfig:
     # chosen one cannot show (the background its body hid): h'_t = (1 - m_e) w_e + m_e ((1 - m_f) w_f + m_f h_t)
     example_fill: bool = False
     # example_fill: how many examples, ranked by attention mass, compose the frame: the chosen one, then each
-    # runner-up fills what those before it could not show (K caps it; 2 = the chosen one and one filler, as trained)
+    # runner-up fills what those before it could not show (K caps it; 0 = every example). Training uses 2 (the chosen
+    # one and one filler); inference loads models with 0, measured better for K > 2 (docs/learning.md)
     fill_depth: int = 2
     # the example's warp embedding sees the shown example times (1 - its mask): pixels the masks reject (the
     # background every example's body hid) do not reach the decoder; needs example_warp and warp_embedding. Measured
@@ -107,9 +108,10 @@ class GeneratorConfig:
         if self.example_fill and (self.arch != "fewshot" or not self.example_warp or self.compose == "spade"):
             raise UserError("generator example_fill blends a second warped example into the frame: it needs arch "
                             "fewshot (attention ranks the examples), example_warp and compose example or blend")
-        if self.fill_depth < 2:
+        if self.fill_depth < 0 or self.fill_depth == 1:
             raise UserError(f"generator fill_depth is {self.fill_depth}: it counts the chosen example and at least one "
-                            "filler, so it must be 2 or more (turn example_fill off for the chosen example alone)")
+                            "filler, so it must be 2 or more, or 0 for every example (turn example_fill off for the "
+                            "chosen example alone)")
         if self.embedding_gate and not (self.example_warp and self.warp_embedding):
             raise UserError("generator embedding_gate masks the warped example the decoder sees: it needs "
                             "example_warp and warp_embedding")

@@ -14,7 +14,7 @@ cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blende
 modulates (no resampled copy of the last output accumulates, as in blend). With `example_fill` (K >= 2) the
 runner-up example by attention is warped too and fills in where the chosen one cannot show the frame (the background
 its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t); with `fill_depth` D > 2 the next
-runner-ups nest the same way, each filling what those before it could not show. With `decoder_body` h'_t = h_t where
+runner-ups nest the same way, each filling what those before it could not show (0: every example). With `decoder_body` h'_t = h_t where
 the driving map draws (dilated): the decoder draws the body in the driving pose, the warped examples the rest. With
 `enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at
 1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the flow, masks and composition
@@ -156,7 +156,7 @@ class SequentialGenerator(nn.Module):
         fillers: list[tuple[torch.Tensor, torch.Tensor]] = []  # (semantic map, image) of each runner-up, best first
         if cfg.example_fill and cond.attention is not None:  # K >= 2: the runner-ups by attention mass fill in
             mass = cond.attention.flatten(2).sum(2)
-            ranked = mass.topk(min(cfg.fill_depth, mass.shape[1]), dim=1).indices
+            ranked = mass.topk(min(cfg.fill_depth or mass.shape[1], mass.shape[1]), dim=1).indices
             fill_index = ranked[:, 1]
             fillers = [(self._fmt(pick(code.semantics, ranked[:, i])), self._fmt(pick(code.images, ranked[:, i])))
                        for i in range(1, ranked.shape[1])]
