@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -20,7 +20,7 @@ from vid2vid.data.layout import DatasetMeta
 from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
 from vid2vid.devices import pick_device
 from vid2vid.errors import UserError
-from vid2vid.models.config import GeneratorConfig, build_generator
+from vid2vid.models.config import GeneratorConfig, build_generator, for_inference
 from vid2vid.models.layers import inference_copy
 from vid2vid.models.unroll import Stream
 
@@ -63,8 +63,7 @@ class Pipeline:
             meta = DatasetMeta(**dataset)
         except TypeError as err:
             raise UserError(f"{path} was written by another vid2vid version ({err})") from None
-        if gcfg.example_fill and fill_depth is not None:
-            gcfg = replace(gcfg, fill_depth=fill_depth)  # checked like any setting (2 or more, or 0)
+        gcfg = for_inference(gcfg, fill_depth)
         model = build_generator(gcfg)
         try:
             model.load_state_dict({k: v.float() for k, v in tensors.items()})

@@ -6,7 +6,7 @@ presets take it as an argument. Channel widths double per downsampling from `bas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
 from torch import nn
@@ -197,6 +197,14 @@ def generator_preset(name: str, semantic_channels: int, defaults: Mapping[str, A
         values.update(example_warp=False, compose="blend")
     values.update(overrides)
     return GeneratorConfig(**values)
+
+
+def for_inference(cfg: GeneratorConfig, fill_depth: int | None = 0) -> GeneratorConfig:
+    """``cfg`` as inference runs it: a model with example_fill composes a frame from ``fill_depth`` examples (0: every
+    one, measured better than the two it trains with, docs/learning.md; None: ``cfg``'s own setting)."""
+    if not cfg.example_fill or fill_depth is None:
+        return cfg
+    return replace(cfg, fill_depth=fill_depth)  # checked like any setting: 2 or more, or 0
 
 
 def build_generator(cfg: GeneratorConfig) -> nn.Module:

@@ -166,11 +166,12 @@ def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int
         return _measure_onnx(preset, task, k, frames)
 
     from vid2vid.models import build_generator
+    from vid2vid.models.config import for_inference
     from vid2vid.models.layers import as_channels_last, count_parameters, inference_copy
 
     torch.manual_seed(0)
     h, w = SIZES[preset][task]
-    model = build_generator(tasks.get(task).generator_config(preset)).to(device).eval()
+    model = build_generator(for_inference(tasks.get(task).generator_config(preset))).to(device).eval()
     params = count_parameters(model)
     if variant == "fast":
         model = inference_copy(model, inplace=True)
@@ -240,11 +241,12 @@ def _measure_onnx(preset: str, task: str, k: int, frames: int) -> dict:
 
     from vid2vid.inference.onnx_runtime import OnnxGenerator, export_onnx
     from vid2vid.models import build_generator
+    from vid2vid.models.config import for_inference
     from vid2vid.models.layers import count_parameters, inference_copy
 
     torch.manual_seed(0)
     h, w = SIZES[preset][task]
-    model = build_generator(tasks.get(task).generator_config(preset)).eval()
+    model = build_generator(for_inference(tasks.get(task).generator_config(preset))).eval()
     params = count_parameters(model)
     model = inference_copy(model, inplace=True)
     x = {name: value.numpy() for name, value in _inputs(task, k, h, w, "cpu").items()}
