@@ -18,6 +18,7 @@ from vid2vid.models.unroll import Stream  # noqa: E402
                                           ("fewshot", 1, {"attend_single_example": False}),
                                           ("fewshot", 2, {"compose": "blend"}),
                                           ("fewshot", 3, {"compose": "example", "example_fill": True}),
+                                          ("fewshot", 3, {"compose": "example", "example_fill": True, "fill_depth": 0}),
                                           ("fewshot", 2, {"compose": "example", "decoder_body": True}),
                                           ("adain", 2, {}),
                                           ("vid2vid", 0, {})])
