@@ -17,7 +17,6 @@ from vid2vid.models.unroll import Stream  # noqa: E402
 @pytest.mark.parametrize("arch,k,extra", [("fewshot", 2, {}), ("fewshot", 1, {}),
                                           ("fewshot", 1, {"attend_single_example": False}),
                                           ("fewshot", 2, {"compose": "blend"}),
-                                          ("fewshot", 3, {"compose": "example", "example_fill": True}),
                                           ("fewshot", 3, {"compose": "example", "example_fill": True, "fill_depth": 0}),
                                           ("fewshot", 2, {"compose": "example", "decoder_body": True}),
                                           ("adain", 2, {}),
