@@ -14,11 +14,11 @@ cannot be pasted in. `compose: example` x_t = h'_t: the warped example is blende
 modulates (no resampled copy of the last output accumulates, as in blend). With `example_fill` (K >= 2) the
 runner-up example by attention is warped too and fills in where the chosen one cannot show the frame (the background
 its body hid): h'_t = (1 - m_e) warp(e) + m_e ((1 - m_f) warp(f) + m_f h_t); with `fill_depth` D > 2 the next
-runner-ups nest the same way, each filling what those before it could not show (0: every example). With `decoder_body` h'_t = h_t where
-the driving map draws (dilated): the decoder draws the body in the driving pose, the warped examples the rest. With
-`enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the appearance see the maps at
-1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the flow, masks and composition
-stay at full size.
+runner-ups nest the same way, each filling what those before it could not show (0: every example). With
+`decoder_body` h'_t = h_t where the driving map draws (dilated): the decoder draws the body in the driving pose, the
+warped examples the rest. With `enhancers` (vid2vid 2018's coarse-to-fine generator, models/enhancer.py) H and the
+appearance see the maps at 1/2**active_enhancers of the frame and local enhancers bring h_t back to full size; the
+flow, masks and composition stay at full size.
 """
 
 from __future__ import annotations
@@ -184,11 +184,11 @@ class SequentialGenerator(nn.Module):
         shown, shown_mask = example_warped, flow.example_mask if cfg.example_warp else None  # what the examples give
         layers = []  # (warped, mask) of each example that composes the frame, chosen first (example_fill)
         if fill is not None:
-            fill_warped = self._fmt(warp(fillers[0][1], fill.example_flow))
-            layers = [(example_warped, flow.example_mask), (fill_warped, fill.example_mask),
-                      *((self._fmt(warp(image, f.example_flow)), f.example_mask) for f, (_, image) in
-                        zip(extra, fillers[1:]))]
-            shown, shown_mask = layers[-1][0], layers[-1][1]
+            layers = [(example_warped, flow.example_mask),
+                      *((self._fmt(warp(image, f.example_flow)), f.example_mask)
+                        for f, (_, image) in zip([fill, *extra], fillers))]
+            fill_warped = layers[1][0]
+            shown, shown_mask = layers[-1]
             for layer_warped, layer_mask in reversed(layers[:-1]):  # each fills what those before it cannot show
                 shown = layer_warped + layer_mask * (shown - layer_warped)
                 shown_mask = layer_mask * shown_mask
