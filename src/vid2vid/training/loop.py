@@ -186,6 +186,10 @@ def _train(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                 except UserError as err:  # a file that broke past the quick check (a worker re-raises it)
                     failure = _one_line(err)
                     break
+                except RuntimeError:  # a worker the same group signal reached before it could ignore it
+                    if stop.signal is None:
+                        raise
+                    break
                 skipped += int(sum(int(b.skipped.sum()) for b in micro))
                 unpaired = None
                 if unpaired_data is not None:  # another person's sequence, drawn as a pure function of the step
