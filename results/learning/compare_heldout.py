@@ -1,26 +1,22 @@
 """Side-by-side Markdown table of held-out scores (`vid2vid eval checkpoint` JSON) and, where given, diagnoses
 (`vid2vid eval diagnose --out` JSON) of several runs.
 
-python results/learning/compare_heldout.py LABEL=SCORES.json[,DIAGNOSE.json] ...   (repository root)"""
+python results/learning/compare_heldout.py LABEL=SCORES.json[,DIAGNOSE.json] ...   (repository root, PYTHONPATH=src)"""
 import json
 import sys
 
-SCORES = [("FID", "fid", 1), ("PSNR", "psnr", 2), ("SSIM", "ssim", 3), ("pose error", "pose_error", 2),
-          ("landmark error", "landmark_error", 3)]
-DIAGNOSIS = [("EPE", "example_flow_epe", 2), ("ghost L1", "ghost_l1", 4), ("other bg L1", "other_background_l1", 4),
-             ("ghost ratio", "ghost_ratio", 2), ("drift", "background_drift", 3)]
+from vid2vid.evaluation.report import _table
 
-rows = []
+COLUMNS = [("fid", "FID", 1), ("psnr", "PSNR", 2), ("ssim", "SSIM", 3), ("pose_error", "pose error", 2),
+           ("landmark_error", "landmark error", 3), ("example_flow_epe", "EPE", 2), ("ghost_l1", "ghost L1", 4),
+           ("other_background_l1", "other bg L1", 4), ("ghost_ratio", "ghost ratio", 2),
+           ("background_drift", "drift", 3)]
+
+rows: dict[str, dict] = {}
 for arg in sys.argv[1:]:
     label, files = arg.split("=", 1)
-    values: dict = {}
+    rows[label] = {}
     for path in files.split(","):
         with open(path) as f:
-            values.update(json.load(f))
-    rows.append((label, values))
-columns = [c for c in SCORES + DIAGNOSIS if any(c[1] in v for _, v in rows)]
-print("| run | " + " | ".join(name for name, _, _ in columns) + " |")
-print("|---" * (len(columns) + 1) + "|")
-for label, values in rows:
-    cells = [f"{values[key]:.{digits}f}" if key in values else "" for _, key, digits in columns]
-    print(f"| {label} | " + " | ".join(cells) + " |")
+            rows[label].update(json.load(f))
+print("\n".join(_table(rows, [c for c in COLUMNS if any(c[0] in r for r in rows.values())], "run")))
