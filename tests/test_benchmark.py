@@ -165,3 +165,19 @@ def test_the_methods_picture_takes_each_methods_first_seed_that_has_a_model(tmp_
     (tmp_path / names[1] / "checkpoint-00000010.pt").write_bytes(b"")
     assert first_trained(names, tmp_path, {}, 10) == 1
     assert first_trained(names, tmp_path, {names[0]: tmp_path / "x.pt"}, 10) == 0  # trained by this process
+
+
+def test_the_studies_point_of_the_main_run_reuses_its_score_without_a_model(tmp_path):
+    # Run folders may be gone between sessions: the K study's K = eval_k point and the domains study's all-domains
+    # point are the main seed-0 run scored alike, so they are copied, not retrained.
+    b = BUDGETS["smoke"]
+    train_domains = b.domains - b.test_domains
+    runs = {f"{arch}/seed{s}": SCORES for arch in METHOD_NAMES for s in range(b.seeds)}
+    main = dict(SCORES, pose_error=1.5)
+    runs["fewshot/seed0"] = main
+    others = {str(max(1, round(train_domains * f))): SCORES for f in b.domain_fractions if f != 1.0}
+    _task(tmp_path / "tasks" / "dancers.json", "smoke", runs=runs,
+          k={str(k): SCORES for k in b.ks if k != b.eval_k}, domains=others)
+    task = run_benchmark(tmp_path, "smoke", ("dancers",), progress=False)["tasks"]["dancers"]
+    assert task["domains"][str(train_domains)] == main and task["k"][str(b.eval_k)] == main
+    assert not (tmp_path / "runs").exists()  # nothing trained
