@@ -266,6 +266,13 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
                                        seed, progress)
         return checkpoints[name]
 
+    def merge_seeds() -> None:  # the table shows every seed scored so far (a stopped run: those before it)
+        for arch in METHODS:
+            runs = [task["runs"][f"{arch}/seed{s}"] for s in range(b.seeds) if f"{arch}/seed{s}" in task["runs"]]
+            if runs:  # (--methods: the others may have no scores yet)
+                task["methods"][arch] = mean_over_seeds(runs)
+        save()
+
     def score(table: str, key: str, arch: str, k: int, domains: int = train_domains, seed: int = 0) -> None:
         if key in task[table]:
             return
@@ -275,20 +282,16 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         else:
             pipe = Pipeline.from_checkpoint(checkpoint(arch, domains, seed), weights=b.weights)
             task[table][key] = evaluate(pipe, root, k, detectors, b.eval_clips, b.eval_frames, inception)
-        save()
-
-    def merge_seeds() -> None:  # the table shows every seed scored so far
-        for arch in METHODS:
-            runs = [task["runs"][f"{arch}/seed{s}"] for s in range(b.seeds) if f"{arch}/seed{s}" in task["runs"]]
-            if runs:  # (--methods: the others may have no scores yet)
-                task["methods"][arch] = mean_over_seeds(runs)
-        save()
+        if table == "runs":
+            merge_seeds()  # (which saves)
+        else:
+            save()
 
     # Order: what a stopped run has already paid for is never needed again (seed-0 models serve the picture and the
     # K study before later seeds train), so a run spread over several sessions keeps only score files between them.
     for arch in methods:
         score("runs", f"{arch}/seed0", arch, b.eval_k)
-    merge_seeds()
+    merge_seeds()  # (a file made before each score merged them)
     sheet = out / f"{kind}_methods.png"
     # The picture shows each method's first seed that has a model of its current recipe here; a method with none (run
     # folders are not kept everywhere) is not retrained for a picture but left out and named in the report. It is
@@ -314,7 +317,6 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
     for seed in range(1, b.seeds):
         for arch in methods:
             score("runs", f"{arch}/seed{seed}", arch, b.eval_k, seed=seed)
-        merge_seeds()
     for fraction in b.domain_fractions if "fewshot" in methods else ():
         n = max(1, round(train_domains * fraction))
         score("domains", str(n), "fewshot", b.eval_k, n)
