@@ -50,3 +50,20 @@ def test_attend_gradients_match():
     ref_grads = torch.autograd.grad(ref.square().sum(), (query, keys, value))
     for g, r in zip(grads, ref_grads):
         assert torch.allclose(g, r, atol=1e-4)
+
+
+@pytest.mark.parametrize("coords", [False, True])
+def test_attention_coords_let_keys_tell_places_of_one_class_apart(coords):
+    # A uniform semantic map: without coordinates the convs are translation invariant, so every interior position
+    # gets the same key and a query cannot prefer a place; with them the keys differ by place.
+    from vid2vid.models.attention import AttentionNetwork
+    from vid2vid.models.config import generator_preset
+
+    torch.manual_seed(0)
+    cfg = generator_preset("tiny", 3, attention_coords=coords)
+    net = AttentionNetwork(cfg).eval()
+    keys = net.keys_of(torch.ones(1, 3, 32, 32))
+    interior = keys[0, :, 1:-1, 1:-1].flatten(1)  # away from the zero padding
+    spread = (interior - interior[:, :1]).abs().max()
+    assert (spread > 1e-3) == coords
+    assert net.query_of(torch.ones(2, 3, 32, 32)).shape == (2, keys.shape[1], *keys.shape[2:])

@@ -396,3 +396,13 @@ def test_flow_skips_let_the_inputs_reach_the_flow_heads_past_the_bottleneck(skip
         out = net(semantics[:, 0], None, None, example_semantics[:, 0], examples[:, 0])
     varies = bool((out.example_flow[0] - out.example_flow[1]).abs().max() > 1e-4)
     assert varies == skips  # without skips the heads see only what came through the bottleneck: a constant
+
+
+def test_the_few_shot_generator_runs_with_attention_coords():
+    cfg = tasks.get("street").generator_config("tiny", SEMANTIC["street"], attention_coords=True)
+    torch.manual_seed(0)
+    model = build_generator(cfg).eval()
+    semantics, examples, example_semantics = inputs("street", b=1, t=2, k=2)
+    with torch.no_grad():
+        outs = run(model, semantics, examples, example_semantics)
+    assert len(outs) == 2 and all(torch.isfinite(o.image).all() for o in outs)

@@ -19,19 +19,38 @@ from vid2vid.models.layers import ConvBlock
 
 
 class AttentionNetwork(nn.Module):
-    """Separate key and query encoders: conv-norm-act, then `attention_downsamples` stride-2 convs."""
+    """Separate key and query encoders: conv-norm-act, then `attention_downsamples` stride-2 convs. With
+    `attention_coords` both also read each pixel's (y, x) in [-1, 1], so a query can prefer example positions at the
+    same place in the frame, not only of the same class."""
 
     def __init__(self, cfg: GeneratorConfig) -> None:
         super().__init__()
         ch, a = cfg.channels, cfg.attention_downsamples
         kw = dict(norm=cfg.norm, spectral=cfg.spectral_norm)
+        self.coords = cfg.attention_coords
 
         def encoder() -> nn.Sequential:
-            return nn.Sequential(ConvBlock(cfg.semantic_channels, ch[0], **kw),
+            return nn.Sequential(ConvBlock(cfg.semantic_channels + 2 * self.coords, ch[0], **kw),
                                  *[ConvBlock(ch[i], ch[i + 1], stride=2, **kw) for i in range(a)])
 
         self.key = encoder()
         self.query = encoder()
+
+    def keys_of(self, semantic: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) semantic maps of the examples -> (N, D, h, w) keys."""
+        return self.key(self._input(semantic))
+
+    def query_of(self, semantic: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) semantic map of the current frame -> (B, D, h, w) query."""
+        return self.query(self._input(semantic))
+
+    def _input(self, semantic: torch.Tensor) -> torch.Tensor:
+        if not self.coords:
+            return semantic
+        n, _, h, w = semantic.shape
+        y = torch.linspace(-1, 1, h, dtype=semantic.dtype, device=semantic.device).view(1, 1, h, 1).expand(n, 1, h, w)
+        x = torch.linspace(-1, 1, w, dtype=semantic.dtype, device=semantic.device).view(1, 1, 1, w).expand(n, 1, h, w)
+        return torch.cat([semantic, y, x], dim=1)
 
 
 def _round8(x: int) -> int:

@@ -75,6 +75,10 @@ class GeneratorConfig:
     # starts from are laid out like the current frame, not like the example (the reference skips E_A for K = 1;
     # docs/learning.md: on held-out dancers pose error 2.68 -> 2.24 px, FID 185 -> 179 at K = 2)
     attend_single_example: bool = False
+    # fewshot: E_A's keys and queries also read each pixel's (y, x), so attention can prefer the same place in the
+    # examples (a static camera's background; a street's left or right facades) over any position of the same class.
+    # Not measured yet; off (docs/learning.md, "How spread out the attention is")
+    attention_coords: bool = False
     # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
     foreground: bool = False
@@ -182,6 +186,8 @@ _PRESETS: dict[str, dict] = {
                  warp_embedding_layers=2, style_channels=64, attend_single_example=True),
     "paper": dict(),  # the dataclass defaults are the reference implementation's settings
 }
+
+
 def generator_preset(name: str, semantic_channels: int, defaults: Mapping[str, Any] | None = None,
                      **overrides) -> GeneratorConfig:
     """The `name` preset (tiny | small | paper) with a task's `defaults` (its registry entry's generator settings)

@@ -40,7 +40,7 @@ class FewShotAppearance(nn.Module):
             index = torch.zeros(b, dtype=torch.long, device=images.device)
             return ExampleCode(images, semantics, conditioning=self._generate(image, semantic, None, index))
         image, semantic = self.encoder.down(flat_images, flat_semantics, 0, self.attention_level)
-        keys = self.attention.key(flat_semantics)
+        keys = self.attention.keys_of(flat_semantics)
         return ExampleCode(images, semantics, image_features=image.unflatten(0, (b, k)),
                            semantic_features=semantic.unflatten(0, (b, k)), keys=keys.unflatten(0, (b, k)))
 
@@ -48,7 +48,7 @@ class FewShotAppearance(nn.Module):
         """The per-frame conditioning: cached for K = 1, attention + rest of E_F + E_P for K >= 2."""
         if code.conditioning is not None:
             return code.conditioning
-        query = self.attention.query(semantic)
+        query = self.attention.query_of(semantic)
         (image, sem), mass = attend(query, code.keys, [code.image_features, code.semantic_features])
         image, sem = self.encoder.down(image, sem, self.attention_level, self.levels)
         index = mass.flatten(2).sum(2).argmax(1)
