@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from vid2vid.models.attention import attend
+from vid2vid.models.attention import AttentionNetwork, attend
+from vid2vid.models.config import generator_preset
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -56,9 +57,6 @@ def test_attend_gradients_match():
 def test_attention_coords_let_keys_tell_places_of_one_class_apart(coords):
     # A uniform semantic map: without coordinates the convs are translation invariant, so every interior position
     # gets the same key and a query cannot prefer a place; with them the keys differ by place.
-    from vid2vid.models.attention import AttentionNetwork
-    from vid2vid.models.config import generator_preset
-
     torch.manual_seed(0)
     cfg = generator_preset("tiny", 3, attention_coords=coords)
     net = AttentionNetwork(cfg).eval()

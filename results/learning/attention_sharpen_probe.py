@@ -1,6 +1,6 @@
 """Run a `vid2vid eval ...` command with every loaded few-shot model's attention over the examples sharpened:
 softmax(S * q.k / sqrt(d)) instead of softmax(q.k / sqrt(d)) (an inference-time experiment on a trained model;
-docs/learning.md, "How sharp the attention is"):
+docs/learning.md, "How spread out the attention is"):
 
     PYTHONPATH=src ATTENTION_SHARPEN=S python results/learning/attention_sharpen_probe.py eval checkpoint ..."""
 import os

@@ -16,15 +16,15 @@ pipe = Pipeline.from_checkpoint(ckpt, device="cpu", weights=sys.argv[3] if len(s
 app = pipe.model.appearance
 torch.set_grad_enabled(False)
 pp, same, sizes = [], [], None
-for city in sorted((root / "test").iterdir()):
-    pairs = [example_from_dataset(pipe.meta, city / "c001" / "rgb" / frame_name(i)) for i in (0, 16)]
+for domain in sorted((root / "test").iterdir()):
+    pairs = [example_from_dataset(pipe.meta, domain / "c001" / "rgb" / frame_name(i)) for i in (0, 16)]
     esem = torch.stack([s for _, s in pairs]).float()  # (K, C, H, W)
-    keys = app.attention.key(esem)  # (K, D, h, w)
-    drv = ClipDriving(city / "c000", pipe.meta)
+    keys = app.attention.keys_of(esem)  # (K, D, h, w)
+    drv = ClipDriving(domain / "c000", pipe.meta)
     for t, (sem, _) in enumerate(drv):
         if t % 8:
             continue
-        q = app.attention.query(sem[None].float())[0]  # (D, h, w)
+        q = app.attention.query_of(sem[None].float())[0]  # (D, h, w)
         d, h, w = q.shape
         s = torch.einsum("dq,dk->qk", q.flatten(1), keys.permute(1, 0, 2, 3).flatten(1)) / math.sqrt(d)
         p = s.softmax(1)
