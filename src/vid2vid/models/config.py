@@ -77,7 +77,8 @@ class GeneratorConfig:
     attend_single_example: bool = False
     # fewshot: E_A's keys and queries also read each pixel's (y, x), so attention can prefer the same place in the
     # examples (a static camera's background; a street's left or right facades) over any position of the same class.
-    # Not measured yet; off (docs/learning.md, "How spread out the attention is")
+    # On for the street task's few-shot model (tasks.py; two cpu-budget seeds: no gain beyond the seeds' spread, not
+    # worse; docs/learning.md, "Streets: under-trained, not over-fitted"), off elsewhere
     attention_coords: bool = False
     # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
