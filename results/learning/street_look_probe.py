@@ -10,14 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from vid2vid.data.labels import STREET_LABELS
 from vid2vid.data.layout import frame_name, read_png
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.inference.sources import ClipDriving, example_from_dataset
 
 FRAMES = 16
-
-
-CLASSES = {"road": 0, "sidewalk": 1, "building": 2, "vegetation": 8, "sky": 10}
+CLASSES = {name: STREET_LABELS.index(name) for name in ("road", "sidewalk", "building", "vegetation", "sky")}
 
 
 def looks(frames: np.ndarray) -> list[float]:
