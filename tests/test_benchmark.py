@@ -181,3 +181,18 @@ def test_the_studies_point_of_the_main_run_reuses_its_score_without_a_model(tmp_
     task = run_benchmark(tmp_path, "smoke", ("dancers",), progress=False)["tasks"]["dancers"]
     assert task["domains"][str(train_domains)] == main and task["k"][str(b.eval_k)] == main
     assert not (tmp_path / "runs").exists()  # nothing trained
+
+
+def test_the_plots_draw_the_real_frames_line_so_a_flat_metric_does_not_fill_its_panel(tmp_path, monkeypatch):
+    from vid2vid.evaluation import report
+
+    figures = []
+    monkeypatch.setattr(report, "save_figure_atomic", lambda fig, path, dpi: figures.append(fig))
+    series = {"9": {"landmark_error": 0.949, "fid": 38.4}, "36": {"landmark_error": 0.961, "fid": 32.3}}
+    keys = [("landmark_error", "landmark"), ("fid", "FID")]
+    report._plot(tmp_path / "p.png", series, "training domains", keys, {"landmark_error": 0.5})
+    landmark, fid = figures[0].axes
+    assert len(landmark.lines) == 2 and landmark.get_ylim()[0] < 0.5 < landmark.get_ylim()[1]
+    assert len(fid.lines) == 1  # no real-frames FID: no line
+    report._plot(tmp_path / "p.png", series, "training domains", keys, None)  # a task without a floor yet
+    assert len(figures[1].axes[0].lines) == 1
