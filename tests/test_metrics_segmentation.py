@@ -35,6 +35,9 @@ def test_stats_accumulate_over_frames_and_ignore_index_none():
     assert stats.pixels == 4 and stats.pixel_accuracy() == pytest.approx(3 / 4)
     assert stats.class_iou().tolist() == pytest.approx([1.0, 1 / 2, 1 / 2])
     assert stats.mean_iou() == pytest.approx(2 / 3)
+    assert stats.named_iou(("road", "car", "sky")) == pytest.approx({"road": 1.0, "car": 1 / 2, "sky": 1 / 2})
+    one_class = SegmentationStats(3, ignore_index=None).update(torch.tensor([0]), torch.tensor([0]))
+    assert one_class.named_iou(("road", "car", "sky")) == {"road": 1.0}  # classes never seen are left out, not nan
     assert math.isnan(SegmentationStats(3).pixel_accuracy())
     with pytest.raises(ValueError):
         pixel_accuracy(torch.zeros(2, 2), torch.zeros(2, 3))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from vid2vid.data.labels import NUM_STREET_LABELS, UNLABELED
+from vid2vid.data.labels import NUM_STREET_LABELS, STREET_LABELS, UNLABELED
 
 
 def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int = NUM_STREET_LABELS,
@@ -59,6 +59,10 @@ class SegmentationStats:
         if self.ignore_index is not None and 0 <= self.ignore_index < self.num_classes:
             iou[self.ignore_index] = float("nan")
         return iou
+
+    def named_iou(self, names: tuple[str, ...] = STREET_LABELS) -> dict[str, float]:
+        """{class name: IoU} of the classes mIoU averages (where a metric moves, per class; JSON has no nan)."""
+        return {names[i]: float(v) for i, v in enumerate(self.class_iou()) if not torch.isnan(v)}
 
     def mean_iou(self) -> float:
         """Mean of the defined per-class IoUs (nan if none is defined)."""
