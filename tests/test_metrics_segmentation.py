@@ -38,6 +38,8 @@ def test_stats_accumulate_over_frames_and_ignore_index_none():
     assert stats.named_iou(("road", "car", "sky")) == pytest.approx({"road": 1.0, "car": 1 / 2, "sky": 1 / 2})
     one_class = SegmentationStats(3, ignore_index=None).update(torch.tensor([0]), torch.tensor([0]))
     assert one_class.named_iou(("road", "car", "sky")) == {"road": 1.0}  # classes never seen are left out, not nan
+    assert SegmentationStats(3, ignore_index=None).update(torch.tensor([0]), torch.tensor([0])).scores() == {
+        "pixel_accuracy": 1.0, "miou": 1.0, "class_iou": {"road": 1.0}}  # the street names by default
     assert math.isnan(SegmentationStats(3).pixel_accuracy())
     with pytest.raises(ValueError):
         pixel_accuracy(torch.zeros(2, 2), torch.zeros(2, 3))

@@ -79,7 +79,7 @@ def score_segmentation(model, split: SplitFrames, blur: float = 0.0) -> dict:
         images = _blur(split.images(slice(i, i + 16)), blur)
         stats.update(model.predict(images), torch.from_numpy(split.labels[i:i + 16].astype(np.int64)))
     names = split.meta.label_names or [str(i) for i in range(split.meta.num_labels)]
-    iou = {names[c]: round(float(v), 4) for c, v in enumerate(stats.class_iou()) if not np.isnan(float(v))}
+    iou = {name: round(v, 4) for name, v in stats.named_iou(names).items()}
     return {"frames": len(split), "pixel_accuracy": round(stats.pixel_accuracy(), 4),
             "mean_iou": round(stats.mean_iou(), 4), "class_iou": iou}
 

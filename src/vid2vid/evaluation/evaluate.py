@@ -178,7 +178,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     if pose.count:
         result.update({keypoint_metric(ds): pose.mean, "pose_detection_rate": pose.detection_rate})
     if seg.pixels:
-        result.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou(), class_iou=seg.named_iou())
+        result.update(seg.scores())
     if face_mse:
         result["face_psnr"] = psnr_from_mse(float(np.mean(face_mse)))
     if face_pose.count:
@@ -225,5 +225,5 @@ def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, m
     if face_pose.count:
         out["face_pose_error"] = face_pose.mean
     if seg.pixels:
-        out.update(pixel_accuracy=seg.pixel_accuracy(), miou=seg.mean_iou(), class_iou=seg.named_iou())
+        out.update(seg.scores())
     return out

@@ -10,6 +10,8 @@ from the confusion matrix summed over the whole evaluation set, as Cityscapes do
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 
 from vid2vid.data.labels import NUM_STREET_LABELS, STREET_LABELS, UNLABELED
@@ -60,9 +62,13 @@ class SegmentationStats:
             iou[self.ignore_index] = float("nan")
         return iou
 
-    def named_iou(self, names: tuple[str, ...] = STREET_LABELS) -> dict[str, float]:
+    def named_iou(self, names: Sequence[str] = STREET_LABELS) -> dict[str, float]:
         """{class name: IoU} of the classes mIoU averages (where a metric moves, per class; JSON has no nan)."""
         return {names[i]: float(v) for i, v in enumerate(self.class_iou()) if not torch.isnan(v)}
+
+    def scores(self) -> dict:
+        """The street scores of an evaluation: pixel accuracy, mIoU and the IoU of each class by name."""
+        return {"pixel_accuracy": self.pixel_accuracy(), "miou": self.mean_iou(), "class_iou": self.named_iou()}
 
     def mean_iou(self) -> float:
         """Mean of the defined per-class IoUs (nan if none is defined)."""
