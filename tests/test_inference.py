@@ -11,6 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+import torch
 from conftest import train_tiny_dancers, write_clip_with_audio
 
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
@@ -69,6 +70,20 @@ def test_finetune_leaves_checkpoint_untouched(trained):
     assert len(losses) == 2 * k and all(losses[k + i] < losses[i] for i in range(k))
     assert not np.array_equal(first, next(iter(pipe.generate([semantics[0]]))).image)
     assert ckpt.read_bytes() == before
+
+
+def test_scoring_with_finetuning_adapts_a_copy_per_clip(trained):
+    from vid2vid.evaluation.evaluate import Detectors, Finetune, evaluate
+
+    ckpt, root = trained
+    pipe = Pipeline.from_checkpoint(ckpt)
+    before = {k: v.clone() for k, v in pipe.train_model.state_dict().items()}
+    plain = evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4)
+    adapted = evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4, finetune=Finetune(4, 1e-3))
+    assert adapted["finetune_steps"] == 4 and "finetune_steps" not in plain
+    assert adapted["psnr"] != plain["psnr"]  # the finetuned copy drew other frames
+    assert all(torch.equal(v, pipe.train_model.state_dict()[k]) for k, v in before.items())
+    assert evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4) == plain  # the pipeline is as loaded
 
 
 def test_generate_cli_keeps_frame_count_and_fps(trained, tmp_path):
@@ -219,6 +234,9 @@ def test_scores_refuse_mismatched_data_and_too_few_frames(trained, tmp_path):
         result = run_cli("eval", command, "--checkpoint", str(ckpt), "--data", str(data))
         assert result.returncode == 2 and "score it on data of its task and size" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+    result = run_cli("eval", "detectors", "--keypoint-data", str(other["street"]), "--out", str(tmp_path / "q"))
+    assert result.returncode == 2 and "--keypoint-data needs a dataset with coco18 keypoints" in result.stderr
+    assert "Traceback" not in result.stderr
     result = run_cli("eval", "checkpoint", "--checkpoint", str(ckpt), "--data", str(root), "--clips", "1",
                      "--frames", "1")
     assert result.returncode == 2 and "1 generated frame(s) cannot give an FID" in result.stderr

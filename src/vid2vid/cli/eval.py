@@ -44,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _held_out_motions_argument(one, "single-person models trained with data.max_domains 1 and data.max_clips N: "
                                "score on that person's clips after the first N (motions the training left out) "
                                "instead of the test split")
+    _finetune_arguments(one)
     one.set_defaults(func=run_checkpoint)
     diag = eval_sub.add_parser(
         "diagnose", help="example-flow error, ghosts and background drift of a few-shot checkpoint",
@@ -152,6 +153,15 @@ def _weights_argument(p: argparse.ArgumentParser) -> None:
                    "scores the raw ones)")
 
 
+def _finetune_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--finetune", type=int, default=0, metavar="N",
+                   help="test-time finetuning (few-shot models): before each held-out clip, adapt a copy of the "
+                   "generator to that clip's K examples for N steps, as `generate --finetune N` does (default 0: none; "
+                   "the paper uses about 100)")
+    p.add_argument("--finetune-lr", type=float, default=1e-4, metavar="LR",
+                   help="learning rate of that finetuning (default 1e-4)")
+
+
 def _held_out_motions_argument(p: argparse.ArgumentParser, help: str) -> None:
     p.add_argument("--held-out-motions", type=int, default=0, metavar="N", help=help)
 
@@ -187,7 +197,7 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     from vid2vid import tasks
     from vid2vid.errors import UserError
     from vid2vid.data.layout import read_meta
-    from vid2vid.evaluation.evaluate import Detectors, evaluate
+    from vid2vid.evaluation.evaluate import Detectors, Finetune, evaluate
     from vid2vid.inference.pipeline import Pipeline
 
     detectors = Detectors()
@@ -198,12 +208,16 @@ def run_checkpoint(args: argparse.Namespace) -> int:
             detectors.segmentation = load_segmentation_net(args.detector)
         else:
             detectors.keypoints = load_keypoint_net(args.detector)
-    if args.num_examples < 1 or args.clips < 1 or args.frames < 1:
-        raise UserError("--num-examples, --clips and --frames must be >= 1")
+    if args.num_examples < 1 or args.clips < 1 or args.frames < 1 or args.finetune < 0:
+        raise UserError("--num-examples, --clips and --frames must be >= 1, --finetune >= 0")
+    if not args.finetune_lr > 0:
+        raise UserError(f"--finetune-lr must be positive, got {args.finetune_lr}")
     pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights,
                                     fill_depth=args.fill_depth)
+    if args.finetune and not pipe.uses_examples:
+        raise UserError(f"{args.checkpoint}: --finetune adapts a few-shot model to its examples; this model takes none")
     result = evaluate(pipe, args.data, args.num_examples, detectors, args.clips, args.frames,
-                      held_out_motions=args.held_out_motions)
+                      held_out_motions=args.held_out_motions, finetune=Finetune(args.finetune, args.finetune_lr))
     print(json.dumps(result, indent=2))
     return 0
 

@@ -26,7 +26,9 @@ import numpy as np
 import torch
 
 from vid2vid import tasks
+from vid2vid.data.layout import read_meta
 from vid2vid.data.skeleton import JOINT_NAMES
+from vid2vid.errors import UserError
 from vid2vid.files import write_text_atomic
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.metrics.keypoint_net import train_keypoint_net
@@ -45,8 +47,15 @@ def _task(detector: str, keypoints: str | None = None) -> tasks.Task:
 
 def _dataset(given: str | None, task: tasks.Task, tmp: Path, height: int, domains: int,
              clips: int) -> tuple[Path, str]:
-    """The dataset folder and how it is described in the report."""
+    """The dataset folder and how it is described in the report; a given one must suit ``task``'s detector."""
     if given:
+        meta = read_meta(given)
+        fits = meta.keypoints == task.keypoints if task.detector == "keypoints" else meta.semantic == "labels"
+        if not fits:
+            option, needs = (("--keypoint-data", f"{task.keypoints} keypoints") if task.detector == "keypoints"
+                             else ("--segmentation-data", "label maps"))
+            raise UserError(f"{given}: {option} needs a dataset with {needs}, as `vid2vid data synth --task "
+                            f"{task.name}` makes; this is a {meta.task} dataset ({meta.kind})")
         return Path(given), f"`{given}`"
     out = tmp / task.dataset
     height, width = task.size(height)

@@ -27,6 +27,7 @@ from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.layout import frame_name, read_png
 from vid2vid.data.skeleton import JOINT_NAMES
 from vid2vid.errors import UserError
+from vid2vid.inference.finetune import adapted_copy
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, SegmentationStats, WarpingErrorStats,
                              fid_from_stats, psnr, ssim)
@@ -52,6 +53,14 @@ class Detectors:
 
     keypoints: torch.nn.Module | None = None
     segmentation: torch.nn.Module | None = None
+
+
+@dataclass(frozen=True)
+class Finetune:
+    """Test-time finetuning before each held-out clip: Adam ``steps`` on its K examples at learning rate ``lr``."""
+
+    steps: int = 0
+    lr: float = 1e-4
 
 
 def test_split(root: str | Path) -> FewShotVideoDataset:
@@ -98,11 +107,12 @@ def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int
     return [(source, int(f)) for f in np.linspace(0, frames - 1, k).round()]
 
 
-def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int
-                ) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
+def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
+                finetune: Finetune | None = None) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Drive ``pipe`` with the first ``count`` frames of a test clip and its K examples (``example_frames``): every
     frame's FrameOutput, and the real frames, semantics (count, C, H, W) and examples (K, 3, H, W) (None for a
-    model without examples)."""
+    model without examples). With ``finetune`` a copy of the generator is first finetuned on the clip's examples
+    (test-time finetuning, as ``generate --finetune``); ``pipe`` is untouched."""
     loaded = [ds.load_frame(clip, f) for f in range(count)]
     semantics = torch.stack([s for s, _ in loaded])
     real = torch.stack([x for _, x in loaded])
@@ -110,15 +120,18 @@ def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, coun
     if pipe.uses_examples:
         pairs = [ds.load_frame(c, f) for c, f in example_frames(ds, clip, k)]
         examples = (torch.stack([x for _, x in pairs]).unsqueeze(0), torch.stack([s for s, _ in pairs]).unsqueeze(0))
-    outs = unroll(pipe.model, semantics.unsqueeze(0).to(pipe.device),
-                  *[e.to(pipe.device) if e is not None else None for e in examples])
-    return outs, real, semantics, None if examples[0] is None else examples[0][0]
+    examples = tuple(e.to(pipe.device) if e is not None else None for e in examples)
+    model = pipe.model
+    if finetune is not None and finetune.steps and examples[0] is not None:
+        model = adapted_copy(pipe.train_model, *examples, finetune.steps, finetune.lr)
+    outs = unroll(model, semantics.unsqueeze(0).to(pipe.device), *examples)
+    return outs, real, semantics, None if examples[0] is None else examples[0][0].cpu()
 
 
-def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int
-                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
+                  finetune: Finetune | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """``unroll_clip`` with the generated frames stacked: (fake, real, semantics, examples), frames in [-1, 1]."""
-    outs, real, semantics, examples = unroll_clip(pipe, ds, clip, k, count)
+    outs, real, semantics, examples = unroll_clip(pipe, ds, clip, k, count, finetune)
     fake = torch.stack([o.image[0].float().cpu().clamp(-1, 1) for o in outs])
     return fake, real, semantics, examples
 
@@ -131,10 +144,11 @@ def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max_clips: int = 8,
-             max_frames: int = 32, inception: InceptionFeatures | None = None, held_out_motions: int = 0
-             ) -> dict[str, float]:
+             max_frames: int = 32, inception: InceptionFeatures | None = None, held_out_motions: int = 0,
+             finetune: Finetune | None = None) -> dict[str, float]:
     """Metrics of ``pipe``'s generator with K examples (see module docstring) over the clips ``scored_clips`` picks:
-    the test split's, or with ``held_out_motions`` N a single-person model's left-out motions."""
+    the test split's, or with ``held_out_motions`` N a single-person model's left-out motions. ``finetune``: adapt a
+    copy of the generator to each clip's examples first (test-time finetuning)."""
     ds, clips = scored_clips(root, max_clips, held_out_motions)
     check_compatible(pipe, ds)
     inception = inception or InceptionFeatures()
@@ -145,7 +159,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     faces = has_heads(ds)
     for clip in clips:
         count = min(ds.clips[clip].frames, max_frames)
-        fake, real, semantics, _ = generate_clip(pipe, ds, clip, k, count)
+        fake, real, semantics, _ = generate_clip(pipe, ds, clip, k, count, finetune)
         real_feats, fake_feats = inception(real), inception(fake)
         real_stats.update(real_feats)
         fake_stats.update(fake_feats)
@@ -175,6 +189,8 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     result = {"fid": fid_from_stats(real_stats, fake_stats), "psnr": float(np.mean(psnrs)),
               "ssim": float(np.mean(ssims)), "warp_error": warp_err.value, "identity_drift": float(np.mean(drifts)),
               "frames": fake_stats.count, "clips": len(clips), "k": k}
+    if finetune is not None and finetune.steps and pipe.uses_examples:
+        result.update({"finetune_steps": finetune.steps, "finetune_lr": finetune.lr})
     if pose.count:
         result.update({keypoint_metric(ds): pose.mean, "pose_detection_rate": pose.detection_rate})
     if seg.pixels:

@@ -7,11 +7,14 @@ mode (running statistics), so a single example per step is fine.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
 from vid2vid.losses.perceptual import PerceptualLoss
+from vid2vid.models.layers import inference_copy
 from vid2vid.models.unroll import unroll
 
 
@@ -38,3 +41,12 @@ def finetune_on_examples(model: torch.nn.Module, examples: torch.Tensor, semanti
             losses.append(float(loss.detach()))
     model.requires_grad_(False)
     return losses
+
+
+def adapted_copy(model: torch.nn.Module, examples: torch.Tensor, semantics: torch.Tensor, steps: int,
+                 lr: float = 1e-4) -> torch.nn.Module:
+    """An inference copy of trainable ``model`` finetuned ``steps`` steps on these examples; ``model`` is untouched
+    (scoring finetunes afresh for each held-out clip's examples)."""
+    adapted = copy.deepcopy(model)
+    finetune_on_examples(adapted, examples, semantics, steps, lr, progress=False)
+    return inference_copy(adapted, channels_last=True)
