@@ -86,6 +86,23 @@ def test_scoring_with_finetuning_adapts_a_copy_per_clip(trained):
     assert evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4) == plain  # the pipeline is as loaded
 
 
+def test_compare_shows_a_model_before_and_after_finetuning(trained, tmp_path):
+    import cv2
+
+    from vid2vid.cli.main import main
+
+    ckpt, root = trained
+    out = tmp_path / "compare.png"
+    common = ["eval", "compare", "--checkpoints", str(ckpt), str(ckpt), "--data", str(root), "--clips", "1",
+              "--frames", "2", "--max-frames", "4", "--out", str(out), "--quiet"]
+    assert main([*common, "--finetune", "0", "6", "--finetune-lr", "1e-3"]) == 0
+    picture = cv2.imread(str(out)).astype(int)
+    before, after = picture[2 * 34 + 1:3 * 34 - 1, 98:], picture[3 * 34 + 1:4 * 34 - 1, 98:]  # examples, input, ...
+    assert np.abs(before - after).mean() > 0.5
+    assert main([*common, "--finetune", "3"]) == 2  # the same row twice
+    assert main([*common, "--finetune", "1", "2", "3"]) == 2  # neither one value nor one per checkpoint
+
+
 def test_generate_cli_keeps_frame_count_and_fps(trained, tmp_path):
     ckpt, root = trained
     out = tmp_path / "out.mp4"

@@ -119,6 +119,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _held_out_motions_argument(cmp, "single-person models: show that person's clips after the first N (see eval "
                                     "checkpoint)")
     _weights_argument(cmp)
+    cmp.add_argument("--finetune", type=int, nargs="+", default=[0], metavar="N",
+                     help="test-time finetuning steps on each clip's examples before generating (see eval checkpoint): "
+                     "one value for every checkpoint or one per checkpoint, e.g. --checkpoints C C --finetune 0 100 "
+                     "shows a model before and after (default 0)")
+    cmp.add_argument("--finetune-lr", type=float, default=1e-4, metavar="LR",
+                     help="learning rate of that finetuning (default 1e-4)")
     cmp.add_argument("--out", required=True, help="PNG to write")
     add_device_argument(cmp)
     cmp.set_defaults(func=run_compare)
@@ -265,18 +271,27 @@ def run_looks(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     from vid2vid.errors import UserError
+    from vid2vid.evaluation.evaluate import Finetune
     from vid2vid.evaluation.sheet import method_sheet
     from vid2vid.inference.pipeline import Pipeline
 
     if args.num_examples < 1 or args.clips < 1 or args.frames < 1 or args.max_frames < args.frames:
         raise UserError("--num-examples, --clips and --frames must be >= 1 and --max-frames >= --frames")
+    steps = args.finetune * len(args.checkpoints) if len(args.finetune) == 1 else args.finetune
+    if len(steps) != len(args.checkpoints) or min(steps) < 0 or not args.finetune_lr > 0:
+        raise UserError(f"--finetune takes one value >= 0 or one per checkpoint ({len(args.checkpoints)}), got "
+                        f"{len(args.finetune)}; --finetune-lr must be positive")
     names = [f"{Path(p).parent.name}/{Path(p).stem}" for p in args.checkpoints]  # run folder / checkpoint
-    if len(set(names)) < len(names):
+    if len(set(zip(names, steps))) < len(names):
         names = list(args.checkpoints)
+    names = [name + (f", finetuned {n}" if n else "") for name, n in zip(names, steps)]
+    if len(set(names)) < len(names):
+        raise UserError("a checkpoint is given twice with the same --finetune: each row must differ")
     pipes = {name: Pipeline.from_checkpoint(path, device=args.device, weights=args.weights)
              for name, path in zip(names, args.checkpoints)}
+    finetunes = {name: Finetune(n, args.finetune_lr) for name, n in zip(names, steps)}
     path = method_sheet(pipes, args.data, args.num_examples, args.out, args.clips, args.frames, args.max_frames,
-                        args.held_out_motions)
+                        args.held_out_motions, finetunes)
     log.info(f"wrote {path}: per clip, rows " + ("the examples, " if any(p.uses_examples for p in pipes.values())
                                                    else "") + "the input, " + ", ".join(names)
              + ", the real frames")
