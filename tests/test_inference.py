@@ -86,6 +86,35 @@ def test_scoring_with_finetuning_adapts_a_copy_per_clip(trained):
     assert evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4) == plain  # the pipeline is as loaded
 
 
+def test_leave_one_out_finetuning_never_shows_the_model_its_target(trained, monkeypatch):
+    import vid2vid.inference.finetune as finetune
+
+    ckpt, root = trained
+    pipe = Pipeline.from_checkpoint(ckpt)
+    from vid2vid.inference.inputs import load_examples
+
+    images, semantics, _ = load_examples(pipe, [Path(p) for p in examples_of(root)])
+    pipe.set_examples(images, semantics)
+    seen = []
+
+    def spy(model, driving, examples, example_semantics):
+        seen.append((driving, examples))
+        return real_unroll(model, driving, examples, example_semantics)
+
+    real_unroll = finetune.unroll
+    monkeypatch.setattr(finetune, "unroll", spy)
+    for leave_one_out in (False, True):
+        seen.clear()
+        finetune.finetune_on_examples(pipe.train_model, pipe.examples, pipe.example_semantics, 4, 1e-3, False,
+                                      leave_one_out=leave_one_out)
+        for step, (driving, given) in enumerate(seen):
+            target = pipe.example_semantics[:, step % 2:step % 2 + 1]
+            assert torch.equal(driving, target)
+            assert given.shape[1] == (1 if leave_one_out else 2)
+            shown = any(torch.equal(given[:, j], pipe.examples[:, step % 2]) for j in range(given.shape[1]))
+            assert shown != leave_one_out  # the target example is among those given only without leave-one-out
+
+
 def test_compare_shows_a_model_before_and_after_finetuning(trained, tmp_path):
     import cv2
 

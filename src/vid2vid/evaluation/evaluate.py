@@ -61,6 +61,7 @@ class Finetune:
 
     steps: int = 0
     lr: float = 1e-4
+    leave_one_out: bool = False  # each example drawn from the others (inference/finetune.py)
 
 
 def test_split(root: str | Path) -> FewShotVideoDataset:
@@ -123,7 +124,7 @@ def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, coun
     examples = tuple(e.to(pipe.device) if e is not None else None for e in examples)
     model = pipe.model
     if finetune is not None and finetune.steps and examples[0] is not None:
-        model = adapted_copy(pipe.train_model, *examples, finetune.steps, finetune.lr)
+        model = adapted_copy(pipe.train_model, *examples, finetune.steps, finetune.lr, finetune.leave_one_out)
     outs = unroll(model, semantics.unsqueeze(0).to(pipe.device), *examples)
     return outs, real, semantics, None if examples[0] is None else examples[0][0].cpu()
 

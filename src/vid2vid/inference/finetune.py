@@ -19,11 +19,14 @@ from vid2vid.models.unroll import unroll
 
 
 def finetune_on_examples(model: torch.nn.Module, examples: torch.Tensor, semantics: torch.Tensor, steps: int,
-                         lr: float = 1e-4, progress: bool = True, perceptual_weight: float = 10.0) -> list[float]:
-    """Adapt ``model`` in place. examples (1, K, 3, H, W), semantics (1, K, C, H, W)."""
+                         lr: float = 1e-4, progress: bool = True, perceptual_weight: float = 10.0,
+                         leave_one_out: bool = False) -> list[float]:
+    """Adapt ``model`` in place. examples (1, K, 3, H, W), semantics (1, K, C, H, W). ``leave_one_out`` (K >= 2):
+    each step draws an example from the *other* examples only, as training draws a frame from examples of other
+    frames (with itself among them, a model that warps examples learns to copy the one that matches)."""
     if steps <= 0:
         return []
-    params = [p for name, p in model.named_parameters() if not name.startswith("flow.")]
+    params = [p.requires_grad_(True) for name, p in model.named_parameters() if not name.startswith("flow.")]
     opt = torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
     vgg = PerceptualLoss().to(examples.device)
     model.eval()
@@ -32,7 +35,8 @@ def finetune_on_examples(model: torch.nn.Module, examples: torch.Tensor, semanti
     with torch.enable_grad():
         for step in tqdm(range(steps), desc="finetune", unit="step", disable=not progress):
             i = step % k
-            out = unroll(model, semantics[:, i:i + 1], examples, semantics)[0]
+            given = [j for j in range(k) if j != i] if leave_one_out and k > 1 else list(range(k))
+            out = unroll(model, semantics[:, i:i + 1], examples[:, given], semantics[:, given])[0]
             target = examples[:, i]
             loss = F.l1_loss(out.image, target) + perceptual_weight * vgg(out.image, target)
             opt.zero_grad(set_to_none=True)
@@ -44,9 +48,9 @@ def finetune_on_examples(model: torch.nn.Module, examples: torch.Tensor, semanti
 
 
 def adapted_copy(model: torch.nn.Module, examples: torch.Tensor, semantics: torch.Tensor, steps: int,
-                 lr: float = 1e-4) -> torch.nn.Module:
+                 lr: float = 1e-4, leave_one_out: bool = False) -> torch.nn.Module:
     """An inference copy of trainable ``model`` finetuned ``steps`` steps on these examples; ``model`` is untouched
     (scoring finetunes afresh for each held-out clip's examples)."""
     adapted = copy.deepcopy(model)
-    finetune_on_examples(adapted, examples, semantics, steps, lr, progress=False)
+    finetune_on_examples(adapted, examples, semantics, steps, lr, progress=False, leave_one_out=leave_one_out)
     return inference_copy(adapted, channels_last=True)
