@@ -68,6 +68,13 @@ def add_fill_depth_argument(parser: argparse.ArgumentParser) -> None:
                         "fewer flow passes per frame)")
 
 
+def add_finetune_all_examples_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--finetune-all-examples", action="store_true",
+                        help="while finetuning, give the model every example, the one it reconstructs included "
+                        "(default with K >= 2: leave that one out, as training never shows the model its target; "
+                        "measured better on held-out faces and dancers, docs/learning.md)")
+
+
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICES, default="auto",
                         help="where to run: auto (CUDA, then Apple MPS, then the CPU; default), cpu, cuda or mps")

@@ -6,8 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_fill_depth_argument, add_num_examples,
-                                add_task_argument, log, resolve_task, task_help)
+from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_fill_depth_argument,
+                                add_finetune_all_examples_argument, add_num_examples, add_task_argument, log,
+                                resolve_task, task_help)
 
 BENCH_HELP = """\
 Reproduce the paper's kind of table on our synthetic benchmark: render dancers, faces and streets, train the metric
@@ -125,6 +126,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      "shows a model before and after (default 0)")
     cmp.add_argument("--finetune-lr", type=float, default=1e-4, metavar="LR",
                      help="learning rate of that finetuning (default 1e-4)")
+    add_finetune_all_examples_argument(cmp)
     cmp.add_argument("--out", required=True, help="PNG to write")
     add_device_argument(cmp)
     cmp.set_defaults(func=run_compare)
@@ -166,6 +168,7 @@ def _finetune_arguments(p: argparse.ArgumentParser) -> None:
                    "the paper uses about 100)")
     p.add_argument("--finetune-lr", type=float, default=1e-4, metavar="LR",
                    help="learning rate of that finetuning (default 1e-4)")
+    add_finetune_all_examples_argument(p)
 
 
 def _held_out_motions_argument(p: argparse.ArgumentParser, help: str) -> None:
@@ -223,7 +226,8 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     if args.finetune and not pipe.uses_examples:
         raise UserError(f"{args.checkpoint}: --finetune adapts a few-shot model to its examples; this model takes none")
     result = evaluate(pipe, args.data, args.num_examples, detectors, args.clips, args.frames,
-                      held_out_motions=args.held_out_motions, finetune=Finetune(args.finetune, args.finetune_lr))
+                      held_out_motions=args.held_out_motions, finetune=Finetune(args.finetune, args.finetune_lr,
+                                                                  not args.finetune_all_examples))
     print(json.dumps(result, indent=2))
     return 0
 
@@ -289,7 +293,8 @@ def run_compare(args: argparse.Namespace) -> int:
         raise UserError("a checkpoint is given twice with the same --finetune: each row must differ")
     pipes = {name: Pipeline.from_checkpoint(path, device=args.device, weights=args.weights)
              for name, path in zip(names, args.checkpoints)}
-    finetunes = {name: Finetune(n, args.finetune_lr) for name, n in zip(names, steps)}
+    finetunes = {name: Finetune(n, args.finetune_lr, not args.finetune_all_examples)
+                 for name, n in zip(names, steps)}
     path = method_sheet(pipes, args.data, args.num_examples, args.out, args.clips, args.frames, args.max_frames,
                         args.held_out_motions, finetunes)
     log.info(f"wrote {path}: per clip, rows " + ("the examples, " if any(p.uses_examples for p in pipes.values())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vid2vid.cli.common import add_checkpoint_argument, add_device_argument, add_fill_depth_argument, log
+from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_fill_depth_argument,
+                                add_finetune_all_examples_argument, log)
 
 HELP = """\
 Generate a video: the person / face / city of the K example images, moving like the driving input.
@@ -36,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--attention", help="also write the attention maps (which example fed which region) to this mp4")
     p.add_argument("--finetune", type=int, default=0, metavar="N",
                    help="adapt the model to the examples for N steps first (the checkpoint is not changed)")
+    add_finetune_all_examples_argument(p)
     p.add_argument("--no-crop", action="store_true", help="do not crop/frame the person or face (real inputs)")
     p.add_argument("--no-normalize", action="store_true",
                    help="do not rescale the driving pose to the example person's height and floor line")
@@ -72,7 +74,8 @@ def _job(args: argparse.Namespace) -> dict:
     return {"checkpoint": _file_id(Path(args.checkpoint)), "driving": _file_id(Path(args.driving)),
             "examples": [_file_id(Path(p)) for p in args.examples], "side_by_side": args.side_by_side,
             "attention": str(Path(args.attention).resolve()) if args.attention else None,
-            "finetune": args.finetune, "no_crop": args.no_crop, "no_normalize": args.no_normalize,
+            "finetune": args.finetune, "finetune_all_examples": args.finetune_all_examples, "no_crop": args.no_crop,
+            "no_normalize": args.no_normalize,
             "lossless": args.lossless, "runtime": args.runtime, "style_seed": args.style_seed,
             "predict": args.predict, "fill_depth": args.fill_depth}
 
@@ -83,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     req = GenerateRequest(Path(args.checkpoint), Path(args.driving), tuple(Path(p) for p in args.examples),
                           Path(args.out), side_by_side=args.side_by_side,
                           attention_out=Path(args.attention) if args.attention else None, finetune=args.finetune,
-                          crop=not args.no_crop, normalize=not args.no_normalize, device=args.device,
+                          finetune_all_examples=args.finetune_all_examples, crop=not args.no_crop,
+                          normalize=not args.no_normalize, device=args.device,
                           runtime=args.runtime, lossless=args.lossless, resume=args.resume, progress=not args.quiet,
                           style_seed=args.style_seed, predict=args.predict, fill_depth=args.fill_depth,
                           job=_job(args))

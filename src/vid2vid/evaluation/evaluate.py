@@ -61,7 +61,7 @@ class Finetune:
 
     steps: int = 0
     lr: float = 1e-4
-    leave_one_out: bool = False  # each example drawn from the others (inference/finetune.py)
+    leave_one_out: bool = True  # each example drawn from the others (inference/finetune.py)
 
 
 def test_split(root: str | Path) -> FewShotVideoDataset:
@@ -109,7 +109,8 @@ def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int
 
 
 def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
-                finetune: Finetune | None = None) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
+                finetune: Finetune | None = None
+                ) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Drive ``pipe`` with the first ``count`` frames of a test clip and its K examples (``example_frames``): every
     frame's FrameOutput, and the real frames, semantics (count, C, H, W) and examples (K, 3, H, W) (None for a
     model without examples). With ``finetune`` a copy of the generator is first finetuned on the clip's examples
@@ -130,7 +131,8 @@ def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, coun
 
 
 def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
-                  finetune: Finetune | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+                  finetune: Finetune | None = None
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """``unroll_clip`` with the generated frames stacked: (fake, real, semantics, examples), frames in [-1, 1]."""
     outs, real, semantics, examples = unroll_clip(pipe, ds, clip, k, count, finetune)
     fake = torch.stack([o.image[0].float().cpu().clamp(-1, 1) for o in outs])
@@ -191,7 +193,8 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
               "ssim": float(np.mean(ssims)), "warp_error": warp_err.value, "identity_drift": float(np.mean(drifts)),
               "frames": fake_stats.count, "clips": len(clips), "k": k}
     if finetune is not None and finetune.steps and pipe.uses_examples:
-        result.update({"finetune_steps": finetune.steps, "finetune_lr": finetune.lr})
+        result.update({"finetune_steps": finetune.steps, "finetune_lr": finetune.lr,
+                       "finetune_leave_one_out": finetune.leave_one_out})
     if pose.count:
         result.update({keypoint_metric(ds): pose.mean, "pose_detection_rate": pose.detection_rate})
     if seg.pixels:

@@ -21,6 +21,7 @@ class GenerateRequest:
     side_by_side_out: Path | None = None  # also write that layout to this file
     attention_out: Path | None = None  # also write the attention maps here
     finetune: int = 0  # test-time finetuning steps on the examples
+    finetune_all_examples: bool = False  # finetune with the reconstructed example among those given (not left out)
     crop: bool = True
     normalize: bool = True
     device: str = "auto"
@@ -76,7 +77,7 @@ def generate_video(req: GenerateRequest, on_stage: Callable[[str], None] | None 
     losses: list[float] = []
     if req.finetune:
         say(f"finetuning on the examples ({req.finetune} steps)")
-        losses = pipe.finetune(req.finetune, progress=req.progress)
+        losses = pipe.finetune(req.finetune, progress=req.progress, leave_one_out=not req.finetune_all_examples)
     if req.runtime == "onnx":
         say("exporting to ONNX")
         pipe.use_onnx()

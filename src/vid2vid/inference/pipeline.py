@@ -215,13 +215,16 @@ class Pipeline:
             return None
         return state.prev_semantics.cpu(), state.prev_frames.cpu()
 
-    def finetune(self, steps: int, lr: float = 1e-4, progress: bool = True) -> list[float]:
-        """Test-time finetuning on the K examples (the checkpoint on disk is untouched); returns the losses."""
+    def finetune(self, steps: int, lr: float = 1e-4, progress: bool = True, leave_one_out: bool = True
+                 ) -> list[float]:
+        """Test-time finetuning on the K examples (the checkpoint on disk is untouched); returns the losses.
+        ``leave_one_out`` (K >= 2): each example is reconstructed from the others (``finetune_on_examples``)."""
         from vid2vid.inference.finetune import finetune_on_examples
 
         if self.examples is None:
             raise UserError("set examples before finetuning")
-        losses = finetune_on_examples(self.train_model, self.examples, self.example_semantics, steps, lr, progress)
+        losses = finetune_on_examples(self.train_model, self.examples, self.example_semantics, steps, lr, progress,
+                                      leave_one_out=leave_one_out)
         self.model = inference_copy(self.train_model, channels_last=True)
         self.onnx = None  # graphs exported before are stale: call use_onnx() again
         return losses
