@@ -120,13 +120,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _held_out_motions_argument(cmp, "single-person models: show that person's clips after the first N (see eval "
                                     "checkpoint)")
     _weights_argument(cmp)
-    cmp.add_argument("--finetune", type=int, nargs="+", default=[0], metavar="N",
-                     help="test-time finetuning steps on each clip's examples before generating (see eval checkpoint): "
-                     "one value for every checkpoint or one per checkpoint, e.g. --checkpoints C C --finetune 0 100 "
-                     "shows a model before and after (default 0)")
-    cmp.add_argument("--finetune-lr", type=float, default=1e-4, metavar="LR",
-                     help="learning rate of that finetuning (default 1e-4)")
-    add_finetune_all_examples_argument(cmp)
+    _finetune_arguments(cmp, per_checkpoint=True)
     cmp.add_argument("--out", required=True, help="PNG to write")
     add_device_argument(cmp)
     cmp.set_defaults(func=run_compare)
@@ -161,11 +155,15 @@ def _weights_argument(p: argparse.ArgumentParser) -> None:
                    "scores the raw ones)")
 
 
-def _finetune_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--finetune", type=int, default=0, metavar="N",
-                   help="test-time finetuning (few-shot models): before each held-out clip, adapt a copy of the "
-                   "generator to that clip's K examples for N steps, as `generate --finetune N` does (default 0: none; "
-                   "the paper uses about 100)")
+def _finetune_arguments(p: argparse.ArgumentParser, per_checkpoint: bool = False) -> None:
+    what = ("test-time finetuning (few-shot models): before each held-out clip, adapt a copy of the generator to that "
+            "clip's K examples for N steps, as `generate --finetune N` does (default 0: none; the paper uses about 100)")
+    if per_checkpoint:
+        p.add_argument("--finetune", type=int, nargs="+", default=[0], metavar="N",
+                       help=what + "; one value for every checkpoint or one per checkpoint, e.g. --checkpoints C C "
+                       "--finetune 0 100 shows a model before and after")
+    else:
+        p.add_argument("--finetune", type=int, default=0, metavar="N", help=what)
     p.add_argument("--finetune-lr", type=float, default=1e-4, metavar="LR",
                    help="learning rate of that finetuning (default 1e-4)")
     add_finetune_all_examples_argument(p)
