@@ -164,7 +164,7 @@ def make_empty_video(path: Path) -> None:
 
 @pytest.mark.parametrize("case", ["missing_driving", "not_a_video", "zero_frames", "missing_example",
                                   "missing_out_folder", "wrong_task_driving", "not_a_checkpoint",
-                                  "mismatched_example_sizes"])
+                                  "mismatched_example_sizes", "negative_finetune"])
 def test_bad_inputs_one_clear_line(trained, tmp_path, case):
     ckpt, root = trained
     args = {"--checkpoint": str(ckpt), "--driving": str(root / "test/d002/c001"), "--out": str(tmp_path / "o.mp4")}
@@ -197,6 +197,8 @@ def test_bad_inputs_one_clear_line(trained, tmp_path, case):
         cv2.imwrite(str(tmp_path / "b.png"), np.zeros((50, 60, 3), np.uint8))
         examples, needle = [str(tmp_path / "a.png"), str(tmp_path / "b.png")], "differ in size"
         args["--no-crop"] = None
+    elif case == "negative_finetune":
+        args["--finetune"], needle = "-3", "--finetune takes a number of steps >= 0"
     flat = [x for k, v in args.items() for x in ([k] if v is None else [k, v])]
     result = run_cli("generate", *flat, "--examples", *examples, "--quiet")
     assert result.returncode != 0

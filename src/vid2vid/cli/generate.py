@@ -81,8 +81,11 @@ def _job(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vid2vid.errors import UserError
     from vid2vid.inference.generate import GenerateRequest, generate_video
 
+    if args.finetune < 0:
+        raise UserError(f"--finetune takes a number of steps >= 0, got {args.finetune}")
     req = GenerateRequest(Path(args.checkpoint), Path(args.driving), tuple(Path(p) for p in args.examples),
                           Path(args.out), side_by_side=args.side_by_side,
                           attention_out=Path(args.attention) if args.attention else None, finetune=args.finetune,
