@@ -109,12 +109,12 @@ def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int
 
 
 def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
-                finetune: Finetune | None = None
+                finetune: Finetune = Finetune()
                 ) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Drive ``pipe`` with the first ``count`` frames of a test clip and its K examples (``example_frames``): every
     frame's FrameOutput, and the real frames, semantics (count, C, H, W) and examples (K, 3, H, W) (None for a
-    model without examples). With ``finetune`` a copy of the generator is first finetuned on the clip's examples
-    (test-time finetuning, as ``generate --finetune``); ``pipe`` is untouched."""
+    model without examples). With ``finetune`` steps a copy of the generator is first finetuned on the clip's
+    examples (test-time finetuning, as ``generate --finetune``); ``pipe`` is untouched."""
     loaded = [ds.load_frame(clip, f) for f in range(count)]
     semantics = torch.stack([s for s, _ in loaded])
     real = torch.stack([x for _, x in loaded])
@@ -124,14 +124,14 @@ def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, coun
         examples = (torch.stack([x for _, x in pairs]).unsqueeze(0), torch.stack([s for s, _ in pairs]).unsqueeze(0))
     examples = tuple(e.to(pipe.device) if e is not None else None for e in examples)
     model = pipe.model
-    if finetune is not None and finetune.steps and examples[0] is not None:
+    if finetune.steps and examples[0] is not None:
         model = adapted_copy(pipe.train_model, *examples, finetune.steps, finetune.lr, finetune.leave_one_out)
     outs = unroll(model, semantics.unsqueeze(0).to(pipe.device), *examples)
     return outs, real, semantics, None if examples[0] is None else examples[0][0].cpu()
 
 
 def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
-                  finetune: Finetune | None = None
+                  finetune: Finetune = Finetune()
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """``unroll_clip`` with the generated frames stacked: (fake, real, semantics, examples), frames in [-1, 1]."""
     outs, real, semantics, examples = unroll_clip(pipe, ds, clip, k, count, finetune)
@@ -148,7 +148,7 @@ def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
 @torch.no_grad()
 def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max_clips: int = 8,
              max_frames: int = 32, inception: InceptionFeatures | None = None, held_out_motions: int = 0,
-             finetune: Finetune | None = None) -> dict[str, float]:
+             finetune: Finetune = Finetune()) -> dict[str, float]:
     """Metrics of ``pipe``'s generator with K examples (see module docstring) over the clips ``scored_clips`` picks:
     the test split's, or with ``held_out_motions`` N a single-person model's left-out motions. ``finetune``: adapt a
     copy of the generator to each clip's examples first (test-time finetuning)."""
@@ -192,7 +192,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     result = {"fid": fid_from_stats(real_stats, fake_stats), "psnr": float(np.mean(psnrs)),
               "ssim": float(np.mean(ssims)), "warp_error": warp_err.value, "identity_drift": float(np.mean(drifts)),
               "frames": fake_stats.count, "clips": len(clips), "k": k}
-    if finetune is not None and finetune.steps and pipe.uses_examples:
+    if finetune.steps and pipe.uses_examples:
         result.update({"finetune_steps": finetune.steps, "finetune_lr": finetune.lr,
                        "finetune_leave_one_out": finetune.leave_one_out})
     if pose.count:

@@ -33,7 +33,7 @@ def method_sheet(pipes: dict[str, Pipeline], root: str | Path, k: int, out: str 
         block = []
         examples = None
         for name, pipe in pipes.items():
-            fake, real, semantics, shown = generate_clip(pipe, ds, clip, k, count, finetunes.get(name))
+            fake, real, semantics, shown = generate_clip(pipe, ds, clip, k, count, finetunes.get(name, Finetune()))
             block.append([fake[f] for f in picked])
             examples = shown if shown is not None else examples
         if examples is not None:

@@ -1,7 +1,7 @@
 """Test-time finetuning (few-shot vid2vid, Sec. 4): adapt the generator to the K examples before generating.
 
-Each step reconstructs one example from its own semantic map, conditioned on all K examples, with L1 + VGG19
-perceptual loss; the flow network is left as is (there is no motion in still examples). Batch norms stay in eval
+Each step reconstructs one example from its own semantic map, conditioned on the other examples (leave-one-out,
+the default when K >= 2) or on all K, with L1 + VGG19 perceptual loss; the flow network is left as is (there is no motion in still examples). Batch norms stay in eval
 mode (running statistics), so a single example per step is fine.
 """
 
@@ -20,7 +20,7 @@ from vid2vid.models.unroll import unroll
 
 def finetune_on_examples(model: torch.nn.Module, examples: torch.Tensor, semantics: torch.Tensor, steps: int,
                          lr: float = 1e-4, progress: bool = True, perceptual_weight: float = 10.0,
-                         leave_one_out: bool = False) -> list[float]:
+                         leave_one_out: bool = True) -> list[float]:
     """Adapt ``model`` in place. examples (1, K, 3, H, W), semantics (1, K, C, H, W). ``leave_one_out`` (K >= 2):
     each step draws an example from the *other* examples only, as training draws a frame from examples of other
     frames (with itself among them, a model that warps examples learns to copy the one that matches)."""
@@ -48,7 +48,7 @@ def finetune_on_examples(model: torch.nn.Module, examples: torch.Tensor, semanti
 
 
 def adapted_copy(model: torch.nn.Module, examples: torch.Tensor, semantics: torch.Tensor, steps: int,
-                 lr: float = 1e-4, leave_one_out: bool = False) -> torch.nn.Module:
+                 lr: float = 1e-4, leave_one_out: bool = True) -> torch.nn.Module:
     """An inference copy of trainable ``model`` finetuned ``steps`` steps on these examples; ``model`` is untouched
     (scoring finetunes afresh for each held-out clip's examples)."""
     adapted = copy.deepcopy(model)
