@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vid2vid.metrics.net_training import (cosine_lr, load_net_state, load_split, optimise, photometric_augment,
-                                          save_net)
+from vid2vid.metrics.net_training import (batched_eval, cosine_lr, load_net_state, load_split, optimise,
+                                          photometric_augment, save_net, unet_features)
 
 STRIDE = 2  # heatmap cells per input pixel: 1 / STRIDE
 SIGMA = 2.0  # Gaussian radius of the training targets, input pixels
@@ -56,28 +56,12 @@ class KeypointNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
-        pad_h, pad_w = -h % 16, -w % 16
-        if pad_h or pad_w:
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
-        e0 = self.enc0(x)
-        e1 = self.enc1(e0)
-        e2 = self.enc2(e1)
-        e3 = self.enc3(e2)
-        d = self.dec2(torch.cat([F.interpolate(e3, scale_factor=2.0, mode="nearest"), e2], 1))
-        d = self.dec1(torch.cat([F.interpolate(d, scale_factor=2.0, mode="nearest"), e1], 1))
-        d = self.dec0(torch.cat([F.interpolate(d, scale_factor=2.0, mode="nearest"), e0], 1))
-        return self.head(d)[..., : -(-h // STRIDE), : -(-w // STRIDE)]
+        return self.head(unet_features(self, x, "nearest"))[..., : -(-h // STRIDE), : -(-w // STRIDE)]
 
-    @torch.no_grad()
     def detect(self, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
         """Keypoints (N, J, 3): x, y in input pixels and a confidence in [0, 1] (``decode_heatmaps``)."""
-        was_training = self.training
-        self.eval()
-        device = next(self.parameters()).device
-        out = [decode_heatmaps(self(images[i:i + batch_size].to(device)).float()).cpu()
-               for i in range(0, len(images), batch_size)]
-        self.train(was_training)
-        return torch.cat(out) if out else torch.zeros(0, self.num_joints, 3)
+        return batched_eval(self, images, batch_size, lambda heat: decode_heatmaps(heat.float()),
+                            torch.zeros(0, self.num_joints, 3))
 
 
 def cell_centres(n: int, device: torch.device | None = None) -> torch.Tensor:

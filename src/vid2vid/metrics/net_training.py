@@ -1,11 +1,13 @@
 """Shared pieces of the two metric networks (keypoint detector, segmentation net): a dataset split's frames in memory,
-photometric augmentation that mimics generated frames, and weight files (safetensors, written atomically)."""
+photometric augmentation that mimics generated frames, weight files (safetensors, written atomically), their common
+U-Net pass and batched inference."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -130,3 +132,32 @@ def optimise(opt: torch.optim.Optimizer, loss: torch.Tensor, lr: float) -> float
     loss.backward()
     opt.step()
     return float(loss.detach())
+
+
+def unet_features(net: torch.nn.Module, x: torch.Tensor, mode: str) -> torch.Tensor:
+    """The metric nets' U-Net pass: ``x`` padded (replicate) to a multiple of 16, through ``net.enc0..enc3`` (strides
+    2 .. 16) and back through ``net.dec2..dec0`` with skip connections, upsampling by ``mode``; features at stride 2."""
+    h, w = x.shape[-2:]
+    pad_h, pad_w = -h % 16, -w % 16
+    if pad_h or pad_w:
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+    e0 = net.enc0(x)
+    e1 = net.enc1(e0)
+    e2 = net.enc2(e1)
+    d = net.enc3(e2)
+    for dec, skip in ((net.dec2, e2), (net.dec1, e1), (net.dec0, e0)):
+        d = dec(torch.cat([F.interpolate(d, scale_factor=2.0, mode=mode), skip], 1))
+    return d
+
+
+@torch.no_grad()
+def batched_eval(net: torch.nn.Module, images: torch.Tensor, batch_size: int,
+                 head: Callable[[torch.Tensor], torch.Tensor], empty: torch.Tensor) -> torch.Tensor:
+    """``head(net(batch))`` over ``images`` in batches on the net's device, in eval mode (its mode is restored after),
+    concatenated on the CPU; ``empty`` when there are no images."""
+    was_training = net.training
+    net.eval()
+    device = next(net.parameters()).device
+    out = [head(net(images[i:i + batch_size].to(device))).cpu() for i in range(0, len(images), batch_size)]
+    net.train(was_training)
+    return torch.cat(out) if out else empty

@@ -18,8 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from vid2vid.data.labels import UNLABELED
-from vid2vid.metrics.net_training import (cosine_lr, load_net_state, load_split, optimise, photometric_augment,
-                                          save_net)
+from vid2vid.metrics.net_training import (batched_eval, cosine_lr, load_net_state, load_split, optimise,
+                                          photometric_augment, save_net, unet_features)
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -52,28 +52,14 @@ class SegmentationNet(nn.Module):
         n, _, h, w = x.shape
         rows = torch.linspace(-1, 1, h, device=x.device, dtype=x.dtype).view(1, 1, h, 1).expand(n, 1, h, w)
         x = torch.cat([x, rows], 1)
-        pad_h, pad_w = -h % 16, -w % 16
-        if pad_h or pad_w:
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
-        e0 = self.enc0(x)
-        e1 = self.enc1(e0)
-        e2 = self.enc2(e1)
-        e3 = self.enc3(e2)
-        d = self.dec2(torch.cat([F.interpolate(e3, scale_factor=2.0, mode="bilinear"), e2], 1))
-        d = self.dec1(torch.cat([F.interpolate(d, scale_factor=2.0, mode="bilinear"), e1], 1))
-        d = self.dec0(torch.cat([F.interpolate(d, scale_factor=2.0, mode="bilinear"), e0], 1))
-        d = torch.cat([F.interpolate(d, scale_factor=2.0, mode="bilinear"), x], 1)
+        x = F.pad(x, (0, -w % 16, 0, -h % 16), mode="replicate")  # the full-resolution skip of the head, padded
+        d = torch.cat([F.interpolate(unet_features(self, x, "bilinear"), scale_factor=2.0, mode="bilinear"), x], 1)
         return self.head(d)[..., :h, :w]
 
-    @torch.no_grad()
     def predict(self, images: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
         """Label ids (N, H, W) int64."""
-        was_training = self.training
-        self.eval()
-        device = next(self.parameters()).device
-        out = [self(images[i:i + batch_size].to(device)).argmax(1).cpu() for i in range(0, len(images), batch_size)]
-        self.train(was_training)
-        return torch.cat(out) if out else torch.zeros(0, *images.shape[-2:], dtype=torch.long)
+        return batched_eval(self, images, batch_size, lambda logits: logits.argmax(1),
+                            torch.zeros(0, *images.shape[-2:], dtype=torch.long))
 
 
 def train_segmentation_net(data_root: str | Path, steps: int, out: str | Path | None = None, *, batch_size: int = 8,
