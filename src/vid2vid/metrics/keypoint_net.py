@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vid2vid.metrics.net_training import (batched_eval, cosine_lr, load_net_state, load_split, optimise,
-                                          photometric_augment, save_net, unet_features)
+from vid2vid.metrics.net_training import (batched_eval, cosine_lr, finish_net, load_net, load_split, optimise,
+                                          photometric_augment, unet_features)
 
 STRIDE = 2  # heatmap cells per input pixel: 1 / STRIDE
 SIGMA = 2.0  # Gaussian radius of the training targets, input pixels
@@ -135,7 +135,8 @@ def train_keypoint_net(data_root: str | Path, steps: int, out: str | Path | None
     """Train on the ``train`` split of a dataset with keypoints (flip + photometric augmentation, Adam, cosine lr).
 
     Training sees crops of ``crop`` x the frame size (multiple of 16, at least 64 px) placed around the dancer with
-    random jitter: ~2.5x cheaper than whole frames; the network is fully convolutional and detects on whole frames afterwards.
+    random jitter: ~2.5x cheaper than whole frames; the network is fully convolutional and detects on whole frames
+    afterwards.
 
     Saves the weights to ``out`` (safetensors, atomic) when given; returns the model in eval mode on the CPU."""
     data = load_split(data_root, "train", frame_step, max_frames)
@@ -166,10 +167,7 @@ def train_keypoint_net(data_root: str | Path, steps: int, out: str | Path | None
             log(f"keypoint net step {step + 1}/{steps} loss {running / log_every:.4f} "
                 f"({time.perf_counter() - start:.0f} s)")
             running = 0.0
-    model.eval()
-    if out is not None:
-        save_net(out, model, model.config())
-    return model
+    return finish_net(model, out)
 
 
 def _crops(images: torch.Tensor, keypoints: np.ndarray, ch: int, cw: int,
@@ -194,7 +192,4 @@ def _crops(images: torch.Tensor, keypoints: np.ndarray, ch: int, cw: int,
 
 def load_keypoint_net(path: str | Path) -> KeypointNet:
     """A detector saved by ``train_keypoint_net``, in eval mode on the CPU."""
-    state, config = load_net_state(path)
-    model = KeypointNet(**config)
-    model.load_state_dict(state)
-    return model.eval()
+    return load_net(KeypointNet, path)

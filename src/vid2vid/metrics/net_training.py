@@ -161,3 +161,19 @@ def batched_eval(net: torch.nn.Module, images: torch.Tensor, batch_size: int,
     out = [head(net(images[i:i + batch_size].to(device))).cpu() for i in range(0, len(images), batch_size)]
     net.train(was_training)
     return torch.cat(out) if out else empty
+
+
+def finish_net(model: torch.nn.Module, out: str | Path | None) -> torch.nn.Module:
+    """End of a metric net's training: eval mode, saved to ``out`` (safetensors, atomic) when given."""
+    model.eval()
+    if out is not None:
+        save_net(out, model, model.config())
+    return model
+
+
+def load_net(cls: type, path: str | Path) -> torch.nn.Module:
+    """A metric net of class ``cls`` saved by ``finish_net``, in eval mode on the CPU."""
+    state, config = load_net_state(path)
+    model = cls(**config)
+    model.load_state_dict(state)
+    return model.eval()

@@ -18,8 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from vid2vid.data.labels import UNLABELED
-from vid2vid.metrics.net_training import (batched_eval, cosine_lr, load_net_state, load_split, optimise,
-                                          photometric_augment, save_net, unet_features)
+from vid2vid.metrics.net_training import (batched_eval, cosine_lr, finish_net, load_net, load_split, optimise,
+                                          photometric_augment, unet_features)
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -91,20 +91,15 @@ def train_segmentation_net(data_root: str | Path, steps: int, out: str | Path | 
         x = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
         target = torch.where(flip.view(-1, 1, 1), target.flip(-1), target)
         x = photometric_augment(x, gen, channel_swap=0.0)  # class colours carry meaning in streets
-        running += optimise(opt, F.cross_entropy(model(x), target, ignore_index=ignore_index), cosine_lr(step, steps, lr))
+        loss = F.cross_entropy(model(x), target, ignore_index=ignore_index)
+        running += optimise(opt, loss, cosine_lr(step, steps, lr))
         if log is not None and log_every and (step + 1) % log_every == 0:
             log(f"segmentation net step {step + 1}/{steps} loss {running / log_every:.4f} "
                 f"({time.perf_counter() - start:.0f} s)")
             running = 0.0
-    model.eval()
-    if out is not None:
-        save_net(out, model, model.config())
-    return model
+    return finish_net(model, out)
 
 
 def load_segmentation_net(path: str | Path) -> SegmentationNet:
     """A network saved by ``train_segmentation_net``, in eval mode on the CPU."""
-    state, config = load_net_state(path)
-    model = SegmentationNet(**config)
-    model.load_state_dict(state)
-    return model.eval()
+    return load_net(SegmentationNet, path)
