@@ -406,3 +406,24 @@ def test_the_few_shot_generator_runs_with_attention_coords():
     with torch.no_grad():
         outs = run(model, semantics, examples, example_semantics)
     assert len(outs) == 2 and all(torch.isfinite(o.image).all() for o in outs)
+
+
+@pytest.mark.parametrize("start", ["example", "semantic"])
+def test_the_few_shot_decoder_starts_from_the_example_or_the_semantic_bottleneck(start):
+    model = make("street", decoder_start=start).eval()
+    assert set(model.state_dict()) == set(make("street").state_dict())  # no new weights either way
+    semantic_bottleneck, example_bottleneck = torch.randn(1, 32, 4, 4), torch.randn(1, 32, 4, 4)
+    cond = type("Cond", (), {"bottleneck": example_bottleneck})()
+    start_features = model.appearance.decoder_input(semantic_bottleneck, cond)
+    assert start_features is (semantic_bottleneck if start == "semantic" else example_bottleneck)
+    semantics, examples, example_semantics = inputs("street", b=1, t=2, k=2)
+    with torch.no_grad():
+        outs = run(model, semantics, examples, example_semantics)
+    assert len(outs) == 2 and all(torch.isfinite(o.image).all() for o in outs)
+
+
+def test_decoder_start_is_refused_for_the_baselines_and_unknown_values():
+    with pytest.raises(UserError, match="decoder_start"):
+        tasks.get("street").generator_config("tiny", SEMANTIC["street"], arch="adain", decoder_start="semantic")
+    with pytest.raises(UserError, match="decoder_start"):
+        tasks.get("street").generator_config("tiny", SEMANTIC["street"], decoder_start="middle")

@@ -17,6 +17,7 @@ ARCHS = ("fewshot", "vid2vid", "encoder", "concat", "adain")
 PRESETS = ("tiny", "small", "fast", "paper")
 NORMS = ("batch", "instance")
 COMPOSES = ("blend", "spade", "example")
+DECODER_STARTS = ("example", "semantic")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class GeneratorConfig:
     # On for the street task's few-shot model (tasks.py; two cpu-budget seeds: no gain beyond the seeds' spread, not
     # worse; docs/learning.md, "Streets: under-trained, not over-fitted"), off elsewhere
     attention_coords: bool = False
+    # fewshot: what the decoder starts from at the bottleneck: the attended example's features ("example", the
+    # reference's) or the current semantic map's embedding ("semantic", as the baselines), measured on streets
+    decoder_start: str = "example"
     # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
     foreground: bool = False
@@ -107,6 +111,12 @@ class GeneratorConfig:
             raise UserError(f"generator norm {self.norm!r} is not one of {', '.join(NORMS)}")
         if self.compose not in COMPOSES:
             raise UserError(f"generator compose {self.compose!r} is not one of {', '.join(COMPOSES)}")
+        if self.decoder_start not in DECODER_STARTS:
+            raise UserError(f"generator decoder_start must be one of {', '.join(DECODER_STARTS)}, "
+                            f"got {self.decoder_start!r}")
+        if self.decoder_start != "example" and self.arch != "fewshot":
+            raise UserError("generator decoder_start is the few-shot generator's option (the baselines always start "
+                            "from the semantic map): set arch to fewshot or leave decoder_start out")
         if self.compose == "example" and not self.example_warp:
             raise UserError("generator compose 'example' blends the warped example into the frame: it needs "
                             "example_warp (or use compose blend or spade)")

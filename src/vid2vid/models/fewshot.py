@@ -30,6 +30,7 @@ class FewShotAppearance(nn.Module):
         self.weights = WeightGenerator(cfg)  # E_P
         self.attention = AttentionNetwork(cfg)  # E_A
         self.attend_single = cfg.attend_single_example
+        self.start_semantic = cfg.decoder_start == "semantic"
 
     def encode(self, images: torch.Tensor, semantics: torch.Tensor) -> ExampleCode:
         """images (B, K, 3, H, W), semantics (B, K, C, H, W) -> the example-only part of the conditioning."""
@@ -61,6 +62,7 @@ class FewShotAppearance(nn.Module):
                             example_index=index)
 
     def decoder_input(self, semantic_bottleneck: torch.Tensor, cond: Conditioning) -> torch.Tensor:
-        """The decoder starts from the (attended) example's bottleneck features, as in the reference. (Fusing them
-        with the current semantic map's bottleneck by a 1x1 conv was measured worse: docs/learning.md.)"""
-        return cond.bottleneck
+        """The decoder starts from the (attended) example's bottleneck features, as in the reference, or with
+        `decoder_start: semantic` from the current semantic map's (as the baselines). (Fusing the two by a 1x1 conv
+        was measured worse on dancers: docs/learning.md.)"""
+        return semantic_bottleneck if self.start_semantic else cond.bottleneck
