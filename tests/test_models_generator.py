@@ -427,3 +427,26 @@ def test_decoder_start_is_refused_for_the_baselines_and_unknown_values():
         tasks.get("street").generator_config("tiny", SEMANTIC["street"], arch="adain", decoder_start="semantic")
     with pytest.raises(UserError, match="decoder_start"):
         tasks.get("street").generator_config("tiny", SEMANTIC["street"], decoder_start="middle")
+
+
+@pytest.mark.parametrize("kernel", [1, 3])
+def test_the_generated_embedding_layers_draw_edges_finer_than_their_level_only_with_kernel_3(kernel):
+    model = make("street", embedding_kernel=kernel).eval()
+    semantics, examples, example_semantics = inputs("street", b=1, t=1, k=2)
+    with torch.no_grad():
+        cond = model.appearance.condition(model.appearance.encode(examples, example_semantics), semantics[:, 0])
+        finest = model.synthesis.embedding(semantics[:, 0], cond.embed_weights)[0]
+        outs = run(model, semantics, examples, example_semantics)
+    assert torch.isfinite(outs[0].image).all()
+    block = 2 ** model.synthesis.embedding.num_generated  # the adaptive levels' pixels per coarsest adaptive pixel
+    blocks = finest.unflatten(2, (-1, block)).unflatten(4, (-1, block))  # (B, C, h, block, w, block)
+    spread = (blocks.amax(dim=(3, 5)) - blocks.amin(dim=(3, 5))).max().item()
+    if kernel == 1:  # pointwise convs then nearest upsampling: constant over each block
+        assert spread == 0
+    else:  # upsampling then 3x3 convs: the map varies inside the blocks (edges can be placed finer)
+        assert spread > 1e-3
+
+
+def test_embedding_kernel_is_refused_unless_1_or_3():
+    with pytest.raises(UserError, match="embedding_kernel"):
+        tasks.get("street").generator_config("tiny", SEMANTIC["street"], embedding_kernel=5)

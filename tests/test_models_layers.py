@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vid2vid.models.layers import (ConvBlock, ResBlock, conv1x1, conv1x1_per_sample, inference_copy, up_conv3x3,
-                                   up_conv_kernels)
+from vid2vid.models.layers import (ConvBlock, ResBlock, conv1x1, conv1x1_per_sample, conv_per_sample, inference_copy,
+                                   up_conv3x3, up_conv_kernels)
 from vid2vid.models.spade import SpadeResBlock
 
 
@@ -22,6 +22,17 @@ def test_per_sample_conv_matches_a_loop_of_convs():
     assert torch.allclose(conv1x1_per_sample(cl, weight, bias), ref, atol=1e-5)
     assert torch.allclose(conv1x1(cl, weight[0], bias[0]), F.conv2d(x, weight[0, :, :, None, None], bias[0]),
                           atol=1e-5)
+
+
+def test_per_sample_kxk_conv_matches_a_loop_of_convs():
+    torch.manual_seed(0)
+    x = torch.randn(3, 5, 4, 6)
+    weight, bias = torch.randn(3, 7, 5, 3, 3), torch.randn(3, 7)
+    ref = torch.cat([F.conv2d(x[i:i + 1], weight[i], bias[i], padding=1) for i in range(3)])
+    assert torch.allclose(conv_per_sample(x, weight, bias), ref, atol=1e-5)
+    assert torch.allclose(conv_per_sample(x.contiguous(memory_format=torch.channels_last), weight, bias), ref,
+                          atol=1e-5)
+    assert not torch.allclose(conv_per_sample(x, weight.flip(0), bias), ref, atol=1e-2)  # each sample its own
 
 
 def _trained_block(generated_first: bool) -> SpadeResBlock:

@@ -84,6 +84,12 @@ class GeneratorConfig:
     # fewshot: what the decoder starts from at the bottleneck: the attended example's features ("example", the
     # reference's) or the current semantic map's embedding ("semantic", as the baselines), measured on streets
     decoder_start: str = "example"
+    # fewshot: kernel of the generated convs (theta_S) of the semantic embedding's finest num_adaptive_layers levels.
+    # 1 runs them pointwise at the coarser level before upsampling, so those levels' maps are nearest-upsampled copies
+    # of level num_adaptive_layers (blocks of 2**num_adaptive_layers pixels: no edge finer than that reaches the
+    # SPADE modulation there); 3 (the reference's embed kernel) upsamples first and convolves 3x3 at each level, as
+    # the learned levels and the baselines' embedding do
+    embedding_kernel: int = 1
     # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
     foreground: bool = False
@@ -114,6 +120,8 @@ class GeneratorConfig:
         if self.decoder_start not in DECODER_STARTS:
             raise UserError(f"generator decoder_start must be one of {', '.join(DECODER_STARTS)}, "
                             f"got {self.decoder_start!r}")
+        if self.embedding_kernel not in (1, 3):
+            raise UserError(f"generator embedding_kernel must be 1 or 3, got {self.embedding_kernel}")
         if self.decoder_start != "example" and self.arch != "fewshot":
             raise UserError("generator decoder_start is the few-shot generator's option (the baselines always start "
                             "from the semantic map): set arch to fewshot or leave decoder_start out")

@@ -3,8 +3,9 @@
 E_F encodes the example image and its semantic map in two conv branches down to the bottleneck, then reduces
 channels there level by level. The appearance representation q^l of level l is a (C_l x C_l) matrix: image
 features times the channel-softmax of semantic features, averaged over positions. E_P^l is an MLP applied to each
-row of q^l; its outputs, flattened, are the weights and biases of the generated 1x1 convs of decoder layer l-1:
-theta_S (the semantic embedding layer) and theta_gamma / theta_beta of the layer's SPADE normalisations.
+row of q^l; its outputs, flattened, are the weights and biases of the generated convs of decoder layer l-1:
+theta_S (the semantic embedding layer, 1x1 or 3x3: `embedding_kernel`) and the 1x1 theta_gamma / theta_beta of the
+layer's SPADE normalisations.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class WeightGenerator(nn.Module):
         self.norm_heads = nn.ModuleList()
         for i in range(cfg.num_adaptive_layers):
             rows = ch[i + 1]
-            self.embed_heads.append(WeightHead(rows, ch[i], ch[i + 1], **kw))
+            self.embed_heads.append(WeightHead(rows, ch[i], ch[i + 1] * cfg.embedding_kernel ** 2, **kw))
             self.norm_heads.append(nn.ModuleList(WeightHead(rows, 2 * c, ch[i], **kw)
                                                  for c in norm_sizes(ch[min(i + 1, n)], ch[i])))
 

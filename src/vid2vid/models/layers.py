@@ -135,6 +135,15 @@ def conv1x1_per_sample(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
     return out.view(b, h, w, -1).permute(0, 3, 1, 2)
 
 
+def conv_per_sample(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """k x k convolution (zero padding k // 2) with a different weight per sample: x (B, I, H, W), weight
+    (B, O, I, k, k), bias (B, O); one grouped convolution with the batch folded into the groups."""
+    b, c, h, w = x.shape
+    out = F.conv2d(x.reshape(1, b * c, h, w), weight.flatten(0, 1), bias.flatten(), padding=weight.shape[-1] // 2,
+                   groups=b)
+    return out.view(b, -1, h, w)
+
+
 def conv1x1(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
     """1x1 convolution with weight (O, I): a matrix product over pixels for channels_last inputs."""
     if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():

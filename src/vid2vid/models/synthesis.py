@@ -10,20 +10,22 @@ import torch
 from torch import nn
 
 from vid2vid.models.config import GeneratorConfig
-from vid2vid.models.layers import ConvBlock, conv1x1_per_sample, conv2d, lrelu, up2
+from vid2vid.models.layers import ConvBlock, conv1x1_per_sample, conv2d, conv_per_sample, lrelu, up2
 from vid2vid.models.spade import GeneratedConv, SpadeResBlock
 
 
 class SemanticEmbedding(nn.Module):
     """Encoder-decoder over the semantic map giving one feature map per level (p_S in the paper).
 
-    The decoder's finest `num_generated` layers are 1x1 convs whose weights (theta_S) come from E_P; a pointwise
-    conv commutes with nearest upsampling, so those run at the coarser level and are upsampled afterwards."""
+    The decoder's finest `num_generated` layers are convs whose weights (theta_S) come from E_P. With
+    `embedding_kernel` 1 a pointwise conv commutes with nearest upsampling, so those run at the coarser level and are
+    upsampled afterwards; with 3 they upsample first and convolve at their own level, as the learned layers."""
 
     def __init__(self, cfg: GeneratorConfig, in_channels: int, num_generated: int = 0) -> None:
         super().__init__()
         ch, n = cfg.channels, cfg.num_downsamples
         self.num_generated = num_generated
+        self.kernel = cfg.embedding_kernel
         self.first = ConvBlock(in_channels, ch[0], norm="none")
         self.down = nn.ModuleList(ConvBlock(ch[i], ch[i + 1], stride=2, norm="none") for i in range(n))
         self.up = nn.ModuleDict({str(i): ConvBlock(ch[i + 1], ch[i], norm="none", upsample=True)
@@ -41,7 +43,12 @@ class SemanticEmbedding(nn.Module):
             else:
                 if generated is None:
                     raise ValueError("the semantic embedding needs generated weights for its finest layers")
-                x = up2(lrelu(conv1x1_per_sample(x, *generated[i])))
+                weight, bias = generated[i]
+                if self.kernel == 1:
+                    x = up2(lrelu(conv1x1_per_sample(x, weight, bias)))
+                else:
+                    weight = weight.unflatten(2, (x.shape[1], self.kernel, self.kernel))
+                    x = lrelu(conv_per_sample(up2(x), weight, bias))
             maps.append(x)
         return maps[::-1]
 
