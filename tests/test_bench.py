@@ -61,7 +61,8 @@ def test_streaming_memory_of_a_coarse_to_fine_street_model(tmp_path):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["generator", *TINY_GENERATOR, "--presets", "huge"], "unknown preset 'huge': choose from tiny, small, fast, paper"),
+    (["generator", *TINY_GENERATOR, "--presets", "huge"],
+     "unknown preset 'huge': choose from tiny, small, fast, paper"),
     (["generator", *TINY_GENERATOR, "--tasks", "hands"], "unknown task 'hands'"),
     (["generator", *TINY_GENERATOR, "--frames", "0"], "--frames must be >= 1, got 0"),
     (["generator", *TINY_GENERATOR, "--k", "0"], "--k must be >= 1, got 0"),

@@ -265,7 +265,8 @@ def test_the_face_region_score_sees_the_head_and_nothing_else(dancers):
     (cx, cy, half), present = head_boxes(semantic[None])[0][0].tolist(), head_boxes(semantic[None])[1]
     assert bool(present[0]) and head_mse(real[None], real[None], semantic[None]) == [0.0]
     inside, outside = real.clone(), real.clone()
-    inside[:, int(cy) - 1:int(cy) + 2, int(cx) - 1:int(cx) + 2] = -real[:, int(cy) - 1:int(cy) + 2, int(cx) - 1:int(cx) + 2]
+    box = (slice(None), slice(int(cy) - 1, int(cy) + 2), slice(int(cx) - 1, int(cx) + 2))
+    inside[box] = -real[box]
     far_x = 0 if cx > real.shape[-1] / 2 else real.shape[-1] - 1
     assert abs(far_x - cx) > half + 2
     outside[:, :, far_x] = -real[:, :, far_x]

@@ -22,7 +22,8 @@ def test_every_field_has_a_default_and_plain_type():
     for f in dataclasses.fields(GeneratorConfig):
         assert f.default is not dataclasses.MISSING, f.name
         assert isinstance(f.default, (int, float, bool, str, tuple)), f.name
-    GeneratorConfig(**dataclasses.asdict(tasks.get("pose").generator_config("small", 6)))  # round trip through a mapping
+    # round trip through a mapping
+    GeneratorConfig(**dataclasses.asdict(tasks.get("pose").generator_config("small", 6)))
 
 
 def test_config_is_frozen():

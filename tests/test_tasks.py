@@ -75,8 +75,8 @@ def blob_task():
 
 def test_a_fourth_task_trains_generates_and_evaluates(blob_task, tmp_path, capsys):
     data = tmp_path / "blobs"
-    assert main(["data", "synth", "--task", "blob", "--out", str(data), "--domains", "3", "--test-domains", "1", "--clips",
-                 "2", "--frames", "4", "--size", "32", "--workers", "1", "--quiet"]) == 0
+    assert main(["data", "synth", "--task", "blob", "--out", str(data), "--domains", "3", "--test-domains", "1",
+                 "--clips", "2", "--frames", "4", "--size", "32", "--workers", "1", "--quiet"]) == 0
     assert json.loads((data / "dataset.json").read_text())["task"] == "blob"
     assert main(["data", "check", str(data), "--quiet"]) == 0
 

@@ -268,8 +268,8 @@ def test_diagnose_measures_a_trained_checkpoint(dancers, tmp_path, compose):
     run = tmp_path / "run"
     assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
     out = tmp_path / "diag.json"
-    assert main(["eval", "diagnose", "--checkpoint", str(latest_checkpoint(run)), "--data", str(dancers), "--frames", "6",
-                 "--out", str(out)]) == 0
+    assert main(["eval", "diagnose", "--checkpoint", str(latest_checkpoint(run)), "--data", str(dancers),
+                 "--frames", "6", "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["example_flow_epe"] >= 0 and result["zero_flow_epe"] >= 0
     assert result["ghost_ratio"] > 0 and result["compose"] == compose

@@ -1,7 +1,8 @@
 """How spread out a few-shot model's attention over its K examples is: per query position (frames 0, 8, 16, 24 of the
 first clip of each held-out domain, K = 2: frames 0 and 16 of its second clip), the perplexity (exp entropy) of its
 softmax over the K x h x w key positions, and the share of its mass on key positions whose label (argmax of the
-downsampled map) is the query's. Usage: python results/learning/attention_spread_probe.py CHECKPOINT DATA [ema|generator]"""
+downsampled map) is the query's.
+Usage: python results/learning/attention_spread_probe.py CHECKPOINT DATA [ema|generator]"""
 import math
 import sys
 import torch

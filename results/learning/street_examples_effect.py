@@ -31,6 +31,7 @@ for a in cities:
         rows.append((a.name, b.name, np.abs(own - real).mean(), np.abs(other - real).mean(), np.abs(own - other).mean(),
                      np.abs(ex_a.mean((0, 1)) - ex_b.mean((0, 1))).mean(), np.abs(ex_a - ex_b).mean()))
 for r in rows:
-    print("driving %s  examples own vs %s: L1 to real own %.1f other %.1f | outputs differ %.1f | examples differ (mean colour %.1f, pixels %.1f)" % r)
+    print("driving %s  examples own vs %s: L1 to real own %.1f other %.1f | outputs differ %.1f | "
+          "examples differ (mean colour %.1f, pixels %.1f)" % r)
 r = np.array([x[2:] for x in rows])
 print("mean: own %.1f other %.1f outputs differ %.1f examples differ colour %.1f pixels %.1f" % tuple(r.mean(0)))

@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             server = serve(cfg, args.host, args.port)
         except OSError as err:
-            raise UserError(f"cannot listen on {args.host}:{args.port} ({err.strerror}); choose another --port") from None
+            raise UserError(f"cannot listen on {args.host}:{args.port} ({err.strerror}); "
+                            "choose another --port") from None
         log.warning(f"vid2vid app: serving on http://{args.host}:{server.server_port}/ (Ctrl-C stops)")
         try:
             while True:

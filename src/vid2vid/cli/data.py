@@ -97,8 +97,9 @@ def run_synth(args: argparse.Namespace) -> int:
 
     opts = synth_options(args)
     meta = write_synthetic(opts, overwrite=args.overwrite, progress=not args.quiet)
-    log.info(f"wrote {meta.kind} ({meta.task}) to {opts.out}: {len(meta.splits['train'])} training and {len(meta.splits['test'])} "
-          f"held-out domains x {opts.clips} clips x {opts.frames} frames at {meta.width}x{meta.height}")
+    log.info(f"wrote {meta.kind} ({meta.task}) to {opts.out}: {len(meta.splits['train'])} training and "
+             f"{len(meta.splits['test'])} held-out domains x {opts.clips} clips x {opts.frames} frames at "
+             f"{meta.width}x{meta.height}")
     return 0
 
 

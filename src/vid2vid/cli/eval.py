@@ -63,11 +63,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Train the keypoint detector and the segmentation net on synthetic training domains and score "
         "them on held-out frames (also blurred, and on training frames): the floor of the pose error and the ceiling "
         "of the segmentation scores any generator can reach. Writes <out>/detector_quality.json and .md.")
-    det.add_argument("--keypoint-data", help="dataset for the COCO-18 keypoint net (default: pose, generated at 128 px)")
+    det.add_argument("--keypoint-data",
+                     help="dataset for the COCO-18 keypoint net (default: pose, generated at 128 px)")
     det.add_argument("--segmentation-data", help="dataset for the segmentation net (default: street, generated)")
     det.add_argument("--kp-steps", type=int, default=600, help="keypoint net training steps (default 600)")
     det.add_argument("--seg-steps", type=int, default=600, help="segmentation net training steps (default 600)")
-    det.add_argument("--weights", default="runs/metric_nets", help="where the trained nets go (default runs/metric_nets)")
+    det.add_argument("--weights", default="runs/metric_nets",
+                     help="where the trained nets go (default runs/metric_nets)")
     det.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     det.add_argument("--out", default="results/detectors", help="report folder (default results/detectors)")
     det.set_defaults(func=run_detectors)
@@ -157,7 +159,8 @@ def _weights_argument(p: argparse.ArgumentParser) -> None:
 
 def _finetune_arguments(p: argparse.ArgumentParser, per_checkpoint: bool = False) -> None:
     what = ("test-time finetuning (few-shot models): before each held-out clip, adapt a copy of the generator to that "
-            "clip's K examples for N steps, as `generate --finetune N` does (default 0: none; the paper uses about 100)")
+            "clip's K examples for N steps, as `generate --finetune N` does (default 0: none; the paper uses about "
+            "100)")
     if per_checkpoint:
         p.add_argument("--finetune", type=int, nargs="+", default=[0], metavar="N",
                        help=what + "; one value for every checkpoint or one per checkpoint, e.g. --checkpoints C C "
@@ -233,8 +236,8 @@ def run_checkpoint(args: argparse.Namespace) -> int:
 def run_detectors(args: argparse.Namespace) -> int:
     from vid2vid.evaluation.detector_quality import detector_quality
 
-    paths = detector_quality(args.out, args.keypoint_data, args.segmentation_data, args.kp_steps, args.seg_steps, args.weights,
-                             args.seed)
+    paths = detector_quality(args.out, args.keypoint_data, args.segmentation_data, args.kp_steps, args.seg_steps,
+                             args.weights, args.seed)
     log.info("wrote " + " and ".join(str(p) for p in paths))
     return 0
 

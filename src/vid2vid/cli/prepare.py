@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from vid2vid.cli.common import add_size_argument, add_verbosity, log, add_task_argument, resolve_size, resolve_task, task_help
+from vid2vid.cli.common import (add_size_argument, add_task_argument, add_verbosity, log, resolve_size, resolve_task,
+                                task_help)
 
 PREPARE_HELP = """\
 Prepare a real video (mp4 or a folder of images) as one clip of a vid2vid dataset, offline:

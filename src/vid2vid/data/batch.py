@@ -47,7 +47,8 @@ class VideoBatch:
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> "VideoBatch":
         """Move every tensor to ``device``."""
-        return replace(self, **{f.name: getattr(self, f.name).to(device, non_blocking=non_blocking) for f in fields(self)})
+        return replace(self, **{f.name: getattr(self, f.name).to(device, non_blocking=non_blocking)
+                                for f in fields(self)})
 
     def with_examples(self, k: int) -> "VideoBatch":
         """The same batch with only its first ``k`` examples (training with a random K)."""

@@ -84,12 +84,14 @@ def check_clip(clip: Path, meta: DatasetMeta) -> tuple[int, list[Problem]]:
         present = {p.name for p in folder.iterdir()}
         missing = sorted(expected - present)
         if missing:
-            problems.append(Problem(str(folder / missing[0]), f"frame missing ({len(missing)} of {frames} missing in {name}/)",
+            problems.append(Problem(str(folder / missing[0]),
+                                    f"frame missing ({len(missing)} of {frames} missing in {name}/)",
                                     "restore the missing frames or regenerate the clip"))
         extra = sorted(present - expected)
         if extra:
-            problems.append(Problem(str(folder / extra[0]), f"unexpected file ({len(extra)} extra in {name}/; clip.json "
-                                    f"says {frames} frames)", "remove stray files or fix the frame count in clip.json"))
+            problems.append(Problem(str(folder / extra[0]),
+                                    f"unexpected file ({len(extra)} extra in {name}/; clip.json says {frames} frames)",
+                                    "remove stray files or fix the frame count in clip.json"))
         for n in sorted(expected & present):
             problems.extend(_check_image(folder / n, meta, channels, name))
     if meta.has_flow and frames > 1:
@@ -150,8 +152,9 @@ def check_dataset(root: str | Path, num_examples: int = 1, seq_len: int = 1, pro
                                     "use a shorter --seq-len or longer clips"))
     for domain, counts in frames_per_domain.items():
         if max(counts, default=0) < num_examples:
-            problems.append(Problem(domain, f"its longest clip has {max(counts)} frames, fewer than the K={num_examples} "
-                                    "examples drawn from one clip", "use fewer examples (--examples) or longer clips"))
+            problems.append(Problem(domain, f"its longest clip has {max(counts)} frames, fewer than the "
+                                    f"K={num_examples} examples drawn from one clip",
+                                    "use fewer examples (--examples) or longer clips"))
     return problems
 
 

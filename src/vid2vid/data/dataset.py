@@ -18,7 +18,8 @@ from vid2vid.config import DataConfig
 from vid2vid.data.batch import VideoSample
 from vid2vid.data.correspondence import (appearance_agrees, object_correspondence, part_correspondence,
                                          sample_along, semantic_correspondence)
-from vid2vid.data.layout import KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta, read_png
+from vid2vid.data.layout import (KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta,
+                                 read_png)
 from vid2vid.data.semantics import encode_image, encode_semantic
 from vid2vid.data.synth.affine import affine_flow
 from vid2vid.errors import UserError

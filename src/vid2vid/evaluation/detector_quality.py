@@ -124,7 +124,8 @@ def detector_quality(out: str | Path, keypoint_data: str | None = None, segmenta
             "dancer_height_px": round(_dancer_height(test), 1),
             "test": score_keypoints(kp_net, test), "test_blur1px": score_keypoints(kp_net, test, blur=1.0),
             "train": score_keypoints(kp_net, train)}
-        log.info("keypoint net: %s", {k: v["mean_px"] for k, v in report["keypoint_net"].items() if isinstance(v, dict)})
+        log.info("keypoint net: %s",
+                 {k: v["mean_px"] for k, v in report["keypoint_net"].items() if isinstance(v, dict)})
 
         start = time.perf_counter()
         seg_net = train_segmentation_net(cities, seg_steps, weights / "segmentation_net.safetensors",

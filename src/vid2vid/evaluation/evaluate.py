@@ -223,7 +223,8 @@ def head_mse(fake: torch.Tensor, real: torch.Tensor, semantics: torch.Tensor) ->
 
 
 @torch.no_grad()
-def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, max_frames: int = 32) -> dict[str, float]:
+def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, max_frames: int = 32
+                   ) -> dict[str, float]:
     """The metric networks on the *real* test frames: the best any generator can score (pose error floor,
     segmentation accuracy ceiling)."""
     ds = test_split(root)

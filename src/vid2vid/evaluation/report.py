@@ -72,10 +72,13 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
     s = results["settings"]
     lines = ["# Few-shot vid2vid benchmark on synthetic data", "",
              f"Budget `{results['budget']}`: {s['preset']} preset, {s['size']} px, {s['steps']} training steps per "
-             f"method (batch {s['batch_size']}, halved for tasks with twice-as-wide frames; single frames for the first {s['single_frame_steps']} steps, then sequences of up to "
+             f"method (batch {s['batch_size']}, halved for tasks with twice-as-wide frames; single frames for the "
+             f"first {s['single_frame_steps']} steps, then sequences of up to "
              f"{s['seq_len']} frames, strides 1-{s.get('max_frame_stride', 1)}), {s['domains'] - s['test_domains']} "
              f"training and {s['test_domains']} held-out domains, K drawn from 1..{s['train_k']} in training, examples "
-             f"from other clips of the domain, {s.get('seeds', 1)} seed(s) per method (mean ± half the range). Scored with the {'averaged (EMA)' if s.get('weights') == 'ema' else 'raw'} generator weights on held-out domains only ({s['eval_clips']} clips x up to "
+             f"from other clips of the domain, {s.get('seeds', 1)} seed(s) per method (mean ± half the range). "
+             f"Scored with the {'averaged (EMA)' if s.get('weights') == 'ema' else 'raw'} generator weights on "
+             f"held-out domains only ({s['eval_clips']} clips x up to "
              f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s (task processes added up). "
              f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "

@@ -1,8 +1,8 @@
 """Test-time finetuning (few-shot vid2vid, Sec. 4): adapt the generator to the K examples before generating.
 
 Each step reconstructs one example from its own semantic map, conditioned on the other examples (leave-one-out,
-the default when K >= 2) or on all K, with L1 + VGG19 perceptual loss; the flow network is left as is (there is no motion in still examples). Batch norms stay in eval
-mode (running statistics), so a single example per step is fine.
+the default when K >= 2) or on all K, with L1 + VGG19 perceptual loss; the flow network is left as is (there is no
+motion in still examples). Batch norms stay in eval mode (running statistics), so a single example per step is fine.
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ class Pipeline:
             model.load_state_dict({k: v.float() for k, v in tensors.items()})
         except RuntimeError as err:
             raise UserError(f"{path} does not match this version's {gcfg.arch} generator "
-                            f"({str(err).splitlines()[1].strip()[:120]}...); retrain or use a matching vid2vid version") from None
+                            f"({str(err).splitlines()[1].strip()[:120]}...); "
+                            "retrain or use a matching vid2vid version") from None
         return cls(model, gcfg, meta, pick_device(device), source=str(path))
 
     @property

@@ -153,8 +153,8 @@ def _load_partial(outputs: dict[str, Path], job: dict | None) -> tuple[int, Hist
     current = json.loads(json.dumps(job, sort_keys=True))
     changed = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
     if changed:
-        raise UserError(f"--resume: the stopped run of {out} was made with other inputs or options ({', '.join(changed)} "
-                        "differ); give the same ones, or run without --resume to start again")
+        raise UserError(f"--resume: the stopped run of {out} was made with other inputs or options "
+                        f"({', '.join(changed)} differ); give the same ones, or run without --resume to start again")
     return frames, history
 
 

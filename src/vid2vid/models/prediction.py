@@ -42,7 +42,8 @@ class FramePredictor(nn.Module):
         self.down = nn.Sequential(ConvBlock(channels * HISTORY, ch[0], **kw),
                                   *[ConvBlock(ch[i], ch[i + 1], stride=2, **kw) for i in range(downsamples)])
         self.blocks = nn.Sequential(*[ResBlock(ch[-1], **kw) for _ in range(blocks)])
-        self.up = nn.Sequential(*[ConvBlock(ch[i + 1], ch[i], upsample=True, **kw) for i in reversed(range(downsamples))])
+        self.up = nn.Sequential(*[ConvBlock(ch[i + 1], ch[i], upsample=True, **kw)
+                                  for i in reversed(range(downsamples))])
         self.flow_head = conv2d(ch[0], 2, 3)
         self.mask_head = conv2d(ch[0], 1, 3)
         self.content_head = conv2d(ch[0], channels, 3)

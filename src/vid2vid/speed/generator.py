@@ -109,7 +109,8 @@ def _jobs(args: Any, devices: list[str]) -> list[dict]:
 def _run_child(job: dict, omp_wait_policy: str) -> dict:
     settings = dict(job)
     threads = settings.pop("threads")
-    stdout = run_python(["-m", "vid2vid.speed.generator", json.dumps(settings), str(threads)], what=f"generator measurement {job}",
+    stdout = run_python(["-m", "vid2vid.speed.generator", json.dumps(settings), str(threads)],
+                        what=f"generator measurement {job}",
                         env={"OMP_WAIT_POLICY": omp_wait_policy} if omp_wait_policy else None)
     return json.loads(stdout.strip().splitlines()[-1])
 
@@ -361,7 +362,8 @@ def _runtime_table(rows: list[dict], meta: dict) -> list[str]:
     for preset, task, k, device in keys:
         found = {}
         for r in rows:
-            if (r["preset"], r["task"], r["k"], r["device"], r["threads"]) == (preset, task, k, device, meta["threads"]):
+            key = (r["preset"], r["task"], r["k"], r["device"], r["threads"])
+            if key == (preset, task, k, device, meta["threads"]):
                 kind = "onnx" if r.get("runtime") == "onnx" else r["dtype"] if r["variant"] == "fast" else None
                 found.setdefault(kind, r)
         fp = found.get("fp32")
@@ -373,8 +375,8 @@ def _runtime_table(rows: list[dict], meta: dict) -> list[str]:
 
         rss = " / ".join(f"{found[k_]['peak_rss_mb']:.0f}" if k_ in found else "-" for k_ in ("fp32", "bf16", "onnx"))
         gflops = f"{fp['gflops']:.1f}" if "gflops" in fp else "-"
-        lines.append(f"| {preset} | {task} | {fp['height']}x{fp['width']} | {k} | {device} | {gflops} | {fps('fp32')} | "
-                     f"{fps('bf16')} | {fps('onnx')} | {rss} |")
+        lines.append(f"| {preset} | {task} | {fp['height']}x{fp['width']} | {k} | {device} | {gflops} | "
+                     f"{fps('fp32')} | {fps('bf16')} | {fps('onnx')} | {rss} |")
     return lines
 
 

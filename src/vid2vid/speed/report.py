@@ -29,5 +29,6 @@ def write_report(out: str | Path, name: str, data: dict, markdown: str) -> list[
         write_json_atomic(paths[0], data)
         write_text_atomic(paths[1], markdown)
     except OSError as err:
-        raise UserError(f"cannot write the report to --out {out}: {err.strerror or err}; choose a writable folder") from None
+        raise UserError(f"cannot write the report to --out {out}: {err.strerror or err}; "
+                        "choose a writable folder") from None
     return paths

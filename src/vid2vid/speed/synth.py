@@ -45,8 +45,9 @@ def run(args: Any) -> list[Path]:
         rows.append({"task": kind, "size": args.size, "frames": args.frames, "render_fps": round(render, 1),
                      "render_fps_per_cpu_second": round(render_cpu, 1), "render_and_write_fps": round(written, 1),
                      "cli_fps_all_cores": round(cli, 1), "target_fps": TARGET_FPS, "meets_target": cli >= TARGET_FPS})
-        log.info(f"{kind:8s} {args.size}x{args.size}: render {render:6.1f} frames/s ({render_cpu:6.1f} per CPU second), "
-              f"render+write {written:6.1f} frames/s, `vid2vid data synth` on all cores {cli:6.1f} frames/s")
+        log.info(f"{kind:8s} {args.size}x{args.size}: render {render:6.1f} frames/s "
+                 f"({render_cpu:6.1f} per CPU second), render+write {written:6.1f} frames/s, "
+                 f"`vid2vid data synth` on all cores {cli:6.1f} frames/s")
     env = {"load_average_1min": round(os.getloadavg()[0], 2), "cpu_count": os.cpu_count(),
            "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
            "machine": platform.machine(), "processor": platform.processor(), "cpu": cpu_name()}

@@ -50,8 +50,8 @@ log = logging.getLogger(__name__)
 
 
 def training_loop(run_dir: str | Path, cfg: RunConfig) -> Path | None:
-    """Train the run ``cfg`` (every section validated by its dataclass) in ``run_dir``; return the last checkpoint's path
-    (None on processes other than rank 0). Rank 0 holds the folder's lock meanwhile: a second process training the
+    """Train the run ``cfg`` (every section validated by its dataclass) in ``run_dir``; return the last checkpoint's
+    path (None on processes other than rank 0). Rank 0 holds the folder's lock meanwhile: a second process training the
     same folder stops with an error instead of writing checkpoints and logs over the first one's."""
     with folder_lock(run_dir, "training", enabled=int(os.environ.get("RANK", "0")) == 0):
         return _train(run_dir, cfg)
@@ -237,8 +237,8 @@ def _train(run_dir: str | Path, cfg: RunConfig) -> Path | None:
             del batches, loader  # stops the workers (they ignore SIGTERM: an orphaned one would hang the exit)
             if failure:
                 last_path = save()
-                raise UserError(f"{failure}; stopped at step {step}"
-                                + (f", saved {last_path}: continue with --resume once it is fixed" if last_path else ""))
+                saved = f", saved {last_path}: continue with --resume once it is fixed" if last_path else ""
+                raise UserError(f"{failure}; stopped at step {step}{saved}")
         G.active_enhancers = ema.active_enhancers = gcfg.enhancers
         spent = seconds >= budget
         if spent and step > start_step and main:

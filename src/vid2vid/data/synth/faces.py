@@ -248,7 +248,8 @@ def render_clip_with_objects(
         yield frame, r.layer_of[ids]
 
 
-def render_clip(domain: FaceDomain, rng: np.random.Generator, n_frames: int, height: int, width: int) -> Iterator[SynthFrame]:
+def render_clip(domain: FaceDomain, rng: np.random.Generator, n_frames: int, height: int, width: int
+                ) -> Iterator[SynthFrame]:
     """Render one clip of ``domain`` talking, blinking and moving its head."""
     for frame, _ in render_clip_with_objects(domain, rng, n_frames, height, width):
         yield frame

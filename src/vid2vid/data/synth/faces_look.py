@@ -223,7 +223,8 @@ def draw_head(p: Painter, s: fsh.FaceShape, look: FaceLook, pts: np.ndarray) -> 
 
     # Nose: side shadows, nostrils, tip highlight.
     for sg in (-1, 1):
-        side = np.array([lm[27] + [sg * 0.07, 0.05], lm[29] + [sg * 0.09, 0], lm[31 if sg < 0 else 35] + [sg * 0.02, -0.04]])
+        side = np.array([lm[27] + [sg * 0.07, 0.05], lm[29] + [sg * 0.09, 0],
+                         lm[31 if sg < 0 else 35] + [sg * 0.02, -0.04]])
         p.paint(p.line_mask(side, 0.05), np.zeros(3), 0.18, soft=0.04)
         p.paint(p.ellipse_mask(lm[32 if sg < 0 else 34] + [0, -0.025], (0.04, 0.022)), dark(look.skin, 0.3), 0.8)
     p.paint(p.ellipse_mask(lm[30] + [0, -0.03], (0.05, 0.04)), np.ones(3), 0.12, soft=0.03)

@@ -33,7 +33,8 @@ class SynthOptions:
 
     def validate(self) -> None:
         if self.domains < 2:
-            raise UserError(f"--domains must be >= 2 (at least one training and one held-out domain), got {self.domains}")
+            raise UserError("--domains must be >= 2 (at least one training and one held-out domain), "
+                            f"got {self.domains}")
         if not 1 <= self.test_domains < self.domains:
             raise UserError(
                 f"--test-domains must be between 1 and --domains - 1 = {self.domains - 1}, got {self.test_domains}"

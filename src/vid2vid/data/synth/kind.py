@@ -18,4 +18,5 @@ class SynthKind:
     name: str  # the dataset's name: "dancers" | "faces" | "streets"
     fps: int  # nominal frame rate of the rendered motion
     make_domain: Callable[[np.random.Generator], Any]  # draws the look of one domain
-    render_clip: Callable[[Any, np.random.Generator, int, int, int], Iterator[SynthFrame]]  # (domain, rng, frames, H, W)
+    # (domain, rng, frames, H, W) -> the clip's frames
+    render_clip: Callable[[Any, np.random.Generator, int, int, int], Iterator[SynthFrame]]

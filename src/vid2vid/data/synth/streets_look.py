@@ -252,7 +252,8 @@ def _c(rgb) -> np.ndarray:
 
 
 def _filtered_profile(x: np.ndarray, w: np.ndarray, edges, values) -> np.ndarray:
-    """Box filter (width ``w``) of a cross-section symmetric in ``x``: ``values[k]`` for ``edges[k-1] <= |x| < edges[k]``.
+    """Box filter (width ``w``) of a cross-section symmetric in ``x``: ``values[k]`` for
+    ``edges[k-1] <= |x| < edges[k]``.
 
     Exact: the profile is a sum of steps at +-edges, and a box-filtered step is a linear ramp. Returns (N, channels).
     """
