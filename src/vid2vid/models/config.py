@@ -121,11 +121,11 @@ class GeneratorConfig:
         if self.decoder_start not in DECODER_STARTS:
             raise UserError(f"generator decoder_start must be one of {', '.join(DECODER_STARTS)}, "
                             f"got {self.decoder_start!r}")
-        if self.embedding_kernel not in (1, 3):
-            raise UserError(f"generator embedding_kernel must be 1 or 3, got {self.embedding_kernel}")
         if self.decoder_start != "example" and self.arch != "fewshot":
             raise UserError("generator decoder_start is the few-shot generator's option (the baselines always start "
                             "from the semantic map): set arch to fewshot or leave decoder_start out")
+        if self.embedding_kernel not in (1, 3):
+            raise UserError(f"generator embedding_kernel must be 1 or 3, got {self.embedding_kernel}")
         if self.compose == "example" and not self.example_warp:
             raise UserError("generator compose 'example' blends the warped example into the frame: it needs "
                             "example_warp (or use compose blend or spade)")
