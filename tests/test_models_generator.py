@@ -9,6 +9,7 @@ import torch
 from vid2vid import tasks
 from vid2vid.errors import UserError
 from vid2vid.models import build_generator, stack_frames, unroll
+from vid2vid.models.embedding import WeightHead
 from vid2vid.models.generator import drawn_region, layout_disagreement
 from vid2vid.models.layers import as_channels_last, inference_copy
 from vid2vid.models.warp import warp
@@ -450,3 +451,35 @@ def test_the_generated_embedding_layers_draw_edges_finer_than_their_level_only_w
 def test_embedding_kernel_is_refused_unless_1_or_3():
     with pytest.raises(UserError, match="embedding_kernel"):
         tasks.get("street").generator_config("tiny", SEMANTIC["street"], embedding_kernel=5)
+
+
+def test_generated_base_adds_a_learned_conv_to_every_generated_one():
+    model = make("street", generated_base=True).eval()
+    added = set(model.state_dict()) - set(make("street").state_dict())
+    assert added and all(name.rsplit(".", 1)[1] in ("base_weight", "base_bias") for name in added)
+    semantics, examples, example_semantics = inputs("street", b=2, t=2, k=2)
+    with torch.no_grad():
+        outs = run(model, semantics, examples, example_semantics)
+    assert all(torch.isfinite(o.image).all() for o in outs)
+    torch.manual_seed(0)
+    head = WeightHead(8, 4, 6, hidden_layers=2, spectral=True, base=True)
+    with torch.no_grad():
+        head.base_bias.normal_()
+    plain = WeightHead(8, 4, 6, hidden_layers=2, spectral=True)
+    plain.load_state_dict({k: v for k, v in head.state_dict().items() if "base" not in k})
+    q = torch.randn(3, 8, 8)
+    with torch.no_grad():
+        (weight, bias), (plain_weight, plain_bias) = head(q), plain(q)
+    assert torch.allclose(weight, plain_weight + head.base_weight) and torch.allclose(bias, plain_bias + head.base_bias)
+    assert not torch.allclose(weight[0], weight[1])  # the examples still change it
+
+
+def test_generated_base_changes_nothing_when_off():
+    weights = make("street", generated_base=False).appearance.weights
+    assert all(h.base_weight is None for h in weights.embed_heads)
+
+
+@pytest.mark.parametrize("setting", [dict(embedding_kernel=3), dict(generated_base=True)])
+def test_options_of_the_generated_convs_are_refused_for_the_baselines(setting):
+    with pytest.raises(UserError, match=next(iter(setting))):
+        tasks.get("street").generator_config("tiny", SEMANTIC["street"], arch="adain", **setting)

@@ -91,6 +91,10 @@ class GeneratorConfig:
     # the learned levels and the baselines' embedding do. Measured on streets at the cpu budget (two seeds): mIoU 0.278
     # vs 0.283, FID 286 vs 254 (docs/learning.md), hence 1 by default
     embedding_kernel: int = 1
+    # fewshot: each conv E_P generates (theta_S, the SPADE gamma/beta of the finest num_adaptive_layers levels) is a
+    # learned conv plus E_P's per-example output, so the map's layout modulation learns directly, as the baselines'
+    # learned SPADE convs do, and the examples change it; off: E_P's output alone (the reference's)
+    generated_base: bool = False
     # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
     foreground: bool = False
@@ -126,6 +130,11 @@ class GeneratorConfig:
                             "from the semantic map): set arch to fewshot or leave decoder_start out")
         if self.embedding_kernel not in (1, 3):
             raise UserError(f"generator embedding_kernel must be 1 or 3, got {self.embedding_kernel}")
+        generating = [name for name, off in (("embedding_kernel", 1), ("generated_base", False))
+                      if getattr(self, name) != off]
+        if generating and self.arch != "fewshot":
+            raise UserError(f"generator {generating[0]} changes the convs E_P generates, which only the few-shot "
+                            "generator has: set arch to fewshot or leave it out")
         if self.compose == "example" and not self.example_warp:
             raise UserError("generator compose 'example' blends the warped example into the frame: it needs "
                             "example_warp (or use compose blend or spade)")

@@ -5,7 +5,7 @@ channels there level by level. The appearance representation q^l of level l is a
 features times the channel-softmax of semantic features, averaged over positions. E_P^l is an MLP applied to each
 row of q^l; its outputs, flattened, are the weights and biases of the generated convs of decoder layer l-1:
 theta_S (the semantic embedding layer, 1x1 or 3x3: `embedding_kernel`) and the 1x1 theta_gamma / theta_beta of the
-layer's SPADE normalisations.
+layer's SPADE normalisations. With `generated_base` each generated conv is a learned conv plus E_P's output.
 """
 
 from __future__ import annotations
@@ -62,15 +62,23 @@ class ExampleEncoder(nn.Module):
 
 
 class WeightHead(nn.Module):
-    """MLP on each row of q; the flattened outputs are cut into an (O, I) weight and an (O,) bias."""
+    """MLP on each row of q; the flattened outputs are cut into an (O, I) weight and an (O,) bias. With `base` a
+    learned (O, I) weight and (O,) bias (initialised as a conv's) are added: the MLP's output is then a per-example
+    change of a conv that learns as any other does."""
 
-    def __init__(self, rows: int, out_channels: int, in_channels: int, hidden_layers: int, spectral: bool) -> None:
+    def __init__(self, rows: int, out_channels: int, in_channels: int, hidden_layers: int, spectral: bool,
+                 base: bool = False) -> None:
         super().__init__()
         self.shape = (out_channels, in_channels)
         self.per_row = math.ceil(out_channels * (in_channels + 1) / rows)
         sn = spectral_norm if spectral else (lambda m: m)
         self.hidden = nn.ModuleList(sn(nn.Linear(rows, rows)) for _ in range(hidden_layers))
         self.out = sn(nn.Linear(rows, self.per_row))
+        self.base_weight = self.base_bias = None
+        if base:
+            self.base_weight = nn.Parameter(torch.empty(out_channels, in_channels))
+            nn.init.kaiming_uniform_(self.base_weight, a=math.sqrt(5))  # nn.Conv2d's default
+            self.base_bias = nn.Parameter(torch.zeros(out_channels))
 
     def forward(self, q: torch.Tensor) -> GeneratedConv:
         x = q
@@ -78,7 +86,10 @@ class WeightHead(nn.Module):
             x = lrelu(layer(x))
         flat = self.out(x).flatten(1)
         o, i = self.shape
-        return flat[:, :o * i].view(-1, o, i), flat[:, o * i:o * (i + 1)]
+        weight, bias = flat[:, :o * i].view(-1, o, i), flat[:, o * i:o * (i + 1)]
+        if self.base_weight is None:
+            return weight, bias
+        return weight + self.base_weight, bias + self.base_bias
 
 
 class WeightGenerator(nn.Module):
@@ -87,7 +98,7 @@ class WeightGenerator(nn.Module):
     def __init__(self, cfg: GeneratorConfig) -> None:
         super().__init__()
         ch, n = cfg.channels, cfg.num_downsamples
-        kw = dict(hidden_layers=cfg.num_fc_layers, spectral=cfg.spectral_norm)
+        kw = dict(hidden_layers=cfg.num_fc_layers, spectral=cfg.spectral_norm, base=cfg.generated_base)
         self.embed_heads = nn.ModuleList()
         self.norm_heads = nn.ModuleList()
         for i in range(cfg.num_adaptive_layers):
