@@ -479,7 +479,28 @@ def test_generated_base_changes_nothing_when_off():
     assert all(h.base_weight is None for h in weights.embed_heads)
 
 
-@pytest.mark.parametrize("setting", [dict(embedding_kernel=3), dict(generated_base=True)])
-def test_options_of_the_generated_convs_are_refused_for_the_baselines(setting):
+@pytest.mark.parametrize("setting", [dict(embedding_kernel=3), dict(generated_base=True), dict(attention_image=True)])
+def test_few_shot_only_options_are_refused_for_the_baselines(setting):
     with pytest.raises(UserError, match=next(iter(setting))):
         tasks.get("street").generator_config("tiny", SEMANTIC["street"], arch="adain", **setting)
+
+
+def test_attention_image_gives_h_the_attention_weighted_example_colours():
+    model = make("street", attention_image=True).eval()
+    added = set(model.state_dict()) - set(make("street").state_dict())
+    assert added == set()  # wider first embedding conv (3 more input channels), no new tensors
+    semantics, _, example_semantics = inputs("street", b=1, t=2, k=2)
+    colours = torch.tensor([[0.8, -0.2, 0.1], [-0.6, 0.4, 0.9]])  # one plain colour per example
+    examples = colours[None, :, :, None, None].expand(1, 2, 3, 32, 32).clone()
+    appearance = model.appearance
+    with torch.no_grad():
+        cond = appearance.condition(appearance.encode(examples, example_semantics), semantics[:, 0])
+        mixed = torch.einsum("bkhw,kc->bchw", cond.attention, colours)  # each position's mass-weighted colour
+        assert torch.allclose(cond.colours, mixed, atol=1e-5)
+        assert cond.colours.std() > 0  # the mass varies over positions, so does the colour
+        extra = appearance.semantic_extra(cond, semantics[:, 0])
+        assert extra.shape == (1, 3, 32, 32)
+        one = appearance.condition(appearance.encode(examples[:, :1], example_semantics[:, :1]), semantics[:, 0])
+        assert torch.allclose(one.colours, colours[0][None, :, None, None].expand_as(one.colours), atol=1e-5)
+        outs = run(model, semantics, examples, example_semantics)
+    assert all(torch.isfinite(o.image).all() for o in outs)

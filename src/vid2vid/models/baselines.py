@@ -75,11 +75,16 @@ class EncoderAppearance(_StyleAppearance):
 
 
 class ConcatStyleAppearance(_StyleAppearance):
-    """ConcatStyle baseline: the generator tiles `cond.style` and concatenates it to H's semantic input."""
+    """ConcatStyle baseline: the style vector, tiled, is concatenated to H's semantic input."""
 
     def __init__(self, cfg: GeneratorConfig) -> None:
         super().__init__(cfg)
         self.extra_semantic_channels = cfg.style_channels
+
+    def semantic_extra(self, cond: Conditioning, semantic: torch.Tensor) -> torch.Tensor:
+        """The style (B, S) tiled to ``semantic``'s size."""
+        b, _, h, w = semantic.shape
+        return cond.style[:, :, None, None].expand(b, -1, h, w)
 
 
 class AdaINAppearance(_StyleAppearance):

@@ -96,6 +96,11 @@ class GeneratorConfig:
     # learned SPADE convs do, and the examples change it; off: E_P's output alone (the reference's). Streets at the
     # cpu budget, two seeds: mIoU 0.286 vs 0.282, FID 240 vs 254, inside the seeds' spread (docs/learning.md), hence off
     generated_base: bool = False
+    # fewshot: E_A also attends the examples' pixels (average-pooled to the attention level), and that per-pixel
+    # colour layout (each query position's softmax-weighted example colour, upsampled) joins H's semantic input: a
+    # direct route for the examples' colours besides the generated weights. Attends for K = 1 too. Streets only
+    # (where no example is warped into the frame); measured in docs/learning.md
+    attention_image: bool = False
     # vid2vid 2018's foreground/background split (compose: blend): the foreground classes (the task registry's
     # foreground_labels, resolved to their semantic channels) come from their own branch (models/foreground.py)
     foreground: bool = False
@@ -131,11 +136,11 @@ class GeneratorConfig:
                             "from the semantic map): set arch to fewshot or leave decoder_start out")
         if self.embedding_kernel not in (1, 3):
             raise UserError(f"generator embedding_kernel must be 1 or 3, got {self.embedding_kernel}")
-        generating = [name for name, off in (("embedding_kernel", 1), ("generated_base", False))
-                      if getattr(self, name) != off]
-        if generating and self.arch != "fewshot":
-            raise UserError(f"generator {generating[0]} changes the convs E_P generates, which only the few-shot "
-                            "generator has: set arch to fewshot or leave it out")
+        fewshot_only = [name for name, off in (("embedding_kernel", 1), ("generated_base", False),
+                                               ("attention_image", False)) if getattr(self, name) != off]
+        if fewshot_only and self.arch != "fewshot":
+            raise UserError(f"generator {fewshot_only[0]} changes the weight generation or attention over examples, "
+                            "which only the few-shot generator has: set arch to fewshot or leave it out")
         if self.compose == "example" and not self.example_warp:
             raise UserError("generator compose 'example' blends the warped example into the frame: it needs "
                             "example_warp (or use compose blend or spade)")

@@ -201,9 +201,8 @@ class SequentialGenerator(nn.Module):
             warp_maps.append(self.previous_embedding(*self._down(factor, warped, flow.mask)) if has_prev else None)
 
         h_input = semantic_h
-        if self.appearance.extra_semantic_channels:
-            b, _, h, w = semantic_h.shape
-            h_input = self._fmt(torch.cat([semantic_h, cond.style[:, :, None, None].expand(b, -1, h, w)], dim=1))
+        if self.appearance.extra_semantic_channels:  # ConcatStyle's tiled style, few-shot's attended colours
+            h_input = self._fmt(torch.cat([semantic_h, self.appearance.semantic_extra(cond, semantic_h)], dim=1))
         if self.style_encoder is not None:  # multimodal: the per-class features painted onto the label map
             if code.class_features is None:
                 raise ValueError("this multimodal generator needs per-class features in its code")

@@ -20,6 +20,7 @@ class Conditioning:
     adain: list[torch.Tensor] | None = None  # per decoder level (B, modulation channels) (AdaIN baseline)
     attention: torch.Tensor | None = None  # (B, K, h, w) attention mass per example (K >= 2), sums to 1 over K
     example_index: torch.Tensor | None = None  # (B,) long: the best-matching example (warped into the frame)
+    colours: torch.Tensor | None = None  # (B, 3, h, w) attended example colours at the attention level (few-shot)
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ExampleCode:
     image_features: torch.Tensor | None = None  # (B, K, c, h, w) E_F image features at the attention level (K >= 2)
     semantic_features: torch.Tensor | None = None  # (B, K, c, h, w) E_F semantic features there (K >= 2)
     keys: torch.Tensor | None = None  # (B, K, c, h, w) E_A attention keys (K >= 2)
+    pixels: torch.Tensor | None = None  # (B, K, 3, h, w) examples pooled to the attention level (attention_image)
     class_features: torch.Tensor | None = None  # (1 or B, C, F) per-class features (generator multimodal_channels)
 
     @property
