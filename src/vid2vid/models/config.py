@@ -20,6 +20,11 @@ COMPOSES = ("blend", "spade", "example")
 DECODER_STARTS = ("example", "semantic")
 
 
+# settings that only the few-shot generator reads, with their "off" values: refused for the other archs
+_FEWSHOT_ONLY = (("decoder_start", "example"), ("embedding_kernel", 1), ("generated_base", False),
+                 ("attention_image", False))
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     arch: str = "fewshot"  # fewshot | vid2vid (single domain, no examples) | encoder | concat | adain (baselines)
@@ -131,16 +136,12 @@ class GeneratorConfig:
         if self.decoder_start not in DECODER_STARTS:
             raise UserError(f"generator decoder_start must be one of {', '.join(DECODER_STARTS)}, "
                             f"got {self.decoder_start!r}")
-        if self.decoder_start != "example" and self.arch != "fewshot":
-            raise UserError("generator decoder_start is the few-shot generator's option (the baselines always start "
-                            "from the semantic map): set arch to fewshot or leave decoder_start out")
         if self.embedding_kernel not in (1, 3):
             raise UserError(f"generator embedding_kernel must be 1 or 3, got {self.embedding_kernel}")
-        fewshot_only = [name for name, off in (("embedding_kernel", 1), ("generated_base", False),
-                                               ("attention_image", False)) if getattr(self, name) != off]
+        fewshot_only = [name for name, off in _FEWSHOT_ONLY if getattr(self, name) != off]
         if fewshot_only and self.arch != "fewshot":
-            raise UserError(f"generator {fewshot_only[0]} changes the weight generation or attention over examples, "
-                            "which only the few-shot generator has: set arch to fewshot or leave it out")
+            raise UserError(f"generator {fewshot_only[0]} changes the few-shot generator's weight generation, attention "
+                            "or decoder start, which the baselines do not have: set arch to fewshot or leave it out")
         if self.compose == "example" and not self.example_warp:
             raise UserError("generator compose 'example' blends the warped example into the frame: it needs "
                             "example_warp (or use compose blend or spade)")
