@@ -477,8 +477,8 @@ def test_generated_base_changes_nothing_when_off():
     assert all(h.base_weight is None for h in weights.embed_heads)
 
 
-@pytest.mark.parametrize("setting", [dict(decoder_start="semantic"), dict(embedding_kernel=3), dict(generated_base=True),
-                                     dict(attention_image=True)])
+@pytest.mark.parametrize("setting", [dict(decoder_start="semantic"), dict(embedding_kernel=3),
+                                     dict(generated_base=True), dict(attention_image=True)])
 def test_few_shot_only_options_are_refused_for_the_baselines(setting):
     with pytest.raises(UserError, match=next(iter(setting))):
         tasks.get("street").generator_config("tiny", SEMANTIC["street"], arch="adain", **setting)
