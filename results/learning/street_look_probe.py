@@ -4,7 +4,11 @@ levels over a frame), colour saturation (max - min over RGB, mean over pixels), 
 vertical differences|), and the colour error of whole regions: |mean colour of the output - of the real frame| over the
 pixels of each of the label map's large classes (road, sidewalk, building, vegetation, sky), averaged.
 
-python results/learning/street_look_probe.py DATA CHECKPOINT [CHECKPOINT ...]   (raw generator weights of .pt files)"""
+python results/learning/street_look_probe.py [--other-city] DATA CHECKPOINT [CHECKPOINT ...]   (raw weights of .pt files)
+
+With --other-city each city's clip is driven by the examples of the next held-out city (in name order, the last by the
+first's): how much of a model's look comes from its examples (a model that ignores them scores as with its own city's).
+"""
 import sys
 from pathlib import Path
 
@@ -40,24 +44,39 @@ def region_error(out: np.ndarray, real: np.ndarray, labels: np.ndarray) -> tuple
     return float(np.mean(errors)), {name: float(np.mean(v)) for name, v in bias.items()}
 
 
-def generate(pipe: Pipeline, city: Path) -> np.ndarray:
-    pairs = [example_from_dataset(pipe.meta, city / "c001" / "rgb" / frame_name(i)) for i in (0, 16)]
+def generate(pipe: Pipeline, city: Path, example_city: Path) -> np.ndarray:
+    pairs = [example_from_dataset(pipe.meta, example_city / "c001" / "rgb" / frame_name(i)) for i in (0, 16)]
     pipe.set_examples([r for r, _ in pairs], [s for _, s in pairs])
     drive = ClipDriving(city / "c000", pipe.meta)
     return np.stack([f.image for f, _ in zip(pipe.generate(s for s, _ in drive), range(FRAMES))])
 
 
-root = Path(sys.argv[1])
+args = sys.argv[1:]
+other = args[0] == "--other-city"
+root, checkpoints = Path(args[other]), args[other + 1:]
 cities = sorted((root / "test").iterdir())
+example_cities = cities[1:] + cities[:1] if other else cities
 real = np.concatenate([np.stack([read_png(c / "c000" / "rgb" / frame_name(i), 3) for i in range(FRAMES)])
                        for c in cities])
 labels = np.concatenate([np.stack([read_png(c / "c000" / "semantic" / frame_name(i), 1)[..., 0]
                                    for i in range(FRAMES)]) for c in cities])
 print(f"{'frames':60s} brightness contrast saturation edges region colour error")
 print(f"{'real':60s} " + " ".join(f"{v:.4f}" for v in looks(real)))
-for ckpt in sys.argv[2:]:
+if other:  # what exact copying of the example city's look would score: its classes' mean colours against this city's
+    def class_means(city: Path) -> dict[str, np.ndarray]:
+        rgb = np.stack([read_png(city / "c000" / "rgb" / frame_name(i), 3) for i in range(FRAMES)]) / 255.0
+        lab = np.stack([read_png(city / "c000" / "semantic" / frame_name(i), 1)[..., 0] for i in range(FRAMES)])
+        return {n: rgb[lab == c].mean(0) for n, c in CLASSES.items() if (lab == c).sum() >= 20}
+
+    gaps = []
+    for city, example_city in zip(cities, example_cities):
+        a, b = class_means(city), class_means(example_city)
+        gaps += [np.abs(a[n] - b[n]).mean() for n in a if n in b]
+    name = "the example city's real class colours"
+    print(f"{name:60s} {'':34s}{float(np.mean(gaps)):.4f}")
+for ckpt in checkpoints:
     pipe = Pipeline.from_checkpoint(ckpt, device="cpu", weights="ema" if ckpt.endswith(".safetensors") else "generator")
-    out = np.concatenate([generate(pipe, c) for c in cities])
+    out = np.concatenate([generate(pipe, c, e) for c, e in zip(cities, example_cities)])
     error, bias = region_error(out, real, labels)
     print(f"{ckpt:60s} " + " ".join(f"{v:.4f}" for v in looks(out)) + f" {error:.4f}")
     print(f"{'':4s}brightness bias per class: " + ", ".join(f"{k} {v:+.3f}" for k, v in bias.items()))
