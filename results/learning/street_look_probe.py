@@ -55,7 +55,8 @@ args = sys.argv[1:]
 other = args[0] == "--other-city"
 root, checkpoints = Path(args[other]), args[other + 1:]
 cities = sorted((root / "test").iterdir())
-example_cities = cities[1:] + cities[:1] if other else cities
+shift = int(other)  # the examples come from the city this many places later in name order
+example_cities = cities[shift:] + cities[:shift]
 real = np.concatenate([np.stack([read_png(c / "c000" / "rgb" / frame_name(i), 3) for i in range(FRAMES)])
                        for c in cities])
 labels = np.concatenate([np.stack([read_png(c / "c000" / "semantic" / frame_name(i), 1)[..., 0]
@@ -63,15 +64,10 @@ labels = np.concatenate([np.stack([read_png(c / "c000" / "semantic" / frame_name
 print(f"{'frames':60s} brightness contrast saturation edges region colour error")
 print(f"{'real':60s} " + " ".join(f"{v:.4f}" for v in looks(real)))
 if other:  # what exact copying of the example city's look would score: its classes' mean colours against this city's
-    def class_means(city: Path) -> dict[str, np.ndarray]:
-        rgb = np.stack([read_png(city / "c000" / "rgb" / frame_name(i), 3) for i in range(FRAMES)]) / 255.0
-        lab = np.stack([read_png(city / "c000" / "semantic" / frame_name(i), 1)[..., 0] for i in range(FRAMES)])
-        return {n: rgb[lab == c].mean(0) for n, c in CLASSES.items() if (lab == c).sum() >= 20}
-
-    gaps = []
-    for city, example_city in zip(cities, example_cities):
-        a, b = class_means(city), class_means(example_city)
-        gaps += [np.abs(a[n] - b[n]).mean() for n in a if n in b]
+    means = []  # per city, from the frames and labels read above (FRAMES of each city, in order)
+    for rgb, lab in zip(np.split(real / 255.0, len(cities)), np.split(labels, len(cities))):
+        means.append({n: rgb[lab == c].mean(0) for n, c in CLASSES.items() if (lab == c).sum() >= 20})
+    gaps = [np.abs(a[n] - b[n]).mean() for a, b in zip(means, means[shift:] + means[:shift]) for n in a if n in b]
     name = "the example city's real class colours"
     print(f"{name:60s} {'':34s}{float(np.mean(gaps)):.4f}")
 for ckpt in checkpoints:
