@@ -34,7 +34,8 @@ import numpy as np
 from vid2vid.errors import UserError
 from vid2vid.files import PendingFile, atomic_path, write_image_atomic, write_json_atomic
 
-cv2.setLogLevel(2)  # errors only: unreadable files are reported by us, with the fix, not as OpenCV warnings
+# errors only: unreadable files are reported by us, with the fix, not as OpenCV warnings (OpenCV 5 moved the call)
+(getattr(cv2, "setLogLevel", None) or cv2.utils.logging.setLogLevel)(2)
 
 FORMAT_NAME = "vid2vid-dataset"
 FORMAT_VERSION = 1

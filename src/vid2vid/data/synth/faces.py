@@ -196,7 +196,9 @@ class _Renderer:
         """RGB (H, W, 3) uint8 and object ids (H, W) int32 for one frame."""
         h, w = self.h, self.w
         tri_px = np.round(img[self.tri] * 16).astype(np.int32)
-        area = np.abs(np.cross(img[self.tri][:, 1] - img[self.tri][:, 0], img[self.tri][:, 2] - img[self.tri][:, 0]))
+        corners = img[self.tri]
+        a, b = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
+        area = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])  # 2-D cross product (NumPy 2 drops np.cross in 2-D)
         order = np.argsort(np.where(self.interior, -1e9, tri_depth), kind="stable")
         ids = np.zeros((h, w), np.int32)
         for i in order:
