@@ -7,7 +7,8 @@ python results/gpu/train_shipped.py --out DIR --minutes 8.5   (from the reposito
 
 Steps are sized by the clock, not fixed: each run renders its data, checks one tiny run on the device first (so a
 broken setup fails within a minute), then fits the flow network alone for a quarter of its time, times 30
-single-frame GAN steps, and spends the rest as 30 % single frames, 15 % each at T = 2 and 4 and the rest at T = 8.
+single-frame GAN steps after 20 of warm-up, and spends the rest as 30 % single frames, 15 % each at T = 2 and 4 and
+the rest at T = 8, until the clock stops it.
 Writes DIR/<run>.safetensors (EMA generator, fp16: `vid2vid export`) and DIR/summary.json (the steps each stage
 got). Nothing here needs a GPU: `--device cpu --domains 6 --minutes 4` runs the same path on a CPU (tiny budget)."""
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 import torch
 
 from vid2vid import tasks
-from vid2vid.checkpoint import checkpoint_name, list_checkpoints, load_checkpoint
+from vid2vid.checkpoint import checkpoint_name, load_checkpoint
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.evaluation.benchmark import BUDGETS
 from vid2vid.inference.export import export_generator
