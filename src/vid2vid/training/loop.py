@@ -182,6 +182,7 @@ def _train(run_dir: str | Path, cfg: RunConfig) -> Path | None:
                     micro = [next(batches).to(device_).downsampled(factor) for _ in range(o.accum_steps)]
                 except UserError as err:  # a file that broke past the quick check (a worker re-raises it)
                     failure = _one_line(err)
+                    err.__traceback__ = None  # its frames hold the loader: torch 2.11 then never stops the worker
                     break
                 except RuntimeError:  # a worker the same group signal reached before it could ignore it
                     if stop.signal is None:
