@@ -128,7 +128,7 @@ def _worker(name: str, work: str, out: str, deadline: float, device: str, domain
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", required=True, help="folder for the exported models, summary.json and log.txt")
+    p.add_argument("--out", required=True, help="folder for the exported models and summary.json")
     p.add_argument("--work", default="/tmp/v2v-gpu", help="data and run folders (several GB; emptied first)")
     p.add_argument("--minutes", type=float, default=8.5, help="wall time of the whole script")
     p.add_argument("--device", default="cuda", help="cuda | cpu")
