@@ -247,3 +247,47 @@ def test_previous_frame_is_copied_only_where_it_beats_the_alternative():
     assert copy[..., :2].max() == 0.0 and copy[..., 2:].min() == 1.0
     conf = flow_losses.generated_confidence(warped, real)
     assert conf[..., :2].min() > 0  # the plain confidence alone would still say "copy 10 %" on the worse half
+
+
+def test_layout_loss_zero_when_the_flow_lands_the_examples_parts_on_the_frames():
+    from vid2vid.models.warp import warp
+
+    semantic = torch.zeros(1, 4, 32, 32)
+    semantic[:, 1, 10:20, 8:12] = 1.0  # a "forearm" part channel of the frame
+    semantic[:, 3, 12:16, 14:24] = 0.5
+    example_semantic = torch.roll(semantic, shifts=(3, -5), dims=(2, 3))  # the example's limbs stand elsewhere
+    exact = torch.zeros(1, 2, 32, 32)
+    exact[:, 0], exact[:, 1] = -5.0, 3.0  # frame pixel p shows example pixel p + (dx, dy)
+    assert torch.allclose(warp(example_semantic, exact), semantic, atol=1e-5)
+    assert flow_losses.layout_l1(example_semantic, semantic, exact).item() == pytest.approx(0.0, abs=1e-6)
+    half = (exact * 0.5).requires_grad_(True)  # half-way: each part lands beside the frame's
+    loss = flow_losses.layout_l1(example_semantic, semantic, half)
+    loss.backward()
+    assert loss.item() > 0.01 and half.grad.abs().sum() > 0
+    assert flow_losses.layout_l1(example_semantic, semantic, torch.zeros_like(exact)).item() > 0.01
+
+
+def test_objective_and_flow_stage_weigh_the_layout_terms_only_when_asked():
+    from vid2vid.models.discriminator import DiscriminatorConfig
+    from vid2vid.models.outputs import FrameOutput
+    from vid2vid.training.objective import Discriminators, FrameContext, LossWeights, Objective
+
+    semantic = torch.zeros(1, 6, 32, 32)
+    semantic[:, 2, 8:24, 12:18] = 1.0
+    real, example = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 3, 32, 32) * 2 - 1
+    zero = torch.zeros(1, 2, 32, 32)
+    out = FrameOutput(image=real, hallucinated=real, flow=None, mask=None, warped=None, example_flow=zero,
+                      example_mask=torch.zeros(1, 1, 32, 32), fill_flow=zero, fill_mask=torch.zeros(1, 1, 32, 32))
+    moved = torch.roll(semantic, shifts=4, dims=3)
+    ctx = FrameContext(semantic=semantic, real=real, prev_real=None, teacher_flow=None, example=example,
+                       keypoints=None, example_flow=zero, example_valid=torch.ones(1, 1, 32, 32), fill_flow=zero,
+                       fill_valid=torch.ones(1, 1, 32, 32), fill_example=example, example_semantic=semantic,
+                       fill_semantic=moved)
+    for layout, expected in ((0.0, set()), (10.0, {"G/layout.example", "G/layout.fill"})):
+        w = LossWeights(face=0.0, perceptual=0.0, layout=layout)
+        objective = Objective(w, Discriminators(DiscriminatorConfig(ndf=4, layers=2, scales=1), w, 6,
+                                                use_example=True, face=False))
+        terms = objective.g_terms(out, ctx)
+        assert {k for k in terms if k.startswith("G/layout")} == expected
+    assert terms["G/layout.example"].item() == 0.0  # the chosen example's parts already stand where the frame's do
+    assert terms["G/layout.fill"].item() > 0.01  # the filler's stand 4 px aside and zero flow leaves them there

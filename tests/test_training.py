@@ -331,6 +331,9 @@ def test_flow_pretraining_moves_only_the_flow_network(dancers, tmp_path):
     from vid2vid.training.options import ModelSpec, resolve_generator
 
     cfg = write_config(tmp_path / "c.yaml", dancers, max_steps=3, flow_pretrain_steps=3)
+    settings = yaml.safe_load(cfg.read_text())
+    settings["loss"]["layout"] = 10.0  # the warped example's map vs the frame's, in the flow stage too
+    cfg.write_text(yaml.safe_dump(settings))
     run = tmp_path / "run"
     assert main(["train", "--config", str(cfg), "--run-dir", str(run), "--quiet"]) == 0
     trained = load_checkpoint(latest_checkpoint(run))["generator"]
@@ -340,7 +343,7 @@ def test_flow_pretraining_moves_only_the_flow_network(dancers, tmp_path):
     assert changed and all(k.startswith("flow.") for k in changed)
     assert any(k.startswith("flow.flow_head") for k in changed)
     logged = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    assert all("G/flow.example" in r and r["train/seq_len"] == 0.0 for r in logged)
+    assert all("G/flow.example" in r and "G/layout.example" in r and r["train/seq_len"] == 0.0 for r in logged)
 
 
 def _copy_dataset(src: Path, dst: Path) -> Path:

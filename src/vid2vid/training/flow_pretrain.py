@@ -1,7 +1,8 @@
 """A short stage before adversarial training that fits only the flow/mask network W/M to the exact flows.
 
 On real frames: the previous real frame's flow into the current one (teacher flow), and each sample's first example's
-flow into the current frame (the exact correspondence), with their warp L1 and the example mask towards 1 - validity.
+flow into the current frame (the exact correspondence), with their warp L1 and the example mask towards 1 - validity
+(and, when ``loss.layout`` weighs it, the example's semantic map warped onto the frame's).
 No discriminator, no VGG and no synthesis network run, so a step costs a small fraction of a GAN step; the GAN stage
 then starts from warps that already land the example on the target body instead of teaching W from scratch through
 the image losses.
@@ -17,8 +18,9 @@ from vid2vid.models.outputs import pad_history
 from vid2vid.training.objective import LossWeights, weighted_sum
 
 
-def flow_terms(G: torch.nn.Module, b: VideoBatch) -> dict[str, torch.Tensor]:
-    """Flow/warp/mask terms of W on frame 1 of a 2-frame batch, with the real frame 0 as history."""
+def flow_terms(G: torch.nn.Module, b: VideoBatch, weights: LossWeights) -> dict[str, torch.Tensor]:
+    """Flow/warp/mask terms of W on frame 1 of a 2-frame batch, with the real frame 0 as history (the layout term
+    only when ``weights`` weigh it)."""
     n = G.cfg.num_prev_frames
     semantic, real, prev_real = b.semantics[:, 1], b.images[:, 1], b.images[:, 0]
     example = example_semantic = None
@@ -36,6 +38,8 @@ def flow_terms(G: torch.nn.Module, b: VideoBatch) -> dict[str, torch.Tensor]:
         terms["G/flow.example"] = flow_losses.flow_l1(out.example_flow, b.example_flow[:, 1, 0], valid)
         terms["G/warp.example"] = flow_losses.warp_l1(example, real, out.example_flow, valid)
         terms["G/mask.example"] = flow_losses.mask_l1(out.example_mask, valid)
+        if weights.layout > 0:
+            terms["G/layout.example"] = flow_losses.layout_l1(example_semantic, semantic, out.example_flow)
     return terms
 
 
@@ -47,7 +51,7 @@ def flow_pretrain_step(run_g: torch.nn.Module, opt_g: torch.optim.Optimizer, mic
     sums: dict[str, float] = {}
 
     def forward(g: torch.nn.Module):  # zero: keeps every process's all-reduce in step when nothing is fitted
-        return [flow_terms(g, b) for b in micro], sum(p.sum() for p in g.flow.parameters()) * 0.0
+        return [flow_terms(g, b, weights) for b in micro], sum(p.sum() for p in g.flow.parameters()) * 0.0
 
     per_batch, loss = run_g(forward)
     for terms in per_batch:

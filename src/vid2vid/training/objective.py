@@ -31,6 +31,9 @@ class LossWeights:
     flow: float = 10.0  # L1 in pixels to the teacher flow on confident pixels (previous frame and example)
     warp: float = 10.0  # real previous frame / example warped by the predicted flow vs the real frame
     mask: float = 10.0  # masks towards 1 - confidence (generated previous frame; example correspondence validity)
+    # the example's semantic map warped by the predicted example flow vs the frame's (the reference's warped
+    # body-part and foreground mask terms for pose, at lambda_flow); 0 = off
+    layout: float = 0.0
     raw: float = 10.0  # VGG loss on the raw decoder output h_t when the frame is a blend (compose: blend, example)
     temporal: float = 0.0  # temporal GAN over consecutive frames + flow (vid2vid; 0 in few-shot vid2vid)
     unpaired: float = 1.0  # GAN terms of the unpaired branch (data.unpaired_domains; performance cloning)
@@ -97,6 +100,8 @@ class FrameContext:
     fill_flow: torch.Tensor | None = None  # (B, 2, H, W) the same for the filling example (generator example_fill)
     fill_valid: torch.Tensor | None = None
     fill_example: torch.Tensor | None = None  # (B, 3, H, W) the filling example
+    example_semantic: torch.Tensor | None = None  # (B, C, H, W) the semantic maps of the chosen example
+    fill_semantic: torch.Tensor | None = None  # and of the filling example
     real_window: torch.Tensor | None = None  # (B, F, 3, H, W) real frames ending at t (temporal D)
     fake_window: torch.Tensor | None = None  # (B, F, 3, H, W) generated frames ending at t
     flow_window: torch.Tensor | None = None  # (B, F-1, 2, H, W) teacher flows inside the window
@@ -155,10 +160,12 @@ class Objective(nn.Module):
                 copy = copy * flow_losses.better_source(out.warped, out.blended, ctx.real)
             terms["G/mask"] = flow_losses.mask_l1(out.mask, copy)
         warped_examples = [("example", out.example_flow, out.example_mask, out.example_warped, ctx.example,
-                            ctx.example_flow, ctx.example_valid),  # the chosen example, with example_fill the filler
-                           ("fill", out.fill_flow, out.fill_mask, out.fill_warped, ctx.fill_example, ctx.fill_flow,
-                            ctx.fill_valid)]
-        for name, flow, mask, warped, source, teacher, valid in warped_examples:
+                            ctx.example_semantic, ctx.example_flow, ctx.example_valid),  # with example_fill the filler:
+                           ("fill", out.fill_flow, out.fill_mask, out.fill_warped, ctx.fill_example, ctx.fill_semantic,
+                            ctx.fill_flow, ctx.fill_valid)]
+        for name, flow, mask, warped, source, source_semantic, teacher, valid in warped_examples:
+            if flow is not None and source_semantic is not None and self.w.layout > 0:
+                terms[f"G/layout.{name}"] = flow_losses.layout_l1(source_semantic, ctx.semantic, flow)
             if flow is not None and teacher is not None:
                 terms[f"G/flow.{name}"] = flow_losses.flow_l1(flow, teacher, valid)
                 terms[f"G/warp.{name}"] = flow_losses.warp_l1(source, ctx.real, flow, valid)

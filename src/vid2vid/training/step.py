@@ -103,21 +103,22 @@ def generate_frame(G, b: VideoBatch, t: int, generated: list[torch.Tensor], obje
                  code=code)[0]
     has_flow = t > 0 and bool(b.flow_valid[:, t].all())
     example = example_flow = example_valid = fill_flow = fill_valid = fill_example = None
+    example_semantic = fill_semantic = None
     if G.uses_examples:  # the example the generator warped (attention's choice) is the one D and the losses see
         index = out.example_index if out.example_index is not None else torch.zeros_like(b.domain)
-        example = pick(b.example_images, index)
+        example, example_semantic = pick(b.example_images, index), pick(b.example_semantics, index)
         if b.example_flow.shape[2] == b.example_images.shape[1]:
             example_flow, example_valid = pick(b.example_flow[:, t], index), pick(b.example_valid[:, t], index)
             if out.fill_index is not None:  # the second example's correspondence teaches the filling flow and mask
                 fill = out.fill_index
                 fill_flow, fill_valid = pick(b.example_flow[:, t], fill), pick(b.example_valid[:, t], fill)
-                fill_example = pick(b.example_images, fill)
+                fill_example, fill_semantic = pick(b.example_images, fill), pick(b.example_semantics, fill)
     ctx = FrameContext(
         semantic=b.semantics[:, t], real=b.images[:, t], prev_real=b.images[:, t - 1] if t > 0 else None,
         teacher_flow=b.flow[:, t] if has_flow else None, example=example,
         keypoints=b.keypoints[:, t] if objective.d.face is not None else None,
         example_flow=example_flow, example_valid=example_valid, fill_flow=fill_flow, fill_valid=fill_valid,
-        fill_example=fill_example)
+        fill_example=fill_example, example_semantic=example_semantic, fill_semantic=fill_semantic)
     if G.predictor is not None and t > 0:  # future prediction: frame t's labels from the real ones before it
         ctx.predicted = G.predictor(b.semantics[:, max(0, t - HISTORY):t])[0]
     temporal = objective.d.temporal
