@@ -160,7 +160,7 @@ class Objective(nn.Module):
                 copy = copy * flow_losses.better_source(out.warped, out.blended, ctx.real)
             terms["G/mask"] = flow_losses.mask_l1(out.mask, copy)
         warped_examples = [("example", out.example_flow, out.example_mask, out.example_warped, ctx.example,
-                            ctx.example_semantic, ctx.example_flow, ctx.example_valid),  # with example_fill the filler:
+                            ctx.example_semantic, ctx.example_flow, ctx.example_valid),  # the chosen one; the filler
                            ("fill", out.fill_flow, out.fill_mask, out.fill_warped, ctx.fill_example, ctx.fill_semantic,
                             ctx.fill_flow, ctx.fill_valid)]
         for name, flow, mask, warped, source, source_semantic, teacher, valid in warped_examples:
