@@ -53,8 +53,9 @@ def warp_l1(source: torch.Tensor, real: torch.Tensor, flow: torch.Tensor, confid
 def layout_l1(source_semantic: torch.Tensor, semantic: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     """L1 between an example's semantic map warped by the predicted flow and the frame's own map, on every pixel (the
     reference's pose terms on the warped body-part and foreground masks): zero when the flow lands each of the
-    example's parts on the frame's, positive where it puts a limb beside the frame's or leaves it where it was."""
-    return (warp(source_semantic, flow) - semantic).abs().mean()
+    example's parts on the frame's, positive where it puts a limb beside the frame's or leaves it where it was: `warp_l1`
+    with every pixel counted."""
+    return warp_l1(source_semantic, semantic, flow, semantic.new_ones(()))
 
 
 def mask_l1(mask: torch.Tensor, confidence: torch.Tensor) -> torch.Tensor:
