@@ -6,9 +6,9 @@ baseline trained the same way, all four at once on one GPU.
 python results/gpu/train_shipped.py --out DIR --minutes 8.5   (from the repository root; PYTHONPATH=src)
 
 Steps are sized by the clock, not fixed: each run renders its data, checks one tiny run on the device first (so a
-broken setup fails within a minute), then fits the flow network alone for a quarter of its time, times 30
-single-frame GAN steps after 20 of warm-up, and spends the rest as 30 % single frames, 15 % each at T = 2 and 4 and
-the rest at T = 8, until the clock stops it.
+broken setup fails within a minute), then fits the flow network alone for a share of its time (`--flow-share`, a
+quarter by default), times 30 single-frame GAN steps after 20 of warm-up, and spends the rest as 30 % single frames,
+15 % each at T = 2 and 4 and the rest at T = 8, until the clock stops it.
 Writes DIR/<run>.safetensors (EMA generator, fp16: `vid2vid export`) and DIR/summary.json (the steps each stage
 got). Nothing here needs a GPU: `--device cpu --domains 6 --minutes 4` runs the same path on a CPU (tiny budget)."""
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _smoke(name: str, task: str, arch: str, height: int, work: Path, device: str
     training_loop(work / "smoke-runs" / name, replace(cfg, train=replace(cfg.train, max_steps=6)))  # resumes
 
 
-def job(name: str, work: Path, out: Path, deadline: float, device: str, domains: int) -> dict:
+def job(name: str, work: Path, out: Path, deadline: float, device: str, domains: int, flow_share: float) -> dict:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(message)s", datefmt="%H:%M:%S")
     task, arch, height, batch = RUNS[name]
     torch.backends.cudnn.benchmark = True
@@ -88,7 +88,7 @@ def job(name: str, work: Path, out: Path, deadline: float, device: str, domains:
     left = deadline - EXPORT_SECONDS - time.time()
     big = 100_000
     path = training_loop(run_dir, _config(root, arch, batch, device, max_steps=big, flow_pretrain_steps=big,
-                                          max_hours=FLOW_SHARE * left / 3600))
+                                          max_hours=flow_share * left / 3600))
     flow_steps, flow_seconds = _seconds(path)
     # Single-frame GAN steps timed after WARM_STEPS of warm-up: on the H200 the first steps (cuDNN's search for each
     # new example count K, the loader's first batches) made a 30-step mean 3x the later cost per frame.
@@ -119,9 +119,10 @@ def job(name: str, work: Path, out: Path, deadline: float, device: str, domains:
             "t8_steps": max(0, steps - flow_steps - single - 2 * double)}
 
 
-def _worker(name: str, work: str, out: str, deadline: float, device: str, domains: int, results: mp.Queue) -> None:
+def _worker(name: str, work: str, out: str, deadline: float, device: str, domains: int, flow_share: float,
+            results: mp.Queue) -> None:
     try:
-        results.put((name, job(name, Path(work), Path(out), deadline, device, domains)))
+        results.put((name, job(name, Path(work), Path(out), deadline, device, domains, flow_share)))
     except BaseException:  # noqa: BLE001 - reported to the parent, which stops the others
         results.put((name, {"error": traceback.format_exc()}))
 
@@ -134,6 +135,8 @@ def main() -> int:
     p.add_argument("--device", default="cuda", help="cuda | cpu")
     p.add_argument("--domains", type=int, default=DATA["domains"], help="domains rendered (4 held out)")
     p.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(RUNS))
+    p.add_argument("--flow-share", type=float, default=FLOW_SHARE,
+                   help="share of each run's training time spent fitting the flow network alone")
     a = p.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -143,11 +146,12 @@ def main() -> int:
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     procs = {n: ctx.Process(target=_worker, args=(n, a.work, str(out), deadline, a.device, a.domains,
-                                                            results)) for n in a.runs}
+                                                            a.flow_share, results)) for n in a.runs}
     for proc in procs.values():
         proc.start()
     summary: dict = {"device": torch.cuda.get_device_name() if a.device == "cuda" else a.device,
-                     "torch": torch.__version__, "minutes": a.minutes, "runs": {}}
+                     "torch": torch.__version__, "minutes": a.minutes,
+                     "flow_share": a.flow_share, "runs": {}}
     failed = False
     while len(summary["runs"]) < len(procs):
         try:
