@@ -4,6 +4,7 @@ dancers and faces at 128x128 and batch 8, streets at the `cpu` benchmark's 64x12
 baseline trained the same way, all four at once on one GPU.
 
 python results/gpu/train_shipped.py --out DIR --minutes 8.5   (from the repository root; PYTHONPATH=src)
+(`--runs` picks runs, `--flow-share` the flow-only stage's share, `--batch-scale 4` batch 32 / 16 (`batch_probe.py`).)
 
 Steps are sized by the clock, not fixed: each run renders its data, checks one tiny run on the device first (so a
 broken setup fails within a minute), then fits the flow network alone for a share of its time (`--flow-share`, a
@@ -22,7 +23,8 @@ import shutil
 import sys
 import time
 import traceback
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -43,11 +45,23 @@ FLOW_SHARE, WARM_STEPS, PROBE_STEPS = 0.25, 20, 30
 EXPORT_SECONDS = 25.0  # kept back at the end for the export
 
 
-def _config(root: Path, arch: str, batch: int, device: str, **train) -> RunConfig:
+@dataclass(frozen=True)
+class Plan:
+    """What every run of one call shares: the clock, the device and the sizes."""
+
+    deadline: float  # time.time() at which the exports must be done
+    device: str = "cuda"
+    domains: int = DATA["domains"]
+    flow_share: float = FLOW_SHARE
+    batch_scale: int = 1  # each run's batch (RUNS) times this
+    workers: int = 3  # data-loader processes per run
+
+
+def _config(root: Path, arch: str, batch: int, device: str, workers: int = 3, **train) -> RunConfig:
     run = BUDGETS["cpu"].run
     return replace(run, data=replace(run.data, root=str(root), seed=0), model=ModelSpec.of("small", arch=arch),
                    train=replace(run.train, batch_size=batch, seed=0, progress=False, image_every=0, device=device,
-                                 workers=3, checkpoint_every=400, keep_checkpoints=2, resume=True, **train))
+                                 workers=workers, checkpoint_every=400, keep_checkpoints=2, resume=True, **train))
 
 
 def _seconds(path: Path | None) -> tuple[int, float]:
@@ -68,32 +82,35 @@ def _smoke(name: str, task: str, arch: str, height: int, work: Path, device: str
     training_loop(work / "smoke-runs" / name, replace(cfg, train=replace(cfg.train, max_steps=6)))  # resumes
 
 
-def job(name: str, work: Path, out: Path, deadline: float, device: str, domains: int, flow_share: float) -> dict:
+def job(name: str, work: Path, out: Path, plan: Plan) -> dict:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(message)s", datefmt="%H:%M:%S")
     task, arch, height, batch = RUNS[name]
+    batch *= plan.batch_scale
+    deadline, device = plan.deadline, plan.device
     torch.backends.cudnn.benchmark = True
     torch.set_num_threads(3)
     h, w = tasks.get(task).size(height)
     root = work / "data" / name
-    data = SynthOptions(tasks.get(task).dataset, str(root), **{**DATA, "domains": domains}, height=h, width=w,
+    data = SynthOptions(tasks.get(task).dataset, str(root), **{**DATA, "domains": plan.domains}, height=h, width=w,
                         workers=4)
     render = mp.get_context("spawn").Process(target=write_synthetic, args=(data,),
                                              kwargs={"overwrite": True, "progress": False})
     render.start()
     _smoke(name, task, arch, height, work, device)
+    config = partial(_config, root, arch, batch, device, plan.workers)
     render.join()
     if render.exitcode:
         raise RuntimeError(f"rendering {root} failed ({render.exitcode})")
     run_dir = work / "runs" / name
     left = deadline - EXPORT_SECONDS - time.time()
     big = 100_000
-    path = training_loop(run_dir, _config(root, arch, batch, device, max_steps=big, flow_pretrain_steps=big,
-                                          max_hours=flow_share * left / 3600))
+    path = training_loop(run_dir, config(max_steps=big, flow_pretrain_steps=big,
+                                         max_hours=plan.flow_share * left / 3600))
     flow_steps, flow_seconds = _seconds(path)
     # Single-frame GAN steps timed after WARM_STEPS of warm-up: on the H200 the first steps (cuDNN's search for each
     # new example count K, the loader's first batches) made a 30-step mean 3x the later cost per frame.
-    warm = _config(root, arch, batch, device, flow_pretrain_steps=flow_steps, single_frame_steps=big,
-                   max_steps=flow_steps + WARM_STEPS, max_hours=(flow_seconds + 0.05 * left) / 3600)
+    warm = config(flow_pretrain_steps=flow_steps, single_frame_steps=big,
+                  max_steps=flow_steps + WARM_STEPS, max_hours=(flow_seconds + 0.05 * left) / 3600)
     warm_steps, warm_seconds = _seconds(training_loop(run_dir, warm))
     probe = replace(warm, train=replace(warm.train, max_steps=warm_steps + PROBE_STEPS,
                                         max_hours=(warm_seconds + 0.1 * left) / 3600))
@@ -106,9 +123,9 @@ def job(name: str, work: Path, out: Path, deadline: float, device: str, domains:
     t8 = max(0, int(0.40 * gan / (per_frame * 8)))
     last = run_dir / checkpoint_name(probe_steps)
     if gan > 0:
-        final = _config(root, arch, batch, device, flow_pretrain_steps=flow_steps, single_frame_steps=single,
-                        double_every=double, max_steps=flow_steps + single + 2 * double + 10 * max(t8, 10),
-                        max_hours=(probe_seconds + gan) / 3600)
+        final = config(flow_pretrain_steps=flow_steps, single_frame_steps=single,
+                       double_every=double, max_steps=flow_steps + single + 2 * double + 10 * max(t8, 10),
+                       max_hours=(probe_seconds + gan) / 3600)
         last = training_loop(run_dir, final)
     steps, seconds = _seconds(last)
     export_generator(last, out / f"{name}.safetensors")
@@ -119,10 +136,9 @@ def job(name: str, work: Path, out: Path, deadline: float, device: str, domains:
             "t8_steps": max(0, steps - flow_steps - single - 2 * double)}
 
 
-def _worker(name: str, work: str, out: str, deadline: float, device: str, domains: int, flow_share: float,
-            results: mp.Queue) -> None:
+def _worker(name: str, work: str, out: str, plan: Plan, results: mp.Queue) -> None:
     try:
-        results.put((name, job(name, Path(work), Path(out), deadline, device, domains, flow_share)))
+        results.put((name, job(name, Path(work), Path(out), plan)))
     except BaseException:  # noqa: BLE001 - reported to the parent, which stops the others
         results.put((name, {"error": traceback.format_exc()}))
 
@@ -137,6 +153,10 @@ def main() -> int:
     p.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(RUNS))
     p.add_argument("--flow-share", type=float, default=FLOW_SHARE,
                    help="share of each run's training time spent fitting the flow network alone")
+    p.add_argument("--batch-scale", type=int, default=1,
+                   help="multiply each run's batch (8 at 128 px, 4 for streets) by this: 4 keeps one H200 busier "
+                        "(batch_probe.py)")
+    p.add_argument("--workers", type=int, default=3, help="data-loader processes per run")
     a = p.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -145,13 +165,13 @@ def main() -> int:
     deadline = start + 60 * a.minutes
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
-    procs = {n: ctx.Process(target=_worker, args=(n, a.work, str(out), deadline, a.device, a.domains,
-                                                            a.flow_share, results)) for n in a.runs}
+    plan = Plan(deadline, a.device, a.domains, a.flow_share, a.batch_scale, a.workers)
+    procs = {n: ctx.Process(target=_worker, args=(n, a.work, str(out), plan, results)) for n in a.runs}
     for proc in procs.values():
         proc.start()
     summary: dict = {"device": torch.cuda.get_device_name() if a.device == "cuda" else a.device,
                      "torch": torch.__version__, "minutes": a.minutes,
-                     "flow_share": a.flow_share, "runs": {}}
+                     "plan": {k: v for k, v in asdict(plan).items() if k != "deadline"}, "runs": {}}
     failed = False
     while len(summary["runs"]) < len(procs):
         try:
