@@ -19,38 +19,29 @@ from pathlib import Path
 
 import torch
 
+from train_shipped import _config as shipped_config, _seconds  # this folder: the script's path is on sys.path
 from vid2vid import tasks
-from vid2vid.checkpoint import load_checkpoint
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
-from vid2vid.evaluation.benchmark import BUDGETS
 from vid2vid.training.loop import training_loop
-from vid2vid.training.options import ModelSpec, RunConfig
+from vid2vid.training.options import RunConfig
 
 WARM = 10
 BIG = 100_000
 
 
 def _config(root: Path, batch: int, device: str, **train) -> RunConfig:
-    run = BUDGETS["cpu"].run
-    return replace(run, data=replace(run.data, root=str(root), seed=0), model=ModelSpec.of("small", arch="fewshot"),
-                   train=replace(run.train, batch_size=batch, seed=0, progress=False, image_every=0, device=device,
-                                 workers=6, checkpoint_every=BIG, keep_checkpoints=1, resume=True, **train))
-
-
-def _clock(path: Path) -> tuple[int, float]:
-    state = load_checkpoint(path, map_location="cpu")
-    return int(state["step"]), float(state["train_seconds"])
+    return shipped_config(root, "fewshot", batch, device, 6, checkpoint_every=BIG, keep_checkpoints=1, **train)
 
 
 def probe(root: Path, run_dir: Path, batch: int, device: str, seconds: float) -> dict:
     hours = seconds / 3600
-    flow_steps, flow_seconds = _clock(training_loop(run_dir, _config(root, batch, device, max_steps=BIG,
-                                                                     flow_pretrain_steps=BIG, max_hours=hours)))
+    flow_steps, flow_seconds = _seconds(training_loop(run_dir, _config(root, batch, device, max_steps=BIG,
+                                                                       flow_pretrain_steps=BIG, max_hours=hours)))
     gan = dict(flow_pretrain_steps=flow_steps, single_frame_steps=BIG)
-    warm_steps, warm_seconds = _clock(training_loop(run_dir, _config(root, batch, device, max_steps=flow_steps + WARM,
-                                                                     **gan)))
-    steps, total = _clock(training_loop(run_dir, _config(root, batch, device, max_steps=BIG,
-                                                         max_hours=(warm_seconds + seconds) / 3600, **gan)))
+    warm_steps, warm_seconds = _seconds(training_loop(run_dir, _config(root, batch, device, max_steps=flow_steps + WARM,
+                                                                       **gan)))
+    steps, total = _seconds(training_loop(run_dir, _config(root, batch, device, max_steps=BIG,
+                                                           max_hours=(warm_seconds + seconds) / 3600, **gan)))
     return {"batch": batch, "flow_steps": flow_steps, "flow_samples_per_s": round(batch * flow_steps / flow_seconds, 1),
             "gan_steps": steps - warm_steps,
             "gan_samples_per_s": round(batch * (steps - warm_steps) / max(total - warm_seconds, 1e-6), 2)}

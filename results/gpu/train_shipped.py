@@ -58,10 +58,12 @@ class Plan:
 
 
 def _config(root: Path, arch: str, batch: int, device: str, workers: int = 3, **train) -> RunConfig:
+    """The `cpu` benchmark's run on ``root`` at ``batch``; ``train`` settings win over this script's own."""
     run = BUDGETS["cpu"].run
+    own = dict(batch_size=batch, seed=0, progress=False, image_every=0, device=device, workers=workers,
+               checkpoint_every=400, keep_checkpoints=2, resume=True)
     return replace(run, data=replace(run.data, root=str(root), seed=0), model=ModelSpec.of("small", arch=arch),
-                   train=replace(run.train, batch_size=batch, seed=0, progress=False, image_every=0, device=device,
-                                 workers=workers, checkpoint_every=400, keep_checkpoints=2, resume=True, **train))
+                   train=replace(run.train, **{**own, **train}))
 
 
 def _seconds(path: Path | None) -> tuple[int, float]:
