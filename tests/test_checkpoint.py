@@ -7,9 +7,12 @@ import pathlib
 import pytest
 import torch
 
-from vid2vid.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from vid2vid import tasks
+from vid2vid.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_generator
 from vid2vid.errors import UserError
 from vid2vid.files import atomic_path
+from vid2vid.models.config import build_generator
+from vid2vid.training.warm_start import init_generator
 
 
 class _MakesAFile:
@@ -50,3 +53,20 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_checkpoint_name(tmp_pat
             raise RuntimeError("killed mid-write")
     assert load_checkpoint(path)["step"] == 5 and latest_checkpoint(tmp_path) == path
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_run_starts_from_an_exported_generator_and_refuses_one_of_another_shape(tmp_path):
+    torch.manual_seed(0)
+    shipped = build_generator(tasks.get("pose").generator_config("tiny", 6))
+    weights = {k: v.half() if v.is_floating_point() else v for k, v in shipped.state_dict().items()}  # as exported
+    path = save_generator(tmp_path / "shipped.safetensors", weights, {}, {})
+    torch.manual_seed(1)
+    G = build_generator(tasks.get("pose").generator_config("tiny", 6))
+    assert not all(torch.equal(v, weights[k].to(v.dtype)) for k, v in G.state_dict().items())
+    init_generator(G, str(path), torch.device("cpu"))
+    assert all(v.dtype == torch.float32 or not v.is_floating_point() for v in G.state_dict().values())
+    assert all(torch.equal(v, weights[k].to(v.dtype)) for k, v in G.state_dict().items())
+    other = build_generator(tasks.get("pose").generator_config("tiny", 3))  # a map of other channels
+    with pytest.raises(UserError, match="another shape") as err:
+        init_generator(other, str(path), torch.device("cpu"))
+    assert "\n" not in str(err.value) and "shipped.safetensors" in str(err.value)

@@ -107,7 +107,8 @@ def _train(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     step = 0
     seconds = 0.0  # training time of this run so far, over all its sessions (train.max_hours)
     if o.resume and latest is None and main:
-        log.info(f"--resume: no checkpoint in {run_dir}, starting from scratch")
+        start = f"starting from the generator of {o.init_from}" if o.init_from else "starting from scratch"
+        log.info(f"--resume: no checkpoint in {run_dir}, {start}")
     if latest is not None:
         state = ckpt.load_checkpoint(latest, map_location=device_)
         G.load_state_dict(state["generator"])

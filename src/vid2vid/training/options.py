@@ -100,8 +100,9 @@ class TrainOptions:
     # a sample whose files fail to load mid-run is replaced by the next one, with a warning naming the file, and
     # counted (train/skipped_samples); default: save a checkpoint and stop with one line naming the file
     skip_bad_samples: bool = False
-    # start the generator from this checkpoint's (or run folder's newest) averaged weights (modules it lacks, e.g. a
-    # new face refiner, keep their fresh start); the discriminators start fresh
+    # start the generator from this checkpoint's (or run folder's newest) averaged weights, or from an exported
+    # generator (.safetensors, e.g. a shipped demo model, to train on at another size or on one's own data); modules
+    # it lacks (e.g. a new face refiner) keep their fresh start; the discriminators start fresh
     init_from: str = ""
     # train only these generator parts (e.g. [face_refiner]: Everybody Dance Now's second stage); the rest is frozen
     train_only: tuple[str, ...] = ()

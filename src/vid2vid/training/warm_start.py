@@ -16,15 +16,21 @@ log = logging.getLogger(__name__)
 
 
 def init_generator(G: torch.nn.Module, path: str, device: torch.device) -> None:
-    """G's weights from the averaged generator of checkpoint ``path`` (or the newest in that run folder); only G's
-    parts that it lacks stay fresh."""
+    """G's weights from the averaged generator of checkpoint ``path`` (or the newest in that run folder) or from an
+    exported generator (``.safetensors``, e.g. a shipped demo model: a run at another size or on the user's own data
+    starts from it); only G's parts that it lacks stay fresh."""
     if Path(path).is_dir():
         newest = ckpt.latest_checkpoint(path)
         if newest is None:
             raise UserError(f"train.init_from: no checkpoint in the run folder {path}; train that run first")
         path = str(newest)
-    state = ckpt.load_checkpoint(path, map_location=device)
-    missing, unexpected = G.load_state_dict(state["ema"], strict=False)
+    weights, _, _ = ckpt.load_generator(path, weights="ema")
+    try:
+        missing, unexpected = G.load_state_dict(weights, strict=False)  # (an fp16 export is cast to G's dtype)
+    except RuntimeError as err:  # same names, other shapes: another preset, task or channel count
+        shape = next((line.strip() for line in str(err).splitlines() if "size mismatch" in line), str(err))
+        raise UserError(f"train.init_from {path} holds a generator of another shape ({shape}); start from a model "
+                        "of the same preset and task") from None
     if unexpected:
         raise UserError(f"train.init_from {path} holds another generator ({unexpected[0]} is not in this one); start "
                         "from a checkpoint of the same model without the new parts")
