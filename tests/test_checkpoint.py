@@ -63,10 +63,10 @@ def test_a_run_starts_from_an_exported_generator_and_refuses_one_of_another_shap
     torch.manual_seed(1)
     G = build_generator(tasks.get("pose").generator_config("tiny", 6))
     assert not all(torch.equal(v, weights[k].to(v.dtype)) for k, v in G.state_dict().items())
-    init_generator(G, str(path), torch.device("cpu"))
+    init_generator(G, str(path))
     assert all(v.dtype == torch.float32 or not v.is_floating_point() for v in G.state_dict().values())
     assert all(torch.equal(v, weights[k].to(v.dtype)) for k, v in G.state_dict().items())
     other = build_generator(tasks.get("pose").generator_config("tiny", 3))  # a map of other channels
     with pytest.raises(UserError, match="another shape") as err:
-        init_generator(other, str(path), torch.device("cpu"))
+        init_generator(other, str(path))
     assert "\n" not in str(err.value) and "shipped.safetensors" in str(err.value)

@@ -94,7 +94,7 @@ def _train(run_dir: str | Path, cfg: RunConfig) -> Path | None:
     objective = Objective(cfg.loss, D).to(device_)
     latest = ckpt.latest_checkpoint(run_dir) if o.resume else None
     if o.init_from and latest is None:  # a resumed run has its own weights
-        init_generator(G, o.init_from, device_)
+        init_generator(G, o.init_from)
     if o.train_only:
         freeze_all_but(G, o.train_only)
     ema = copy.deepcopy(G).eval().requires_grad_(False)

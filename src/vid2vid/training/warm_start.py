@@ -15,7 +15,7 @@ from vid2vid.errors import UserError
 log = logging.getLogger(__name__)
 
 
-def init_generator(G: torch.nn.Module, path: str, device: torch.device) -> None:
+def init_generator(G: torch.nn.Module, path: str) -> None:
     """G's weights from the averaged generator of checkpoint ``path`` (or the newest in that run folder) or from an
     exported generator (``.safetensors``, e.g. a shipped demo model: a run at another size or on the user's own data
     starts from it); only G's parts that it lacks stay fresh."""
