@@ -10,7 +10,8 @@ from vid2vid import tasks
 from vid2vid.errors import UserError
 from vid2vid.models import build_generator, stack_frames, unroll
 from vid2vid.models.embedding import WeightHead
-from vid2vid.models.generator import drawn_region, layout_disagreement
+from vid2vid.models.flow import FlowOutput
+from vid2vid.models.generator import by_layout, drawn_region, layout_disagreement
 from vid2vid.models.layers import as_channels_last, inference_copy
 from vid2vid.models.warp import warp
 
@@ -292,6 +293,36 @@ def test_fill_depth_nests_each_further_runner_up_under_the_filler():
             o.fill_warped + o.fill_mask * (o.hallucinated - o.fill_warped) - o.example_warped), atol=1e-5)
     with pytest.raises(UserError, match="fill_depth"):
         tasks.get("pose").generator_config("tiny", 6, compose="example", example_fill=True, fill_depth=1)
+
+
+def test_layout_order_puts_the_example_that_warps_onto_the_frame_best_first_per_item():
+    frame = torch.zeros(2, 6, 16, 16)
+    frame[:, :, 4:12, 6:10] = 1  # a body at the frame's place
+    moved = torch.roll(frame, 4, dims=3)  # an example standing elsewhere
+    zero = torch.zeros(2, 2, 16, 16)
+    shift = zero.clone()
+    shift[:, 0] = 4  # warp samples x + 4: brings the moved body back onto the frame's
+    images = [torch.full((2, 3, 16, 16), float(v)) for v in (1, 2, 3)]
+    third = torch.cat([moved[:1], frame[1:]])
+    examples = [(moved, images[0]), (moved, images[1]), (third, images[2])]
+    # item 0: only example 1 warps onto the frame (by the shift); item 1: only example 2 does (it stands there)
+    flows = [FlowOutput(zero + i, zero[:, :1] + i, zero.clone(), zero[:, :1] + i / 10) for i in range(3)]
+    flows[1].example_flow[0] = shift[0]
+    indices = [torch.tensor([5, 6]), torch.tensor([7, 8]), torch.tensor([9, 10])]
+    (semantic, image), fillers, first, second, rest, index, fill_index = by_layout(frame, examples, flows, indices)
+    assert index.tolist() == [7, 10] and fill_index.tolist() == [5, 6]  # equal errors keep the attention's order
+    assert image[0].eq(2).all() and image[1].eq(3).all() and torch.equal(semantic[1], frame[1])
+    assert torch.equal(first.example_flow[0], shift[0]) and first.example_mask[1].eq(0.2).all()
+    assert first.flow.eq(0).all() and second.flow.eq(1).all()  # each output keeps its previous-frame flow
+    assert [f[1][:, 0, 0, 0].tolist() for f in fillers] == [[1, 1], [3, 2]]
+    assert rest[0].example_mask[0].eq(0.2).all() and rest[0].example_mask[1].eq(0.1).all()
+    model = make("pose", compose="example", example_fill=True, example_order="layout").eval()
+    with torch.no_grad():
+        outs = run(model, *inputs("pose", t=2, k=3))
+    for o in outs:
+        assert not torch.equal(o.fill_index, o.example_index) and o.image.shape == o.hallucinated.shape
+    with pytest.raises(UserError, match="example_order"):
+        tasks.get("pose").generator_config("tiny", 6, example_order="pose")
 
 
 def test_embedding_gate_hides_what_the_masks_reject_from_the_decoder():

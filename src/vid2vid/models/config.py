@@ -59,6 +59,12 @@ class GeneratorConfig:
     # runner-up fills what those before it could not show (K caps it; 0 = every example). Training uses 2 (the chosen
     # one and one filler); inference loads models with 0, measured better for K > 2 (docs/learning.md)
     fill_depth: int = 2
+    # example_fill: which composing example lies on top. "attention": the order of the attention mass, as trained.
+    # "layout": the example whose semantic map, warped by its own flow, best matches the frame's (mean L1 over the
+    # map) first, then the others in that order: the example that warps onto the driving pose best gives the body.
+    # The attention over a dancer's examples is almost uniform, so its order is near chance; probed on the 64 and
+    # 128 px dancers models, layout moved pose error and FID by no more than K does (docs/learning.md), hence off
+    example_order: str = "attention"
     # the example's warp embedding sees the shown example times (1 - its mask): pixels the masks reject (the
     # background every example's body hid) do not reach the decoder; needs example_warp and warp_embedding. Measured
     # worse on held-out dancers (docs/learning.md, "the hole ghost": pose error 2.72 vs 2.37 px), hence off
@@ -150,6 +156,8 @@ class GeneratorConfig:
         if self.example_fill and (self.arch != "fewshot" or not self.example_warp or self.compose == "spade"):
             raise UserError("generator example_fill blends a second warped example into the frame: it needs arch "
                             "fewshot (attention ranks the examples), example_warp and compose example or blend")
+        if self.example_order not in ("attention", "layout"):
+            raise UserError(f"generator example_order is {self.example_order!r}: use attention or layout")
         if self.fill_depth < 0 or self.fill_depth == 1:
             raise UserError(f"generator fill_depth is {self.fill_depth}: it counts the chosen example and at least one "
                             "filler, so it must be 2 or more, or 0 for every example (turn example_fill off for the "

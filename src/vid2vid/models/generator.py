@@ -57,6 +57,31 @@ def layout_disagreement(frame_drawn: torch.Tensor, example_semantic: torch.Tenso
     return torch.maximum(mask, (frame_drawn - example_drawn).abs().clamp(0, 1).to(mask.dtype))
 
 
+def by_layout(semantic: torch.Tensor, examples: list[tuple[torch.Tensor, torch.Tensor]], flows: list[FlowOutput],
+              indices: list[torch.Tensor]) -> tuple:
+    """Reorder the composing examples of each batch item so that the one whose semantic map, warped by its own flow,
+    matches the frame's best (mean L1) comes first (`example_order: layout`). examples: (semantic map, image) per
+    composing example, flows and indices (B,) alike. The previous-frame flow and mask stay those of the first output.
+    Returns the first example, the fillers, the first flow output, the second, the rest, and the two indices."""
+    errors = torch.stack([(warp(s, f.example_flow) - semantic).abs().flatten(1).mean(1)
+                          for (s, _), f in zip(examples, flows)], 1)  # (B, D)
+    order = torch.sort(errors, dim=1, stable=True).indices  # best first per batch item; ties keep the attention's order
+
+    def reordered(items: list[torch.Tensor]) -> list[torch.Tensor]:
+        stacked = torch.stack(items, 1)  # (B, D, ...)
+        index = order.view(*order.shape, *[1] * (stacked.dim() - 2)).expand(-1, -1, *stacked.shape[2:])
+        return list(stacked.gather(1, index).unbind(1))
+
+    semantics, images = reordered([s for s, _ in examples]), reordered([i for _, i in examples])
+    example_flows = reordered([f.example_flow for f in flows])
+    masks = reordered([f.example_mask for f in flows])
+    first, second, *rest = [replace(f, example_flow=ef, example_mask=m)  # f's own previous-frame flow and mask
+                            for f, ef, m in zip(flows, example_flows, masks)]
+    ranked = reordered(indices)
+    pairs = list(zip(semantics, images))
+    return pairs[0], pairs[1:], first, second, rest, ranked[0], ranked[1]
+
+
 def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """examples (B, K, ...) and index (B,) -> (B, ...)."""
     return examples[torch.arange(examples.shape[0], device=examples.device), index.to(examples.device)]
@@ -162,9 +187,14 @@ class SequentialGenerator(nn.Module):
                        for i in range(1, ranked.shape[1])]
         flow = None
         extra: list[FlowOutput] = []  # the flow outputs of the runner-ups after the first (fill_depth > 2)
+        example_index = cond.example_index
         if fillers:  # every example in one pass of the flow network (batch of D x B)
             flow, fill, *extra = self._flow_many(semantic, prev_semantics, prev_frames,
                                                  [(example_semantic, example), *fillers])
+            if cfg.example_order == "layout":
+                indices = [example_index, *(ranked[:, i] for i in range(1, ranked.shape[1]))]
+                (example_semantic, example), fillers, flow, fill, extra, example_index, fill_index = by_layout(
+                    semantic, [(example_semantic, example), *fillers], [flow, fill, *extra], indices)
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
 
@@ -241,7 +271,7 @@ class SequentialGenerator(nn.Module):
             flow=flow.flow if has_prev else None, mask=flow.mask if has_prev else None, warped=warped,
             example_flow=flow.example_flow if cfg.example_warp else None,
             example_mask=flow.example_mask if cfg.example_warp else None,
-            example_warped=example_warped, attention=cond.attention, example_index=cond.example_index,
+            example_warped=example_warped, attention=cond.attention, example_index=example_index,
             foreground=foreground, fill_flow=None if fill is None else fill.example_flow,
             fill_mask=None if fill is None else fill.example_mask, fill_warped=fill_warped, fill_index=fill_index)
 
