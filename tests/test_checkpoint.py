@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pathlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,7 +13,7 @@ import torch
 from vid2vid import tasks
 from vid2vid.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_generator
 from vid2vid.errors import UserError
-from vid2vid.files import atomic_path
+from vid2vid.files import PendingFile, atomic_path
 from vid2vid.models.config import build_generator
 from vid2vid.training.warm_start import init_generator
 
@@ -53,6 +56,18 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_checkpoint_name(tmp_pat
             raise RuntimeError("killed mid-write")
     assert load_checkpoint(path)["step"] == 5 and latest_checkpoint(tmp_path) == path
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_two_processes_writing_one_path_use_their_own_temporary_files(tmp_path):
+    path = tmp_path / "benchmark.md"
+    code = f"from vid2vid.files import PendingFile; print(PendingFile({str(path)!r}).tmp)"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    mine = PendingFile(path).tmp
+    assert mine.parent == path.parent and mine.suffix == ".md" and Path(other) != mine
+    with atomic_path(path) as tmp:  # another writer's temporary file does not disturb this one's commit
+        Path(other).write_text("the other process, mid-write")
+        tmp.write_text("mine")
+    assert path.read_text() == "mine" and Path(other).exists()
 
 
 def test_a_run_starts_from_an_exported_generator_and_refuses_one_of_another_shape(tmp_path):

@@ -53,7 +53,7 @@ def generate(model, out: Path, *extra: str) -> list[str]:
 def stop_when_writing(cmd: list[str], out: Path, signum: int) -> subprocess.CompletedProcess:
     """Start ``cmd`` and send ``signum`` once its first frames are being written to ``out``'s temporary file."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    tmp = out.with_name(f".{out.stem}.{proc.pid}.tmp{out.suffix}")
     deadline = time.time() + 120
     while not tmp.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.005)

@@ -3,7 +3,7 @@
 A file already at the path stays untouched until the new one is complete, and an interrupted write leaves only a
 hidden temporary file next to it (never a truncated file under the real name). Every writer of the project goes
 through `PendingFile` (files written over time: videos, memory-mapped arrays) or `atomic_path` (files written at
-once); the temporary name keeps the suffix, so libraries that pick the format from it (OpenCV, matplotlib, PyAV,
+once); the temporary name holds the writer's process id and keeps the suffix, so libraries that pick the format from it (OpenCV, matplotlib, PyAV,
 numpy) work unchanged.
 """
 
@@ -23,7 +23,9 @@ class PendingFile:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix}")
+        # the process id keeps two processes writing one path (benchmark tasks run side by side all redraw the
+        # shared report) from renaming each other's temporary file away
+        self.tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
 
     def commit(self, to: str | Path | None = None) -> Path:
         """Sync the temporary file and rename it into place (``to`` instead of ``path`` if given)."""
