@@ -5,7 +5,6 @@ from __future__ import annotations
 import pathlib
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -63,11 +62,11 @@ def test_two_processes_writing_one_path_use_their_own_temporary_files(tmp_path):
     code = f"from vid2vid.files import PendingFile; print(PendingFile({str(path)!r}).tmp)"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     mine = PendingFile(path).tmp
-    assert mine.parent == path.parent and mine.suffix == ".md" and Path(other) != mine
+    assert mine.parent == path.parent and mine.suffix == ".md" and pathlib.Path(other) != mine
     with atomic_path(path) as tmp:  # another writer's temporary file does not disturb this one's commit
-        Path(other).write_text("the other process, mid-write")
+        pathlib.Path(other).write_text("the other process, mid-write")
         tmp.write_text("mine")
-    assert path.read_text() == "mine" and Path(other).exists()
+    assert path.read_text() == "mine" and pathlib.Path(other).exists()
 
 
 def test_a_run_starts_from_an_exported_generator_and_refuses_one_of_another_shape(tmp_path):

@@ -3,8 +3,8 @@
 A file already at the path stays untouched until the new one is complete, and an interrupted write leaves only a
 hidden temporary file next to it (never a truncated file under the real name). Every writer of the project goes
 through `PendingFile` (files written over time: videos, memory-mapped arrays) or `atomic_path` (files written at
-once); the temporary name holds the writer's process id and keeps the suffix, so libraries that pick the format from it (OpenCV, matplotlib, PyAV,
-numpy) work unchanged.
+once); the temporary name holds the writer's process id and keeps the suffix, so libraries that pick the format from
+it (OpenCV, matplotlib, PyAV, numpy) work unchanged.
 """
 
 from __future__ import annotations

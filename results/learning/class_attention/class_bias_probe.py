@@ -2,7 +2,7 @@
 score(q, k) = q.k / sqrt(d) + A * p_q . p_k, where p is the label map average-pooled to the attention's grid (the
 share of each class in the position's cell). A query then takes its appearance from example positions of its own
 class (A = 8: about 3,000x the weight of another class's). Labels tasks only; an inference-time experiment on a
-trained model (docs/learning.md, "Streets: attention told the classes"):
+trained model (docs/learning.md, "Streets: attention told the classes, probed at inference"):
 
     PYTHONPATH=src CLASS_BIAS=A python results/learning/class_attention/class_bias_probe.py eval checkpoint ..."""
 import math

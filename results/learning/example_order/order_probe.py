@@ -1,7 +1,7 @@
 """Run a `vid2vid eval ...` command with every loaded example_fill model composing its frames in the order
 EXAMPLE_ORDER (attention, as trained, or layout: the example whose map its own flow warps onto the frame's best
-on top; generator option `example_order`). An inference-time experiment (docs/learning.md, "Which example gives
-the body"):
+on top; generator option `example_order`). An inference-time experiment (docs/learning.md, "Effect of K at 128 px,
+and which example gives the body"):
 
     PYTHONPATH=src EXAMPLE_ORDER=layout python results/learning/example_order/order_probe.py eval checkpoint ..."""
 import os

@@ -4,37 +4,51 @@ detections of them (off the crop: the net placed the joint elsewhere). docs/lear
 error is":
 
     PYTHONPATH=src python results/learning/res128/head_look.py results/learning/res128/head_look_shipped_k2.png"""
-import sys, torch, numpy as np
+import sys
+
+import numpy as np
+import torch
 from PIL import Image, ImageDraw
+
 from vid2vid.evaluation.evaluate import generate_clip, scored_clips
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import load_keypoint_net
-pipe = Pipeline.from_checkpoint("src/vid2vid/assets/demo_pose.safetensors")
-net = load_keypoint_net("results/gpu/detectors/dancers.safetensors")
-ds, clips = scored_clips("results/gpu/data/dancers", 8)
-rows = []
-for clip in clips[:4]:
-    with torch.no_grad():
-        fake, real, sem, ex = generate_clip(pipe, ds, clip, 2, 16)
-    drv = ds.load_keypoints(clip, list(range(16)))
-    row = []
-    for f in (3, 9, 15):
-        tiles = []
-        for img in (fake[f], real[f]):
-            det = net.detect(img[None])[0]
-            a = ((img.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
-            im = Image.fromarray(a).resize((512, 512), Image.NEAREST)
-            d = ImageDraw.Draw(im)
-            for j in (0, 1, 2, 5):
-                x, y = drv[f, j, :2].tolist(); d.ellipse([x*4-4, y*4-4, x*4+4, y*4+4], outline=(0, 255, 0))
-                x, y = det[j, :2].tolist(); d.ellipse([x*4-4, y*4-4, x*4+4, y*4+4], outline=(255, 255, 0))
-            cx, cy = drv[f, 1, :2].tolist()
-            box = [int(cx*4-96), int(cy*4-96), int(cx*4+96), int(cy*4+96)]
-            tiles.append(im.crop(box))
-        row += tiles
-    rows.append(row)
-W = Image.new("RGB", (192 * 6, 192 * len(rows)))
-for r, row in enumerate(rows):
-    for c, t in enumerate(row):
-        W.paste(t, (192 * c, 192 * r))
-W.save(sys.argv[1])
+
+ZOOM, TILE, FRAMES, JOINTS = 4, 192, (3, 9, 15), (0, 1, 2, 5)  # nose, neck, shoulders
+
+
+def close_up(image: torch.Tensor, driving: torch.Tensor, detected: torch.Tensor) -> Image.Image:
+    """One frame (3, H, W) in [-1, 1], zoomed, with the driving (green) and detected (yellow) joints, around the neck."""
+    pixels = ((image.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+    h, w = pixels.shape[:2]
+    im = Image.fromarray(pixels).resize((w * ZOOM, h * ZOOM), Image.NEAREST)
+    draw = ImageDraw.Draw(im)
+    for j in JOINTS:
+        for points, colour in ((driving, (0, 255, 0)), (detected, (255, 255, 0))):
+            x, y = (points[j, :2] * ZOOM).tolist()
+            draw.ellipse([x - 4, y - 4, x + 4, y + 4], outline=colour)
+    cx, cy = (driving[1, :2] * ZOOM).tolist()
+    half = TILE // 2
+    return im.crop((int(cx - half), int(cy - half), int(cx + half), int(cy + half)))
+
+
+def main(out: str) -> None:
+    pipe = Pipeline.from_checkpoint("src/vid2vid/assets/demo_pose.safetensors")
+    net = load_keypoint_net("results/gpu/detectors/dancers.safetensors")
+    ds, clips = scored_clips("results/gpu/data/dancers", 8)
+    rows = []
+    for clip in clips[:4]:
+        with torch.no_grad():
+            fake, real, _, _ = generate_clip(pipe, ds, clip, 2, max(FRAMES) + 1)
+        driving = ds.load_keypoints(clip, list(range(max(FRAMES) + 1)))
+        rows.append([close_up(image[f], driving[f], net.detect(image[f][None])[0])
+                     for f in FRAMES for image in (fake, real)])
+    sheet = Image.new("RGB", (TILE * len(rows[0]), TILE * len(rows)))
+    for r, row in enumerate(rows):
+        for c, tile in enumerate(row):
+            sheet.paste(tile, (TILE * c, TILE * r))
+    sheet.save(out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
