@@ -18,7 +18,8 @@ ZOOM, TILE, FRAMES, JOINTS = 4, 192, (3, 9, 15), (0, 1, 2, 5)  # nose, neck, sho
 
 
 def close_up(image: torch.Tensor, driving: torch.Tensor, detected: torch.Tensor) -> Image.Image:
-    """One frame (3, H, W) in [-1, 1], zoomed, with the driving (green) and detected (yellow) joints, around the neck."""
+    """One frame (3, H, W) in [-1, 1], zoomed, with the driving (green) and detected (yellow) joints, cropped
+    around the neck."""
     pixels = ((image.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
     h, w = pixels.shape[:2]
     im = Image.fromarray(pixels).resize((w * ZOOM, h * ZOOM), Image.NEAREST)
