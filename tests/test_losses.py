@@ -291,3 +291,42 @@ def test_objective_and_flow_stage_weigh_the_layout_terms_only_when_asked():
         assert {k for k in terms if k.startswith("G/layout")} == expected
     assert terms["G/layout.example"].item() == 0.0  # the chosen example's parts already stand where the frame's do
     assert terms["G/layout.fill"].item() > 0.01  # the filler's stand 4 px aside and zero flow leaves them there
+
+
+def test_face_detail_terms_zero_for_the_real_face_and_positive_for_a_blurred_one():
+    from vid2vid.models.discriminator import DiscriminatorConfig
+    from vid2vid.models.outputs import FrameOutput
+    from vid2vid.training.objective import Discriminators, FrameContext, LossWeights, Objective
+
+    w = LossWeights(face_detail=10.0)
+    objective = Objective(w, Discriminators(DiscriminatorConfig(ndf=4, layers=2, scales=1), w, 6, use_example=False,
+                                            face=True))
+    g = torch.Generator().manual_seed(0)
+    real = torch.rand(1, 3, 64, 64, generator=g) * 2 - 1
+    kp = torch.zeros(1, 18, 3)
+    kp[:, 0] = torch.tensor([32.0, 20.0, 1.0])  # nose
+    kp[:, 1] = torch.tensor([32.0, 30.0, 1.0])  # neck
+
+    def terms(image):
+        out = FrameOutput(image=image, hallucinated=image, flow=None, mask=None, warped=None)
+        ctx = FrameContext(semantic=torch.rand(1, 6, 64, 64, generator=g), real=real, prev_real=None,
+                           teacher_flow=None, example=None, keypoints=kp)
+        return objective.g_terms(out, ctx)
+
+    exact = terms(real.clone())
+    assert {"G/face", "G/face_detail.feature_matching", "G/face_detail.perceptual"} <= set(exact)
+    assert exact["G/face_detail.perceptual"].item() == pytest.approx(0.0, abs=1e-3)
+    assert exact["G/face_detail.feature_matching"].item() == pytest.approx(0.0, abs=1e-3)
+    blurred = real.clone()
+    blurred[..., 8:32, 20:44] = blurred[..., 8:32, 20:44].mean(dim=(-2, -1), keepdim=True)  # the face box, smeared
+    blurred.requires_grad_(True)
+    wrong = terms(blurred)
+    assert wrong["G/face_detail.perceptual"].item() > 0.1 and wrong["G/face_detail.feature_matching"].item() > 0
+    wrong["G/face_detail.perceptual"].backward()
+    assert blurred.grad[..., 8:32, 20:44].abs().sum() > 0 and blurred.grad[..., 48:, :].abs().sum() == 0
+    plain = LossWeights()
+    objective = Objective(plain, Discriminators(DiscriminatorConfig(ndf=4, layers=2, scales=1), plain, 6,
+                                                use_example=False, face=True))
+    assert "G/face" in terms(real.clone()) and "G/face_detail.perceptual" not in terms(real.clone())  # off by default
+    with pytest.raises(Exception, match="face_detail needs the face-region discriminator"):
+        LossWeights(face=0.0, face_detail=1.0)

@@ -15,7 +15,7 @@ from vid2vid.losses import flow as flow_losses
 from vid2vid.losses.gan import d_loss, feature_matching, g_loss
 from vid2vid.losses.perceptual import PerceptualLoss
 from vid2vid.models.discriminator import (DiscriminatorConfig, FaceDiscriminator, ImageDiscriminator,
-                                          TemporalDiscriminator, face_boxes)
+                                          TemporalDiscriminator, crop_boxes, face_boxes)
 from vid2vid.models.outputs import FrameOutput
 from vid2vid.models.prediction import label_loss
 from vid2vid.errors import UserError
@@ -39,6 +39,9 @@ class LossWeights:
     unpaired: float = 1.0  # GAN terms of the unpaired branch (data.unpaired_domains; performance cloning)
     predict: float = 1.0  # cross-entropy of the predicted next label map (generator predictor, future prediction)
     face: float = 1.0  # face-region GAN (tasks whose registry entry has the face-region discriminator)
+    # the reference's other lambda_face terms: the face-region discriminator's feature matching and VGG on the face
+    # crop, both at this weight (needs face > 0); 0 = off
+    face_detail: float = 0.0
     gan_kind: str = "hinge"  # hinge | lsgan
     # Target of the example masks (and example_fill's): "valid" copies wherever the exact correspondence is valid;
     # "warped" also hallucinates where the example warped by the *predicted* flow is wrong (copy only where
@@ -52,6 +55,8 @@ class LossWeights:
                 raise UserError(f"loss.{f.name} must be >= 0, got {v}")
         if self.gan_kind not in ("hinge", "lsgan"):
             raise UserError(f"loss.gan_kind must be 'hinge' or 'lsgan', got '{self.gan_kind}'")
+        if self.face_detail > 0 and self.face == 0:
+            raise UserError("loss.face_detail needs the face-region discriminator: set loss.face > 0 (or face_detail 0)")
         if self.example_mask not in ("valid", "warped"):
             raise UserError(f"loss.example_mask must be 'valid' or 'warped', got '{self.example_mask}'")
 
@@ -176,9 +181,24 @@ class Objective(nn.Module):
         if ctx.predicted is not None:
             terms["G/predict"] = label_loss(ctx.predicted, ctx.semantic)
         if self.d.face is not None and ctx.keypoints is not None:
-            terms["G/face"] = g_loss(self.d.face(out.image, ctx.semantic, self._face_boxes(ctx)), kind)
+            terms.update(self._face_g_terms(out.image, ctx))
         if self.d.temporal is not None and ctx.fake_window is not None:
             terms["G/temporal"] = g_loss(self.d.temporal(ctx.fake_window, ctx.flow_window, ctx.temporal_scale), kind)
+        return terms
+
+    def _face_g_terms(self, fake: torch.Tensor, ctx: FrameContext) -> dict[str, torch.Tensor]:
+        """The face region's GAN term and, with ``face_detail``, its feature matching and VGG on the face crops."""
+        boxes = self._face_boxes(ctx)
+        fake_feats = self.d.face(fake, ctx.semantic, boxes)
+        terms = {"G/face": g_loss(fake_feats, self.w.gan_kind)}
+        if self.w.face_detail > 0:
+            with torch.no_grad():
+                real_feats = self.d.face(ctx.real, ctx.semantic, boxes)
+            terms["G/face_detail.feature_matching"] = feature_matching(real_feats, fake_feats)
+            if self.perceptual is not None:
+                size = self.d.face.crop
+                terms["G/face_detail.perceptual"] = self.perceptual(crop_boxes(fake, boxes, size),
+                                                                     crop_boxes(ctx.real, boxes, size))
         return terms
 
     def unpaired_d_terms(self, fake: FrameOutput, fake_ctx: FrameContext, real_ctx: FrameContext
