@@ -1,9 +1,10 @@
-"""Close-ups of the shipped 128 px pose model's heads: 4 held-out clips x frames 3, 9, 15, each as generated | real,
-4x, cropped around the driving neck; green circles the driving nose, neck and shoulders, yellow the keypoint net's
-detections of them (off the crop: the net placed the joint elsewhere). docs/learning.md, "Where the 128 px pose
-error is":
+"""Close-ups of 128 px pose models' heads: 4 held-out clips x frames 3, 9, 15, each as generated (one tile per
+model, in the order given; the shipped model when none is given) | real, 4x, cropped around the driving neck; green
+circles the driving nose, neck and shoulders, yellow the keypoint net's detections of them (off the crop: the net
+placed the joint elsewhere). docs/learning.md, "Where the 128 px pose error is" and "A sharper head":
 
-    PYTHONPATH=src python results/learning/res128/head_look.py results/learning/res128/head_look_shipped_k2.png"""
+    PYTHONPATH=src python results/learning/res128/head_look.py results/learning/res128/head_look_shipped_k2.png
+    PYTHONPATH=src python results/learning/res128/head_look.py OUT.png CHECKPOINT [CHECKPOINT ...]"""
 import sys
 
 import numpy as np
@@ -33,17 +34,17 @@ def close_up(image: torch.Tensor, driving: torch.Tensor, detected: torch.Tensor)
     return im.crop((int(cx - half), int(cy - half), int(cx + half), int(cy + half)))
 
 
-def main(out: str) -> None:
-    pipe = Pipeline.from_checkpoint("src/vid2vid/assets/demo_pose.safetensors")
+def main(out: str, checkpoints: list[str]) -> None:
+    pipes = [Pipeline.from_checkpoint(c) for c in checkpoints or ["src/vid2vid/assets/demo_pose.safetensors"]]
     net = load_keypoint_net("results/gpu/detectors/dancers.safetensors")
     ds, clips = scored_clips("results/gpu/data/dancers", 8)
     rows = []
     for clip in clips[:4]:
         with torch.no_grad():
-            fake, real, _, _ = generate_clip(pipe, ds, clip, 2, max(FRAMES) + 1)
+            fakes = [generate_clip(pipe, ds, clip, 2, max(FRAMES) + 1)[:2] for pipe in pipes]
         driving = ds.load_keypoints(clip, list(range(max(FRAMES) + 1)))
-        rows.append([close_up(image[f], driving[f], net.detect(image[f][None])[0])
-                     for f in FRAMES for image in (fake, real)])
+        images = [fake for fake, _ in fakes] + [fakes[0][1]]  # each model's frames, then the real ones
+        rows.append([close_up(image[f], driving[f], net.detect(image[f][None])[0]) for f in FRAMES for image in images])
     sheet = Image.new("RGB", (TILE * len(rows[0]), TILE * len(rows)))
     for r, row in enumerate(rows):
         for c, tile in enumerate(row):
@@ -52,4 +53,4 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

@@ -56,7 +56,7 @@ class LossWeights:
         if self.gan_kind not in ("hinge", "lsgan"):
             raise UserError(f"loss.gan_kind must be 'hinge' or 'lsgan', got '{self.gan_kind}'")
         if self.face_detail > 0 and self.face == 0:
-            raise UserError("loss.face_detail needs the face-region discriminator: set loss.face > 0 (or face_detail 0)")
+            raise UserError("loss.face_detail needs the face-region discriminator: set loss.face > 0")
         if self.example_mask not in ("valid", "warped"):
             raise UserError(f"loss.example_mask must be 'valid' or 'warped', got '{self.example_mask}'")
 
