@@ -10,10 +10,12 @@ import pytest
 import torch
 
 from vid2vid import tasks
-from vid2vid.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_generator
+from vid2vid.checkpoint import (checkpoint_step, latest_checkpoint, list_checkpoints, load_checkpoint, save_checkpoint,
+                                save_generator)
 from vid2vid.errors import UserError
 from vid2vid.files import PendingFile, atomic_path
 from vid2vid.models.config import build_generator
+from vid2vid.training.options import TrainOptions
 from vid2vid.training.warm_start import init_generator
 
 
@@ -45,6 +47,16 @@ def test_not_a_checkpoint_is_one_line(tmp_path):
     torch.save([1, 2, 3], tmp_path / "list.pt")
     with pytest.raises(UserError, match="holds a list, not a mapping"):
         load_checkpoint(tmp_path / "list.pt")
+
+
+def test_keep_every_spares_the_multiples_that_keep_checkpoints_would_delete(tmp_path):
+    for step in range(10, 101, 10):
+        save_checkpoint(tmp_path / "curve", step, {"step": step}, keep=2, keep_every=50)
+        save_checkpoint(tmp_path / "plain", step, {"step": step}, keep=2)
+    assert [checkpoint_step(p) for p in list_checkpoints(tmp_path / "curve")] == [50, 90, 100]
+    assert [checkpoint_step(p) for p in list_checkpoints(tmp_path / "plain")] == [90, 100]
+    with pytest.raises(UserError, match="train.keep_every must be >= 0"):
+        TrainOptions(keep_every=-1)
 
 
 def test_an_interrupted_write_leaves_the_old_file_and_no_checkpoint_name(tmp_path):

@@ -59,15 +59,17 @@ def _python_state(saved: list) -> tuple:
     return (version, tuple(int(v) for v in internal.tolist()), gauss)
 
 
-def save_checkpoint(run_dir: str | Path, step: int, state: dict[str, Any], keep: int = 3) -> Path:
-    """Write ``state`` to run_dir/checkpoint-<step>.pt via a temp file and rename; keep the newest ``keep``."""
+def save_checkpoint(run_dir: str | Path, step: int, state: dict[str, Any], keep: int = 3, keep_every: int = 0) -> Path:
+    """Write ``state`` to run_dir/checkpoint-<step>.pt via a temp file and rename; keep the newest ``keep``, and every
+    checkpoint whose step is a multiple of ``keep_every`` (0: none), so that a run's curve can be scored later."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / checkpoint_name(step)
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
     for old in list_checkpoints(run_dir)[:-keep] if keep > 0 else []:
-        old.unlink(missing_ok=True)
+        if not (keep_every and checkpoint_step(old) % keep_every == 0):
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -78,6 +80,11 @@ def list_checkpoints(run_dir: str | Path) -> list[Path]:
         return []
     found = [(int(m.group(1)), p) for p in run_dir.iterdir() if (m := PATTERN.match(p.name))]
     return [p for _, p in sorted(found)]
+
+
+def checkpoint_step(path: Path) -> int:
+    """The step in a checkpoint's file name (checkpoint-00000150.pt -> 150)."""
+    return int(PATTERN.match(path.name).group(1))
 
 
 def latest_checkpoint(run_dir: str | Path) -> Path | None:

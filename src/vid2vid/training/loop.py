@@ -135,7 +135,7 @@ def _train(run_dir: str | Path, cfg: RunConfig) -> Path | None:
         state = {"generator": G.state_dict(), "discriminators": D.state_dict(), "ema": ema.state_dict(),
                  "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "train_seconds": seconds,
                  "rng": ckpt.rng_state(), "config": resolved, "generator_config": asdict(gcfg), "dataset": asdict(meta)}
-        return ckpt.save_checkpoint(run_dir, step, state, keep=o.keep_checkpoints)
+        return ckpt.save_checkpoint(run_dir, step, state, keep=o.keep_checkpoints, keep_every=o.keep_every)
 
     stop = StopRequests("training")  # Ctrl-C / SIGTERM: checkpoint after the current step; Ctrl-C twice: at once
     stop.__enter__()

@@ -94,6 +94,7 @@ class TrainOptions:
     image_every: int = 100  # steps between image grids (TensorBoard + PNG); 0 disables
     checkpoint_every: int = 500  # steps between checkpoints (one is always written at the end)
     keep_checkpoints: int = 3  # newest checkpoints kept
+    keep_every: int = 0  # checkpoints at multiples of this step are never deleted (a run's curve); 0: none
     seed: int = 0  # seed of the weights and of the data order
     resume: bool = False  # continue from the newest checkpoint in the run folder
     progress: bool = True  # tqdm progress bar
@@ -115,7 +116,7 @@ class TrainOptions:
                      "double_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"train.{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("flow_pretrain_steps", "single_frame_steps", "workers", "image_every", "seed"):
+        for name in ("flow_pretrain_steps", "single_frame_steps", "workers", "image_every", "seed", "keep_every"):
             if getattr(self, name) < 0:
                 raise UserError(f"train.{name} must be >= 0, got {getattr(self, name)}")
         if not self.max_hours >= 0:
