@@ -78,8 +78,7 @@ def list_checkpoints(run_dir: str | Path) -> list[Path]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         return []
-    found = [(int(m.group(1)), p) for p in run_dir.iterdir() if (m := PATTERN.match(p.name))]
-    return [p for _, p in sorted(found)]
+    return sorted((p for p in run_dir.iterdir() if PATTERN.match(p.name)), key=checkpoint_step)
 
 
 def checkpoint_step(path: Path) -> int:

@@ -174,7 +174,7 @@ def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size:
     cfg = replace(run, data=replace(run.data, root=str(root), max_domains=max_domains, seed=seed), model=model,
                   train=replace(run.train, batch_size=batch_size, seed=seed, progress=progress))
     path = training_loop(out / "runs" / name, cfg)
-    if path is None or int(path.stem.split("-")[-1]) < run.train.max_steps:  # stopped by a signal: never score a
+    if path is None or ckpt.checkpoint_step(path) < run.train.max_steps:  # stopped by a signal: never score a
         raise KeyboardInterrupt  # partial model
     return path
 
