@@ -67,6 +67,12 @@ def _plot(path: Path, series: dict[str, dict], xlabel: str, keys: list[tuple[str
     plt.close(fig)
 
 
+def _method_label(name: str, r: dict, seeds: int) -> str:
+    """A method's row name; a row averaged over fewer seeds than the budget's says how many (no ± shows for one)."""
+    scored = r.get("seeds")
+    return name if scored is None or scored >= seeds else f"{name} ({scored} of {seeds} seeds)"
+
+
 def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path:
     """Write ``benchmark.md`` and ``<task>_k.png`` / ``<task>_domains.png`` into ``out``."""
     s = results["settings"]
@@ -89,9 +95,12 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
     for kind, task in results["tasks"].items():
         cols = columns(kind)
         lines += [f"## {kind}", "", f"### Methods (paper Table 1), K={s.get('eval_k', s['train_k'])}", ""]
-        rows = {method_names.get(m, m): r for m, r in task["methods"].items()}
+        rows = {_method_label(method_names.get(m, m), r, s.get("seeds", 1)): r for m, r in task["methods"].items()}
         rows["real frames (metric limit)"] = task["floor"] or {}
         lines += _table(rows, cols, "method") + [""]
+        unscored = [name for m, name in method_names.items() if m not in task["methods"]]
+        if unscored:
+            lines += [f"Not scored yet: {', '.join(unscored)}.", ""]
         if (out / f"{kind}_methods.png").exists():
             shown = task.get("sheet_methods", list(method_names))  # files from before it was kept: every method
             left_out = [name for m, name in method_names.items() if m not in shown]
@@ -100,9 +109,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
                       + f", the real frames: ![methods]({kind}_methods.png)"
                       + (f" ({', '.join(left_out)}: no trained model of the current recipe was kept)" if left_out
                          else ""), ""]
-        lines += ["### Effect of K (few-shot vid2vid, test-time examples; paper Fig. 7)", ""]
+        lines += ["### Effect of K (few-shot vid2vid, seed 0, test-time examples; paper Fig. 7)", ""]
         lines += _table({f"K={k}": r for k, r in task["k"].items()}, cols, "K") + [""]
-        lines += ["### Effect of the number of training domains (paper Fig. 7)", ""]
+        lines += ["### Effect of the number of training domains (few-shot vid2vid, seed 0; paper Fig. 7)", ""]
         lines += _table({f"{n} domains": r for n, r in task["domains"].items()}, cols, "training domains") + [""]
         if task["k"] and task["domains"]:  # plots once the task has finished
             keys = [(c[0], c[1]) for c in cols[:2]]
