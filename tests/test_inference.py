@@ -86,6 +86,23 @@ def test_scoring_with_finetuning_adapts_a_copy_per_clip(trained):
     assert evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4) == plain  # the pipeline is as loaded
 
 
+def test_example_draws_are_other_clips_of_the_domain_fixed_by_the_seed_and_nested_over_k(trained, tiny_dataset):
+    from vid2vid.evaluation.evaluate import Detectors, evaluate, example_frames, test_split
+
+    ds = test_split(tiny_dataset)  # one held-out domain, two clips of 6 frames
+    assert example_frames(ds, 0, 2) == [(1, 0), (1, 5)]  # the benchmark's: spread over the other clip
+    draws = [example_frames(ds, 0, 4, draw) for draw in range(1, 6)]
+    assert all(c == 1 for d in draws for c, _ in d) and all(len(set(d)) == 4 for d in draws)
+    assert len({tuple(d) for d in draws}) > 1 and draws[0] == example_frames(ds, 0, 4, 1)
+    assert set(example_frames(ds, 0, 2, 3)) <= set(example_frames(ds, 0, 4, 3))  # more examples: the same and others
+    assert len(example_frames(ds, 0, 8, 1)) == 8  # K beyond the clip's length repeats frames
+    ckpt, root = trained
+    pipe = Pipeline.from_checkpoint(ckpt)
+    plain = evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4)
+    drawn = evaluate(pipe, root, 2, Detectors(), max_clips=1, max_frames=4, example_draw=1)
+    assert drawn["example_draw"] == 1 and "example_draw" not in plain
+
+
 def test_leave_one_out_finetuning_never_shows_the_model_its_target(trained, monkeypatch):
     import vid2vid.inference.finetune as finetune
 

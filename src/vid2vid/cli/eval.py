@@ -46,6 +46,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                "score on that person's clips after the first N (motions the training left out) "
                                "instead of the test split")
     _finetune_arguments(one)
+    one.add_argument("--example-draw", type=int, default=0, metavar="N",
+                     help="which examples: 0 (default, the benchmark's) K frames spread evenly over the first other "
+                     "clip of the held-out domain; N >= 1 another clip of the domain and K of its frames drawn at "
+                     "random (seed N), to see how much the scores depend on the examples drawn")
     one.set_defaults(func=run_checkpoint)
     diag = eval_sub.add_parser(
         "diagnose", help="example-flow error, ghosts and background drift of a few-shot checkpoint",
@@ -218,8 +222,8 @@ def run_checkpoint(args: argparse.Namespace) -> int:
             detectors.segmentation = load_segmentation_net(args.detector)
         else:
             detectors.keypoints = load_keypoint_net(args.detector)
-    if args.num_examples < 1 or args.clips < 1 or args.frames < 1 or args.finetune < 0:
-        raise UserError("--num-examples, --clips and --frames must be >= 1, --finetune >= 0")
+    if args.num_examples < 1 or args.clips < 1 or args.frames < 1 or args.finetune < 0 or args.example_draw < 0:
+        raise UserError("--num-examples, --clips and --frames must be >= 1, --finetune and --example-draw >= 0")
     if not args.finetune_lr > 0:
         raise UserError(f"--finetune-lr must be positive, got {args.finetune_lr}")
     pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights,
@@ -228,7 +232,8 @@ def run_checkpoint(args: argparse.Namespace) -> int:
         raise UserError(f"{args.checkpoint}: --finetune adapts a few-shot model to its examples; this model takes none")
     result = evaluate(pipe, args.data, args.num_examples, detectors, args.clips, args.frames,
                       held_out_motions=args.held_out_motions, finetune=Finetune(args.finetune, args.finetune_lr,
-                                                                  not args.finetune_all_examples))
+                                                                  not args.finetune_all_examples),
+                      example_draw=args.example_draw)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -100,27 +100,36 @@ def keypoint_metric(ds: FewShotVideoDataset) -> str:
     return tasks.get(ds.meta.task).keypoint_metric or "keypoint_error"
 
 
-def example_frames(ds: FewShotVideoDataset, clip: int, k: int) -> list[tuple[int, int]]:
-    """(clip, frame) of the K examples for ``clip``: spread evenly over another clip of its domain."""
-    same = [i for i, c in enumerate(ds.clips) if c.domain == ds.clips[clip].domain and i != clip]
-    source = same[0] if same else clip
+def example_frames(ds: FewShotVideoDataset, clip: int, k: int, draw: int = 0) -> list[tuple[int, int]]:
+    """(clip, frame) of the K examples for ``clip``: with ``draw`` 0 spread evenly over the first other clip of its
+    domain; with ``draw`` N >= 1 another clip of the domain and K frames of it drawn at random, the same for every
+    model given N and the clip, a larger K's examples including a smaller K's. The draws measure how much a score
+    depends on which examples a user happens to give (a 0.1 px move of the pose error with K is noise if another draw
+    of the same K moves it as much)."""
+    same = [i for i, c in enumerate(ds.clips) if c.domain == ds.clips[clip].domain and i != clip] or [clip]
+    if draw == 0:
+        frames = ds.clips[same[0]].frames
+        return [(same[0], int(f)) for f in np.linspace(0, frames - 1, k).round()]
+    rng = np.random.default_rng([draw, clip])
+    source = same[int(rng.integers(len(same)))]
     frames = ds.clips[source].frames
-    return [(source, int(f)) for f in np.linspace(0, frames - 1, k).round()]
+    order = np.resize(rng.permutation(frames), k)  # (repeats frames only when K exceeds the clip's length)
+    return [(source, int(f)) for f in np.sort(order)]
 
 
 def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
-                finetune: Finetune = Finetune()
+                finetune: Finetune = Finetune(), draw: int = 0
                 ) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Drive ``pipe`` with the first ``count`` frames of a test clip and its K examples (``example_frames``): every
     frame's FrameOutput, and the real frames, semantics (count, C, H, W) and examples (K, 3, H, W) (None for a
-    model without examples). With ``finetune`` steps a copy of the generator is first finetuned on the clip's
+    model without examples); ``draw`` picks the examples (``example_frames``). With ``finetune`` steps a copy of the generator is first finetuned on the clip's
     examples (test-time finetuning, as ``generate --finetune``); ``pipe`` is untouched."""
     loaded = [ds.load_frame(clip, f) for f in range(count)]
     semantics = torch.stack([s for s, _ in loaded])
     real = torch.stack([x for _, x in loaded])
     examples = (None, None)
     if pipe.uses_examples:
-        pairs = [ds.load_frame(c, f) for c, f in example_frames(ds, clip, k)]
+        pairs = [ds.load_frame(c, f) for c, f in example_frames(ds, clip, k, draw)]
         examples = (torch.stack([x for _, x in pairs]).unsqueeze(0), torch.stack([s for s, _ in pairs]).unsqueeze(0))
     examples = tuple(e.to(pipe.device) if e is not None else None for e in examples)
     model = pipe.model
@@ -131,10 +140,10 @@ def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, coun
 
 
 def generate_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
-                  finetune: Finetune = Finetune()
+                  finetune: Finetune = Finetune(), draw: int = 0
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """``unroll_clip`` with the generated frames stacked: (fake, real, semantics, examples), frames in [-1, 1]."""
-    outs, real, semantics, examples = unroll_clip(pipe, ds, clip, k, count, finetune)
+    outs, real, semantics, examples = unroll_clip(pipe, ds, clip, k, count, finetune, draw)
     fake = torch.stack([o.image[0].float().cpu().clamp(-1, 1) for o in outs])
     return fake, real, semantics, examples
 
@@ -148,10 +157,11 @@ def _labels(ds: FewShotVideoDataset, clip: int, count: int) -> torch.Tensor:
 @torch.no_grad()
 def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max_clips: int = 8,
              max_frames: int = 32, inception: InceptionFeatures | None = None, held_out_motions: int = 0,
-             finetune: Finetune = Finetune()) -> dict[str, float]:
+             finetune: Finetune = Finetune(), example_draw: int = 0) -> dict[str, float]:
     """Metrics of ``pipe``'s generator with K examples (see module docstring) over the clips ``scored_clips`` picks:
     the test split's, or with ``held_out_motions`` N a single-person model's left-out motions. ``finetune``: adapt a
-    copy of the generator to each clip's examples first (test-time finetuning)."""
+    copy of the generator to each clip's examples first (test-time finetuning). ``example_draw``: which examples
+    (``example_frames``; 0, the default, is the benchmark's)."""
     ds, clips = scored_clips(root, max_clips, held_out_motions)
     check_compatible(pipe, ds)
     inception = inception or InceptionFeatures()
@@ -162,7 +172,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     faces = has_heads(ds)
     for clip in clips:
         count = min(ds.clips[clip].frames, max_frames)
-        fake, real, semantics, _ = generate_clip(pipe, ds, clip, k, count, finetune)
+        fake, real, semantics, _ = generate_clip(pipe, ds, clip, k, count, finetune, example_draw)
         real_feats, fake_feats = inception(real), inception(fake)
         real_stats.update(real_feats)
         fake_stats.update(fake_feats)
@@ -195,6 +205,8 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
     if finetune.steps and pipe.uses_examples:
         result.update({"finetune_steps": finetune.steps, "finetune_lr": finetune.lr,
                        "finetune_leave_one_out": finetune.leave_one_out})
+    if example_draw and pipe.uses_examples:
+        result["example_draw"] = example_draw
     if pose.count:
         result.update({keypoint_metric(ds): pose.mean, "pose_detection_rate": pose.detection_rate})
     if seg.pixels:
