@@ -103,6 +103,17 @@ def test_example_draws_are_other_clips_of_the_domain_fixed_by_the_seed_and_neste
     assert drawn["example_draw"] == 1 and "example_draw" not in plain
 
 
+def test_the_example_flow_can_come_from_the_maps_parts_at_inference(trained):
+    from vid2vid.evaluation.evaluate import Detectors, evaluate
+
+    ckpt, root = trained
+    learned = Pipeline.from_checkpoint(ckpt)
+    parts = Pipeline.from_checkpoint(ckpt, example_flow="parts")
+    assert learned.gcfg.example_flow == "learned" and parts.gcfg.example_flow == "parts"
+    scores = [evaluate(p, root, 2, Detectors(), max_clips=1, max_frames=4) for p in (learned, parts)]
+    assert scores[0]["psnr"] != scores[1]["psnr"]
+
+
 def test_leave_one_out_finetuning_never_shows_the_model_its_target(trained, monkeypatch):
     import vid2vid.inference.finetune as finetune
 

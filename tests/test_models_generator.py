@@ -13,6 +13,7 @@ from vid2vid.models.embedding import WeightHead
 from vid2vid.models.flow import FlowOutput
 from vid2vid.models.generator import by_layout, drawn_region, layout_disagreement
 from vid2vid.models.layers import as_channels_last, inference_copy
+from vid2vid.models.part_flow import part_flow
 from vid2vid.models.warp import warp
 
 
@@ -534,3 +535,34 @@ def test_attention_image_gives_h_the_attention_weighted_example_colours():
         assert torch.allclose(one.colours, colours[0][None, :, None, None].expand_as(one.colours), atol=1e-5)
         outs = run(model, semantics, examples, example_semantics)
     assert all(torch.isfinite(o.image).all() for o in outs)
+
+
+def _part_maps(b: int, x0: int, size: int = 32) -> torch.Tensor:
+    """(b, 6, size, size) pose maps: one body part (index 1 of 14) at columns x0..x0+7, rows 4..19, its (u, v)
+    running across it, so the same (u, v) lies 10 px further right in a map made with x0 + 10."""
+    maps = torch.zeros(b, 6, size, size)
+    ys, xs = torch.meshgrid(torch.arange(4, 20.0), torch.arange(float(x0), x0 + 8.0), indexing="ij")
+    maps[:, 3, 4:20, x0:x0 + 8] = 1 / 14
+    maps[:, 4, 4:20, x0:x0 + 8] = (xs - x0 + 1) / 10
+    maps[:, 5, 4:20, x0:x0 + 8] = (ys - 3) / 20
+    return maps
+
+
+def test_part_example_flow_takes_each_examples_pixels_from_the_maps_part_correspondence():
+    model = make("pose", compose="example", example_fill=True, example_flow="parts").eval()
+    semantics = _part_maps(2, 6)[:, None].repeat(1, 2, 1, 1, 1)
+    example_semantics = torch.stack([_part_maps(2, 16), _part_maps(2, 6)], 1)  # moved 10 px right, and in place
+    examples = torch.rand(2, 2, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        outs = run(model, semantics, examples, example_semantics)
+    for o in outs:
+        chosen = example_semantics[torch.arange(2), o.example_index]
+        flow, valid = part_flow(semantics[:, 0], chosen)
+        assert torch.allclose(o.example_flow, flow, atol=1e-4) and torch.equal(o.example_mask, 1 - valid)
+        assert o.fill_flow is not None and o.fill_mask.min() == 0  # the filler's from its own map
+    moved = part_flow(semantics[:1, 0], example_semantics[:1, 0])[0][0]
+    assert torch.allclose(moved[:, 4:20, 6:14], torch.tensor([10.0, 0.0]).view(2, 1, 1), atol=1e-4)
+    with pytest.raises(UserError, match="example_warp"):
+        tasks.get("pose").generator_config("tiny", 6, example_warp=False, example_flow="parts")
+    with pytest.raises(UserError, match="learned or parts"):
+        tasks.get("pose").generator_config("tiny", 6, example_flow="dense")

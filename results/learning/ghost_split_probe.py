@@ -1,7 +1,8 @@
 """Where is the ghost error of an `example_fill` model when another example shows the background? On held-out dancers
 clips, K = 2 examples from another clip: the ghost pixels (an example's body is there, the target's is not) that some
 example shows as background, split by whose body stands there (the warped example's or the filler's), with the masks
-m_e, m_f and the L1 of warp(e), warp(f), h_t and the output on each part; a picture per clip (frame 15): warp(e), m_e,
+m_e, m_f (1: not this warped example) and the L1 of warp(e), warp(f), h_t and the output on each part, and on the
+target's own body; a picture per clip (frame 15): warp(e), m_e,
 warp(f), m_f, h_t, output, real, |output - real| x 4.
 
 python results/learning/ghost_split_probe.py CHECKPOINT DATA OUT.png [CLIPS]   (repository root, PYTHONPATH=src)"""
@@ -47,7 +48,7 @@ with torch.no_grad():
             parts = {"chosen's body only": ghost & e_body & ~f_body, "filler's body only": ghost & f_body & ~e_body,
                      "both bodies (hidden)": ghost & e_body & f_body,
                      "other bg within 3 px of target": ~body[t] & ~ghost & near,
-                     "other bg farther": ~body[t] & ~ghost & ~near}
+                     "other bg farther": ~body[t] & ~ghost & ~near, "the target's body": body[t]}
             values = {"m_e": o.example_mask[0, 0], "m_f": o.fill_mask[0, 0]}
             for name, x in (("L1 warp(e)", o.example_warped), ("L1 warp(f)", o.fill_warped),
                             ("L1 h_t", o.hallucinated), ("L1 output", o.image)):

@@ -68,6 +68,13 @@ def add_fill_depth_argument(parser: argparse.ArgumentParser) -> None:
                         "fewer flow passes per frame)")
 
 
+def add_example_flow_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--example-flow", choices=("learned", "parts"),
+                        help="few-shot pose models: where each example's flow and mask come from; learned (the flow "
+                        "network) or parts (computed from the pose maps' body-part channels, one affine map per part; "
+                        "measured far better on held-out dancers, docs/learning.md); default: the model's own setting")
+
+
 def add_finetune_all_examples_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--finetune-all-examples", action="store_true",
                         help="while finetuning, give the model every example, the one it reconstructs included "

@@ -6,9 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_fill_depth_argument,
-                                add_finetune_all_examples_argument, add_num_examples, add_task_argument, log,
-                                resolve_task, task_help)
+from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_example_flow_argument,
+                                add_fill_depth_argument, add_finetune_all_examples_argument, add_num_examples,
+                                add_task_argument, log, resolve_task, task_help)
 
 BENCH_HELP = """\
 Reproduce the paper's kind of table on our synthetic benchmark: render dancers, faces and streets, train the metric
@@ -152,6 +152,7 @@ def _held_out_arguments(p: argparse.ArgumentParser, data_help: str) -> None:
     p.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
     _weights_argument(p)
     add_fill_depth_argument(p)
+    add_example_flow_argument(p)
     add_device_argument(p)
 
 
@@ -198,7 +199,7 @@ def run_diagnose(args: argparse.Namespace) -> int:
     if args.num_examples < 1 or args.clips < 1 or args.frames < 3:
         raise UserError("--num-examples and --clips must be >= 1 and --frames >= 3")
     pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights,
-                                    fill_depth=args.fill_depth)
+                                    fill_depth=args.fill_depth, example_flow=args.example_flow)
     result = diagnose(pipe, args.data, args.num_examples, args.clips, args.frames)
     text = json.dumps(result, indent=2)
     print(text)
@@ -227,7 +228,7 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     if not args.finetune_lr > 0:
         raise UserError(f"--finetune-lr must be positive, got {args.finetune_lr}")
     pipe = Pipeline.from_checkpoint(args.checkpoint, device=args.device, weights=args.weights,
-                                    fill_depth=args.fill_depth)
+                                    fill_depth=args.fill_depth, example_flow=args.example_flow)
     if args.finetune and not pipe.uses_examples:
         raise UserError(f"{args.checkpoint}: --finetune adapts a few-shot model to its examples; this model takes none")
     result = evaluate(pipe, args.data, args.num_examples, detectors, args.clips, args.frames,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_fill_depth_argument,
-                                add_finetune_all_examples_argument, log)
+from vid2vid.cli.common import (add_checkpoint_argument, add_device_argument, add_example_flow_argument,
+                                add_fill_depth_argument, add_finetune_all_examples_argument, log)
 
 HELP = """\
 Generate a video: the person / face / city of the K example images, moving like the driving input.
@@ -56,6 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lossless", action="store_true",
                    help="encode losslessly (RGB H.264, qp 0): exact frames, files ~10x larger")
     add_fill_depth_argument(p)
+    add_example_flow_argument(p)
     add_device_argument(p)
     p.set_defaults(func=run)
 
@@ -77,7 +78,7 @@ def _job(args: argparse.Namespace) -> dict:
             "finetune": args.finetune, "finetune_all_examples": args.finetune_all_examples, "no_crop": args.no_crop,
             "no_normalize": args.no_normalize,
             "lossless": args.lossless, "runtime": args.runtime, "style_seed": args.style_seed,
-            "predict": args.predict, "fill_depth": args.fill_depth}
+            "predict": args.predict, "fill_depth": args.fill_depth, "example_flow": args.example_flow}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                           normalize=not args.no_normalize, device=args.device,
                           runtime=args.runtime, lossless=args.lossless, resume=args.resume, progress=not args.quiet,
                           style_seed=args.style_seed, predict=args.predict, fill_depth=args.fill_depth,
-                          job=_job(args))
+                          example_flow=args.example_flow, job=_job(args))
     result = generate_video(req)
     if result.finetune_losses:
         log.info(f"finetuned {args.finetune} steps: loss {result.finetune_losses[0]:.3f} -> "

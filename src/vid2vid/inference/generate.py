@@ -32,6 +32,7 @@ class GenerateRequest:
     style_seed: int | None = None  # a multimodal model's look (None: the mean look)
     predict: int = 0  # continue the video by this many frames of predicted label maps (models with a predictor)
     fill_depth: int = 0  # example_fill models: examples composing a frame (0: every one; Pipeline.from_checkpoint)
+    example_flow: str | None = None  # learned or parts instead of the model's own setting (Pipeline.from_checkpoint)
     progress: bool = True
     job: dict | None = field(default=None, compare=False)  # what identifies the run for --resume
 
@@ -61,7 +62,8 @@ def generate_video(req: GenerateRequest, on_stage: Callable[[str], None] | None 
             raise UserError(f"output {path} must end in .mp4")
     say = on_stage or (lambda _text: None)
     say("loading the model")
-    pipe = Pipeline.from_checkpoint(req.checkpoint, device=req.device, fill_depth=req.fill_depth)
+    pipe = Pipeline.from_checkpoint(req.checkpoint, device=req.device, fill_depth=req.fill_depth,
+                                    example_flow=req.example_flow)
     say("preparing the examples")
     examples, semantics, example_keypoints = load_examples(pipe, list(req.examples), crop=req.crop)
     say("opening the driving video")

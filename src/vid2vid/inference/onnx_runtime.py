@@ -86,6 +86,9 @@ def export_onnx(model: nn.Module, folder: str | Path, k: int, height: int, width
     ``height`` x ``width`` frames to ``folder``; returns it."""
     if model.cfg.multimodal_channels:
         raise UserError("multimodal models run with PyTorch only: their per-class features are not in the ONNX graphs")
+    if model.cfg.example_flow == "parts":
+        raise UserError("example flow 'parts' (a fit per body part of each frame) runs with PyTorch only: use "
+                        "--runtime torch, or --example-flow learned for the ONNX graphs")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     n = model.cfg.num_prev_frames

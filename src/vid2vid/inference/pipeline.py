@@ -21,6 +21,7 @@ from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
 from vid2vid.devices import pick_device
 from vid2vid.errors import UserError
 from vid2vid.models.config import GeneratorConfig, build_generator, for_inference
+from vid2vid.models.part_flow import PART_CHANNELS
 from vid2vid.models.layers import inference_copy
 from vid2vid.models.unroll import Stream
 
@@ -52,18 +53,22 @@ class Pipeline:
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto", weights: str = "ema",
-                        fill_depth: int | None = 0) -> "Pipeline":
+                        fill_depth: int | None = 0, example_flow: str | None = None) -> "Pipeline":
         """Load a training checkpoint (.pt) or an exported generator (.safetensors, `vid2vid export`); ``weights``
         picks the EMA (default) or raw generator of a training checkpoint. ``fill_depth``: how many of the examples,
         ranked by attention, compose a frame of a model with example_fill (0, the default: every example; measured
-        better than the two such models train with, docs/learning.md; None: the checkpoint's own setting)."""
+        better than the two such models train with, docs/learning.md; None: the checkpoint's own setting).
+        ``example_flow``: learned or parts (computed from the pose maps' part channels) instead of the checkpoint's."""
         tensors, generator_config, dataset = load_generator(path, weights)
         try:
             gcfg = GeneratorConfig(**generator_config)
             meta = DatasetMeta(**dataset)
         except TypeError as err:
             raise UserError(f"{path} was written by another vid2vid version ({err})") from None
-        gcfg = for_inference(gcfg, fill_depth)
+        gcfg = for_inference(gcfg, fill_depth, example_flow)
+        if gcfg.example_flow == "parts" and meta.semantic_channels < PART_CHANNELS.stop:
+            raise UserError(f"{path}: example flow 'parts' reads the body-part channels of pose maps; this "
+                            f"{meta.task} model's maps have {meta.semantic_channels} channels (use learned)")
         model = build_generator(gcfg)
         try:
             model.load_state_dict({k: v.float() for k, v in tensors.items()})

@@ -36,6 +36,7 @@ from vid2vid.models.face_refiner import FaceRefiner
 from vid2vid.models.foreground import ForegroundGenerator, foreground_mask
 from vid2vid.models.multimodal import ClassStyles, FeatureEncoder, paint
 from vid2vid.models.outputs import ExampleCode, FrameOutput, pad_history
+from vid2vid.models.part_flow import part_flow
 from vid2vid.models.prediction import FramePredictor
 from vid2vid.models.synthesis import SynthesisNetwork, WarpEmbedding
 from vid2vid.models.warp import warp
@@ -80,6 +81,13 @@ def by_layout(semantic: torch.Tensor, examples: list[tuple[torch.Tensor, torch.T
     ranked = reordered(indices)
     pairs = list(zip(semantics, images))
     return pairs[0], pairs[1:], first, second, rest, ranked[0], ranked[1]
+
+
+def from_parts(flow: FlowOutput, semantic: torch.Tensor, example_semantic: torch.Tensor) -> FlowOutput:
+    """``flow`` with its example flow and mask from the pose maps' part correspondence (example_flow "parts"): the
+    example's own pixels where the part is matched, h_t (mask 1) elsewhere."""
+    example_flow, valid = part_flow(semantic, example_semantic)
+    return replace(flow, example_flow=example_flow, example_mask=1 - valid)
 
 
 def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -197,6 +205,10 @@ class SequentialGenerator(nn.Module):
                     semantic, [(example_semantic, example), *fillers], [flow, fill, *extra], indices)
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
+        if cfg.example_flow == "parts":  # each example's flow and mask from the maps' part correspondence
+            flow = from_parts(flow, semantic, example_semantic)
+            if fill is not None:
+                fill, *extra = [from_parts(f, semantic, s) for f, (s, _) in zip([fill, *extra], fillers)]
 
         warped = example_warped = fill_warped = None
         if has_prev:
