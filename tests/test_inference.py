@@ -103,7 +103,7 @@ def test_example_draws_are_other_clips_of_the_domain_fixed_by_the_seed_and_neste
     assert drawn["example_draw"] == 1 and "example_draw" not in plain
 
 
-def test_the_example_flow_can_come_from_the_maps_parts_at_inference(trained):
+def test_the_example_flow_can_come_from_the_maps_parts_at_inference(trained, tmp_path):
     from vid2vid.evaluation.evaluate import Detectors, evaluate
 
     ckpt, root = trained
@@ -112,6 +112,11 @@ def test_the_example_flow_can_come_from_the_maps_parts_at_inference(trained):
     assert learned.gcfg.example_flow == "learned" and parts.gcfg.example_flow == "parts"
     scores = [evaluate(p, root, 2, Detectors(), max_clips=1, max_frames=4) for p in (learned, parts)]
     assert scores[0]["psnr"] != scores[1]["psnr"]
+    from vid2vid.inference.export import export_generator  # the setting stored in an exported file is its default
+
+    baked = Pipeline.from_checkpoint(export_generator(ckpt, tmp_path / "parts.safetensors", example_flow="parts"))
+    assert baked.gcfg.example_flow == "parts"
+    assert Pipeline.from_checkpoint(tmp_path / "parts.safetensors", example_flow="learned").gcfg.example_flow == "learned"
 
 
 def test_leave_one_out_finetuning_never_shows_the_model_its_target(trained, monkeypatch):

@@ -4,7 +4,10 @@ circles the driving nose, neck and shoulders, yellow the keypoint net's detectio
 placed the joint elsewhere). docs/learning.md, "Where the 128 px pose error is" and "A sharper head":
 
     PYTHONPATH=src python results/learning/res128/head_look.py results/learning/res128/head_look_shipped_k2.png
-    PYTHONPATH=src python results/learning/res128/head_look.py OUT.png CHECKPOINT [CHECKPOINT ...]"""
+    PYTHONPATH=src python results/learning/res128/head_look.py OUT.png CHECKPOINT [CHECKPOINT ...]
+
+A checkpoint written CHECKPOINT#K is given K examples (default 2), e.g. the same model with 1, 2 and 4:
+    ... head_look.py OUT.png src/vid2vid/assets/demo_pose.safetensors#1 src/vid2vid/assets/demo_pose.safetensors#4"""
 import sys
 
 import numpy as np
@@ -35,13 +38,15 @@ def close_up(image: torch.Tensor, driving: torch.Tensor, detected: torch.Tensor)
 
 
 def main(out: str, checkpoints: list[str]) -> None:
-    pipes = [Pipeline.from_checkpoint(c) for c in checkpoints or ["src/vid2vid/assets/demo_pose.safetensors"]]
+    specs = [(c.split("#")[0], int(c.split("#")[1]) if "#" in c else 2)
+             for c in checkpoints or ["src/vid2vid/assets/demo_pose.safetensors"]]
+    pipes = [(Pipeline.from_checkpoint(c), k) for c, k in specs]
     net = load_keypoint_net("results/gpu/detectors/dancers.safetensors")
     ds, clips = scored_clips("results/gpu/data/dancers", 8)
     rows = []
     for clip in clips[:4]:
         with torch.no_grad():
-            fakes = [generate_clip(pipe, ds, clip, 2, max(FRAMES) + 1)[:2] for pipe in pipes]
+            fakes = [generate_clip(pipe, ds, clip, k, max(FRAMES) + 1)[:2] for pipe, k in pipes]
         driving = ds.load_keypoints(clip, list(range(max(FRAMES) + 1)))
         images = [fake for fake, _ in fakes] + [fakes[0][1]]  # each model's frames, then the real ones
         rows.append([close_up(image[f], driving[f], net.detect(image[f][None])[0]) for f in FRAMES for image in images])

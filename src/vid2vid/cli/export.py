@@ -33,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", choices=("ema", "generator"), default="ema",
                    help="averaged (ema, default) or raw generator weights")
     p.add_argument("--fp32", action="store_true", help="keep float32 weights (default: float16, half the size)")
+    p.add_argument("--example-flow", choices=("learned", "parts"),
+                   help="few-shot pose models: store this example flow setting in the file's generator config, so "
+                   "generate, demo and eval use it by default (learned: the flow network; parts: computed from the "
+                   "pose maps' body-part channels); default: the checkpoint's")
     p.set_defaults(func=run)
 
 
@@ -46,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
         log.info(f"wrote {folder}: encoder, first and step graphs for K={args.num_examples} ({size:.1f} MB)")
         return 0
-    path = export_generator(args.checkpoint, args.out, fp16=not args.fp32, weights=args.weights)
+    path = export_generator(args.checkpoint, args.out, fp16=not args.fp32, weights=args.weights,
+                            example_flow=args.example_flow)
     log.info(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

@@ -12,8 +12,10 @@ from vid2vid.errors import UserError
 from vid2vid.files import write_json_atomic
 
 
-def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weights: str = "ema") -> Path:
-    """Write ``src``'s generator to ``dst`` (.safetensors) atomically; returns its path."""
+def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weights: str = "ema",
+                     example_flow: str | None = None) -> Path:
+    """Write ``src``'s generator to ``dst`` (.safetensors) atomically; returns its path. ``example_flow`` (learned or
+    parts) replaces the generator config's setting, so the file runs that way by default (the weights are the same)."""
     dst = Path(dst)
     if dst.suffix != ".safetensors":
         raise UserError(f"--out {dst} must end in .safetensors")
@@ -24,7 +26,18 @@ def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weight
     tensors = {k: (v.half() if fp16 and v.is_floating_point() else v) for k, v in chosen.items()}
     info = {"source": Path(src).name, "step": int(state.get("step", -1)), "weights": weights,
             "dtype": "float16" if fp16 else "float32", "config": state.get("config", {})}
-    return save_generator(dst, tensors, state["generator_config"], state["dataset"], info)
+    generator_config = dict(state["generator_config"])
+    if example_flow is not None:
+        from vid2vid.data.layout import DatasetMeta
+        from vid2vid.models.config import GeneratorConfig
+        from vid2vid.models.part_flow import PART_CHANNELS
+
+        generator_config["example_flow"] = example_flow
+        GeneratorConfig(**generator_config)  # checked as any setting (parts needs example warping)
+        if example_flow == "parts" and DatasetMeta(**state["dataset"]).semantic_channels < PART_CHANNELS.stop:
+            raise UserError(f"{src}: example flow 'parts' reads the body-part channels of pose maps; this model's "
+                            "maps have none (use learned)")
+    return save_generator(dst, tensors, generator_config, state["dataset"], info)
 
 
 def export_onnx_folder(src: str | Path, folder: str | Path, k: int, weights: str = "ema") -> Path:
