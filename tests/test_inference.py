@@ -116,7 +116,8 @@ def test_the_example_flow_can_come_from_the_maps_parts_at_inference(trained, tmp
 
     baked = Pipeline.from_checkpoint(export_generator(ckpt, tmp_path / "parts.safetensors", example_flow="parts"))
     assert baked.gcfg.example_flow == "parts"
-    assert Pipeline.from_checkpoint(tmp_path / "parts.safetensors", example_flow="learned").gcfg.example_flow == "learned"
+    again = Pipeline.from_checkpoint(tmp_path / "parts.safetensors", example_flow="learned")
+    assert again.gcfg.example_flow == "learned"
 
 
 def test_leave_one_out_finetuning_never_shows_the_model_its_target(trained, monkeypatch):

@@ -122,8 +122,9 @@ def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, coun
                 ) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Drive ``pipe`` with the first ``count`` frames of a test clip and its K examples (``example_frames``): every
     frame's FrameOutput, and the real frames, semantics (count, C, H, W) and examples (K, 3, H, W) (None for a
-    model without examples); ``draw`` picks the examples (``example_frames``). With ``finetune`` steps a copy of the generator is first finetuned on the clip's
-    examples (test-time finetuning, as ``generate --finetune``); ``pipe`` is untouched."""
+    model without examples); ``draw`` picks the examples (``example_frames``). With ``finetune`` steps a copy of the
+    generator is first finetuned on the clip's examples (test-time finetuning, as ``generate --finetune``); ``pipe``
+    is untouched."""
     loaded = [ds.load_frame(clip, f) for f in range(count)]
     semantics = torch.stack([s for s, _ in loaded])
     real = torch.stack([x for _, x in loaded])
