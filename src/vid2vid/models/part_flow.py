@@ -40,7 +40,7 @@ def part_flow(semantic: torch.Tensor, example_semantic: torch.Tensor) -> tuple[t
     if semantic.shape[1] < PART_CHANNELS.stop or example_semantic.shape != semantic.shape:
         raise ValueError(f"part flow needs pose maps with part channels (C >= {PART_CHANNELS.stop}) of one shape, got "
                          f"{tuple(semantic.shape)} and {tuple(example_semantic.shape)}")
-    b, _, h, w = semantic.shape
+    h, w = semantic.shape[-2:]
     ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float64, device=semantic.device),
                             torch.arange(w, dtype=torch.float64, device=semantic.device), indexing="ij")
     grid = torch.stack([xs, ys, torch.ones_like(xs)], -1)  # (H, W, 3)
