@@ -13,7 +13,8 @@ from vid2vid.config import DataConfig
 from vid2vid.data.correspondence import part_correspondence
 from vid2vid.data.dataset import FewShotVideoDataset
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
-from vid2vid.models.part_flow import part_flow
+from vid2vid.errors import UserError
+from vid2vid.models.part_flow import part_flow, require_part_channels
 from vid2vid.models.warp import warp
 
 
@@ -55,3 +56,6 @@ def test_part_flow_warps_the_example_onto_the_frames_body_and_a_wrong_pairing_do
 def test_part_flow_needs_part_channels():
     with pytest.raises(ValueError, match="part channels"):
         part_flow(torch.zeros(1, 3, 8, 8), torch.zeros(1, 3, 8, 8))
+    with pytest.raises(UserError, match="face.safetensors: .* face model's maps have 1 channels .use learned"):
+        require_part_channels("face.safetensors", "face", 1)
+    require_part_channels("pose.safetensors", "pose", 6)  # pose maps: nothing to say

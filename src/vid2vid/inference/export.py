@@ -30,13 +30,13 @@ def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weight
     if example_flow is not None:
         from vid2vid.data.layout import DatasetMeta
         from vid2vid.models.config import GeneratorConfig
-        from vid2vid.models.part_flow import PART_CHANNELS
+        from vid2vid.models.part_flow import require_part_channels
 
         generator_config["example_flow"] = example_flow
         GeneratorConfig(**generator_config)  # checked as any setting (parts needs example warping)
-        if example_flow == "parts" and DatasetMeta(**state["dataset"]).semantic_channels < PART_CHANNELS.stop:
-            raise UserError(f"{src}: example flow 'parts' reads the body-part channels of pose maps; this model's "
-                            "maps have none (use learned)")
+        if example_flow == "parts":
+            meta = DatasetMeta(**state["dataset"])
+            require_part_channels(str(src), meta.task, meta.semantic_channels)
     return save_generator(dst, tensors, generator_config, state["dataset"], info)
 
 

@@ -21,7 +21,7 @@ from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
 from vid2vid.devices import pick_device
 from vid2vid.errors import UserError
 from vid2vid.models.config import GeneratorConfig, build_generator, for_inference
-from vid2vid.models.part_flow import PART_CHANNELS
+from vid2vid.models.part_flow import require_part_channels
 from vid2vid.models.layers import inference_copy
 from vid2vid.models.unroll import Stream
 
@@ -66,9 +66,8 @@ class Pipeline:
         except TypeError as err:
             raise UserError(f"{path} was written by another vid2vid version ({err})") from None
         gcfg = for_inference(gcfg, fill_depth, example_flow)
-        if gcfg.example_flow == "parts" and meta.semantic_channels < PART_CHANNELS.stop:
-            raise UserError(f"{path}: example flow 'parts' reads the body-part channels of pose maps; this "
-                            f"{meta.task} model's maps have {meta.semantic_channels} channels (use learned)")
+        if gcfg.example_flow == "parts":
+            require_part_channels(str(path), meta.task, meta.semantic_channels)
         model = build_generator(gcfg)
         try:
             model.load_state_dict({k: v.float() for k, v in tensors.items()})

@@ -196,7 +196,10 @@ class SequentialGenerator(nn.Module):
         flow = None
         extra: list[FlowOutput] = []  # the flow outputs of the runner-ups after the first (fill_depth > 2)
         example_index = cond.example_index
-        if fillers:  # every example in one pass of the flow network (batch of D x B)
+        # With example_flow "parts" the network's example flows are replaced below, so the runner-ups need no pass of
+        # their own unless the layout order ranks the examples by those flows.
+        if fillers and (cfg.example_flow == "learned" or cfg.example_order == "layout"):
+            # every example in one pass of the flow network (batch of D x B)
             flow, fill, *extra = self._flow_many(semantic, prev_semantics, prev_frames,
                                                  [(example_semantic, example), *fillers])
             if cfg.example_order == "layout":
@@ -206,9 +209,8 @@ class SequentialGenerator(nn.Module):
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
         if cfg.example_flow == "parts":  # each example's flow and mask from the maps' part correspondence
-            flow = from_parts(flow, semantic, example_semantic)
-            if fill is not None:
-                fill, *extra = [from_parts(f, semantic, s) for f, (s, _) in zip([fill, *extra], fillers)]
+            flow = from_parts(flow, semantic, example_semantic)  # (the previous-frame flow stays the network's)
+            fill, *extra = [from_parts(flow, semantic, s) for s, _ in fillers] or [None]
 
         warped = example_warped = fill_warped = None
         if has_prev:

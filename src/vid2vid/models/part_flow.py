@@ -17,9 +17,18 @@ from __future__ import annotations
 
 import torch
 
+from vid2vid.errors import UserError
+
 PART_CHANNELS = slice(3, 6)  # part index / num_parts, u, v: after the skeleton's RGB
 MIN_PART_PIXELS = 8  # as data.correspondence: fewer pixels of a part in either frame, no reliable fit (left invalid)
 _LEVELS = 4096  # part index channel -> integer ids: k / num_parts stays distinct for any num_parts below this
+
+
+def require_part_channels(source: str, task: str, semantic_channels: int) -> None:
+    """One line naming ``source`` when a model set to example flow "parts" has maps without the part channels."""
+    if semantic_channels < PART_CHANNELS.stop:
+        raise UserError(f"{source}: example flow 'parts' reads the body-part channels of pose maps; this {task} "
+                        f"model's maps have {semantic_channels} channels (use learned)")
 
 
 def part_ids(semantic: torch.Tensor) -> torch.Tensor:
