@@ -103,21 +103,21 @@ def test_example_draws_are_other_clips_of_the_domain_fixed_by_the_seed_and_neste
     assert drawn["example_draw"] == 1 and "example_draw" not in plain
 
 
-def test_the_example_flow_can_come_from_the_maps_parts_at_inference(trained, tmp_path):
+def test_the_example_flow_comes_from_the_maps_parts_unless_told(trained, tmp_path):
     from vid2vid.evaluation.evaluate import Detectors, evaluate
 
-    ckpt, root = trained
-    learned = Pipeline.from_checkpoint(ckpt)
-    parts = Pipeline.from_checkpoint(ckpt, example_flow="parts")
+    ckpt, root = trained  # a pose few-shot model trains with the parts (the task's default)
+    parts = Pipeline.from_checkpoint(ckpt)
+    learned = Pipeline.from_checkpoint(ckpt, example_flow="learned")
     assert learned.gcfg.example_flow == "learned" and parts.gcfg.example_flow == "parts"
     scores = [evaluate(p, root, 2, Detectors(), max_clips=1, max_frames=4) for p in (learned, parts)]
     assert scores[0]["psnr"] != scores[1]["psnr"]
     from vid2vid.inference.export import export_generator  # the setting stored in an exported file is its default
 
-    baked = Pipeline.from_checkpoint(export_generator(ckpt, tmp_path / "parts.safetensors", example_flow="parts"))
-    assert baked.gcfg.example_flow == "parts"
-    again = Pipeline.from_checkpoint(tmp_path / "parts.safetensors", example_flow="learned")
-    assert again.gcfg.example_flow == "learned"
+    baked = Pipeline.from_checkpoint(export_generator(ckpt, tmp_path / "learned.safetensors", example_flow="learned"))
+    assert baked.gcfg.example_flow == "learned"
+    again = Pipeline.from_checkpoint(tmp_path / "learned.safetensors", example_flow="parts")
+    assert again.gcfg.example_flow == "parts"
 
 
 def test_leave_one_out_finetuning_never_shows_the_model_its_target(trained, monkeypatch):
@@ -344,15 +344,18 @@ def test_onnx_runtime_generates_the_frames_of_pytorch_and_export_writes_the_grap
     pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
     ckpt, root = trained
     videos = {}
-    for runtime in ("torch", "onnx"):
+    for runtime in ("torch", "onnx"):  # (the graphs hold the learned example flow, not the parts' fit)
         videos[runtime] = tmp_path / f"{runtime}.mp4"
         result = run_cli("generate", "--checkpoint", str(ckpt), "--driving", str(root / "test/d002/c001"),
                          "--examples", *examples_of(root), "--out", str(videos[runtime]), "--runtime", runtime,
-                         "--lossless", "--quiet")
+                         "--example-flow", "learned", "--lossless", "--quiet")
         assert result.returncode == 0, result.stderr
+    result = run_cli("export", "--checkpoint", str(ckpt), "--onnx", str(tmp_path / "parts"), "--quiet")
+    assert result.returncode != 0 and "--example-flow learned" in result.stderr
     a, b = (np.stack(list(FrameSource(videos[r]))).astype(int) for r in ("torch", "onnx"))
     assert a.shape == b.shape and np.abs(a - b).max() <= 1  # uint8 rounding of outputs equal to ~1e-5
-    result = run_cli("export", "--checkpoint", str(ckpt), "--onnx", str(tmp_path / "graphs"), "-k", "2", "--quiet")
+    result = run_cli("export", "--checkpoint", str(ckpt), "--onnx", str(tmp_path / "graphs"), "-k", "2",
+                     "--example-flow", "learned", "--quiet")
     assert result.returncode == 0, result.stderr
     spec = json.loads((tmp_path / "graphs" / "onnx.json").read_text())
     assert spec["k"] == 2 and spec["dataset"]["task"] == "pose"

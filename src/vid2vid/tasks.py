@@ -184,8 +184,9 @@ register(Task(
     # frame is the warped example where it is valid, and where it is not (the background its body hid) the runner-up
     # example warped too, then h_t (compose example + example_fill): held-out FID 53.4 vs 178.7, SSIM 0.915 vs 0.643,
     # ghost-pixel L1 0.024 vs 0.090 at the cpu budget (docs/learning.md; benchmark recipe 6 of dancers' few-shot rows).
-    generator={"compose": "spade"}, fewshot_generator={"compose": "example", "example_fill": True},
-    benchmark_recipes={"fewshot": 6, "fast": 6}, region_discriminator="face-region", detector="keypoints",
+    generator={"compose": "spade"},
+    fewshot_generator={"compose": "example", "example_fill": True, "example_flow": "parts"},
+    benchmark_recipes={"fewshot": 7, "fast": 7}, region_discriminator="face-region", detector="keypoints",
     metrics=(Metric("pose_error", "pose error (px) ↓", 2),), aliases=("person",)))
 register(Task(
     name="face", title="face sketch -> talking head", dataset="faces", synth="vid2vid.data.synth.faces:FACES",

@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--example-flow", choices=("learned", "parts"),
                    help="few-shot pose models: store this example flow setting in the file's generator config, so "
                    "generate, demo and eval use it by default (learned: the flow network; parts: computed from the "
-                   "pose maps' body-part channels); default: the checkpoint's")
+                   "pose maps' body-part channels; the ONNX graphs hold learned only); default: the checkpoint's")
     p.set_defaults(func=run)
 
 
@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if args.onnx:
         from vid2vid.inference.export import export_onnx_folder
 
-        folder = export_onnx_folder(args.checkpoint, args.onnx, args.num_examples, weights=args.weights)
+        folder = export_onnx_folder(args.checkpoint, args.onnx, args.num_examples, weights=args.weights,
+                                    example_flow=args.example_flow)
         size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
         log.info(f"wrote {folder}: encoder, first and step graphs for K={args.num_examples} ({size:.1f} MB)")
         return 0

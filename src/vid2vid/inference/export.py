@@ -40,16 +40,18 @@ def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weight
     return save_generator(dst, tensors, generator_config, state["dataset"], info)
 
 
-def export_onnx_folder(src: str | Path, folder: str | Path, k: int, weights: str = "ema") -> Path:
+def export_onnx_folder(src: str | Path, folder: str | Path, k: int, weights: str = "ema",
+                       example_flow: str | None = None) -> Path:
     """Write ``src``'s generator (a training checkpoint or an exported .safetensors) as ONNX graphs for ``k``
-    examples at its training size, with the dataset description and generator config in ``onnx.json``."""
+    examples at its training size, with the dataset description and generator config in ``onnx.json``;
+    ``example_flow``: learned or parts instead of the model's own (the graphs hold the learned one only)."""
     import json
 
     from vid2vid.inference.onnx_runtime import SPEC_FILE, export_onnx
     from vid2vid.inference.pipeline import Pipeline
     from vid2vid.models.layers import inference_copy
 
-    pipe = Pipeline.from_checkpoint(src, device="cpu", weights=weights)
+    pipe = Pipeline.from_checkpoint(src, device="cpu", weights=weights, example_flow=example_flow)
     if k < 1 and pipe.uses_examples:
         raise UserError(f"-k must be at least 1 for a few-shot generator, got {k}")
     folder = export_onnx(inference_copy(pipe.train_model), folder, k if pipe.uses_examples else 0, *pipe.size,

@@ -26,6 +26,7 @@ import resource
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -116,18 +117,25 @@ def _run_child(job: dict, omp_wait_policy: str) -> dict:
 
 
 def _inputs(task: str, k: int, h: int, w: int, device: str) -> dict:
-    """Random semantic maps, two previous frames and K examples (batch 1) for `task` at HxW."""
+    """Random semantic maps, two previous frames and K examples (batch 1) for `task` at HxW (pose maps' part index
+    channel in blocks of the task's parts, as drawn maps have: the parts' example flow fits one map per part)."""
     import torch
 
     g = torch.Generator().manual_seed(0)
-    encoding, c = tasks.get(task).semantic, tasks.get(task).semantic_channels
+    t = tasks.get(task)
+    encoding, c = t.semantic, t.semantic_channels
 
     def semantic(n: int) -> torch.Tensor:
         if encoding == "labels":  # one-hot labels
             ids = torch.randint(0, c, (n, 1, h, w), generator=g)
             return torch.zeros(n, c, h, w).scatter_(1, ids, 1.0)
-        return (torch.rand(n, c, h, w, generator=g) > 0.8).float() if encoding == "sketch" else torch.rand(
-            n, c, h, w, generator=g)
+        if encoding == "sketch":
+            return (torch.rand(n, c, h, w, generator=g) > 0.8).float()
+        maps = torch.rand(n, c, h, w, generator=g)
+        if t.num_parts:
+            blocks = torch.randint(0, t.num_parts + 1, (n, 1, -(-h // 8), -(-w // 8)), generator=g).float()
+            maps[:, 3:4] = blocks.repeat_interleave(8, 2).repeat_interleave(8, 3)[..., :h, :w] / t.num_parts
+        return maps
 
     n_prev = 2
     return {k_: v.to(device) for k_, v in dict(
@@ -203,7 +211,7 @@ def measure(preset: str, task: str, k: int, device: str, bf16: bool, frames: int
             cpu_times.append(cpu)
     result = dict(preset=preset, task=task, k=k, device=device, dtype="bf16" if bf16 else "fp32", variant=variant,
                   height=h, width=w, parameters=params, threads=torch.get_num_threads(),
-                  example_warp=model.cfg.example_warp,
+                  example_warp=model.cfg.example_warp, example_flow=model.cfg.example_flow,
                   step_s=statistics.median(times), step_all_s=times, step_cpu_s=statistics.median(cpu_times),
                   encode_s=statistics.median(enc_times),
                   peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, setup_rss_mb=setup_rss,
@@ -247,7 +255,9 @@ def _measure_onnx(preset: str, task: str, k: int, frames: int) -> dict:
 
     torch.manual_seed(0)
     h, w = SIZES[preset][task]
-    model = build_generator(for_inference(tasks.get(task).generator_config(preset))).eval()
+    # The graphs hold the learned example flow (the parts' per-frame fit runs in PyTorch only; onnx_runtime).
+    gcfg = replace(tasks.get(task).generator_config(preset), example_flow="learned")
+    model = build_generator(for_inference(gcfg)).eval()
     params = count_parameters(model)
     model = inference_copy(model, inplace=True)
     x = {name: value.numpy() for name, value in _inputs(task, k, h, w, "cpu").items()}
@@ -273,7 +283,7 @@ def _measure_onnx(preset: str, task: str, k: int, frames: int) -> dict:
             cpu_times.append(cpu)
     return dict(preset=preset, task=task, k=k, device="cpu", dtype="fp32", variant="onnx", runtime="onnx",
                 height=h, width=w, parameters=params, threads=torch.get_num_threads(),
-                example_warp=tasks.get(task).generator_config(preset).example_warp,
+                example_warp=gcfg.example_warp, example_flow=gcfg.example_flow,
                 step_s=statistics.median(times), step_all_s=times, step_cpu_s=statistics.median(cpu_times),
                 encode_s=statistics.median(enc_times),
                 peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, setup_rss_mb=setup_rss,
@@ -359,6 +369,7 @@ def _runtime_table(rows: list[dict], meta: dict) -> list[str]:
              "examples are encoded)", "",
              "| preset | task | size (HxW) | K | device | GFLOP / frame | PyTorch fp32 | PyTorch bf16 | ONNX Runtime | "
              "peak RSS fp32 / bf16 / ONNX (MB) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    parts_differ = False
     for preset, task, k, device in keys:
         found = {}
         for r in rows:
@@ -377,6 +388,11 @@ def _runtime_table(rows: list[dict], meta: dict) -> list[str]:
         gflops = f"{fp['gflops']:.1f}" if "gflops" in fp else "-"
         lines.append(f"| {preset} | {task} | {fp['height']}x{fp['width']} | {k} | {device} | {gflops} | "
                      f"{fps('fp32')} | {fps('bf16')} | {fps('onnx')} | {rss} |")
+        if "onnx" in found and found["onnx"].get("example_flow") != fp.get("example_flow"):
+            parts_differ = True
+    if parts_differ:
+        lines += ["", "PyTorch runs the pose default (the example flow fitted to the maps' body parts each frame); the "
+                  "ONNX graphs hold the learned example flow (the fit runs in PyTorch only)."]
     return lines
 
 
