@@ -344,18 +344,15 @@ def test_onnx_runtime_generates_the_frames_of_pytorch_and_export_writes_the_grap
     pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
     ckpt, root = trained
     videos = {}
-    for runtime in ("torch", "onnx"):  # (the graphs hold the learned example flow, not the parts' fit)
+    for runtime in ("torch", "onnx"):  # (the parts' fit runs in PyTorch next to the ONNX graphs)
         videos[runtime] = tmp_path / f"{runtime}.mp4"
         result = run_cli("generate", "--checkpoint", str(ckpt), "--driving", str(root / "test/d002/c001"),
                          "--examples", *examples_of(root), "--out", str(videos[runtime]), "--runtime", runtime,
-                         "--example-flow", "learned", "--lossless", "--quiet")
+                         "--lossless", "--quiet")
         assert result.returncode == 0, result.stderr
-    result = run_cli("export", "--checkpoint", str(ckpt), "--onnx", str(tmp_path / "parts"), "--quiet")
-    assert result.returncode != 0 and "--example-flow learned" in result.stderr
     a, b = (np.stack(list(FrameSource(videos[r]))).astype(int) for r in ("torch", "onnx"))
     assert a.shape == b.shape and np.abs(a - b).max() <= 1  # uint8 rounding of outputs equal to ~1e-5
-    result = run_cli("export", "--checkpoint", str(ckpt), "--onnx", str(tmp_path / "graphs"), "-k", "2",
-                     "--example-flow", "learned", "--quiet")
+    result = run_cli("export", "--checkpoint", str(ckpt), "--onnx", str(tmp_path / "graphs"), "-k", "2", "--quiet")
     assert result.returncode == 0, result.stderr
     spec = json.loads((tmp_path / "graphs" / "onnx.json").read_text())
     assert spec["k"] == 2 and spec["dataset"]["task"] == "pose"

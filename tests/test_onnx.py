@@ -19,6 +19,8 @@ from vid2vid.models.unroll import Stream  # noqa: E402
                                           ("fewshot", 2, {"compose": "blend"}),
                                           ("fewshot", 3, {"compose": "example", "example_fill": True, "fill_depth": 0}),
                                           ("fewshot", 2, {"compose": "example", "decoder_body": True}),
+                                          ("fewshot", 3, {"compose": "example", "example_fill": True,
+                                                          "example_flow": "parts"}),
                                           ("adain", 2, {}),
                                           ("vid2vid", 0, {})])
 def test_onnx_runtime_matches_pytorch_frame_by_frame(arch, k, extra, tmp_path, one_thread):
@@ -31,6 +33,10 @@ def test_onnx_runtime_matches_pytorch_frame_by_frame(arch, k, extra, tmp_path, o
     driving = [torch.rand(1, 6, h, w) for _ in range(4)]
     for semantic in driving:  # the maps draw on part of the frame only (decoder_body composes by where they draw)
         semantic[..., : w // 2] = 0
+    if extra.get("example_flow") == "parts":  # pose maps: part indices in blocks (0 = background), u and v
+        for maps in [semantics[0], *driving]:
+            blocks = torch.randint(0, 4, (maps.shape[0], 1, h // 8, w // 8)).float() / 4
+            maps[:, 3:4] = blocks.repeat_interleave(8, 2).repeat_interleave(8, 3)
     export_onnx(model, tmp_path, k, h, w, 6)
     runtime = OnnxGenerator(tmp_path, threads=1)
     code = runtime.encode(examples.numpy() if k else None, semantics.numpy() if k else None)

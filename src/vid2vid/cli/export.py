@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--example-flow", choices=("learned", "parts"),
                    help="few-shot pose models: store this example flow setting in the file's generator config, so "
                    "generate, demo and eval use it by default (learned: the flow network; parts: computed from the "
-                   "pose maps' body-part channels; the ONNX graphs hold learned only); default: the checkpoint's")
+                   "pose maps' body-part channels); default: the checkpoint's")
     p.set_defaults(func=run)
 
 

@@ -44,7 +44,7 @@ def export_onnx_folder(src: str | Path, folder: str | Path, k: int, weights: str
                        example_flow: str | None = None) -> Path:
     """Write ``src``'s generator (a training checkpoint or an exported .safetensors) as ONNX graphs for ``k``
     examples at its training size, with the dataset description and generator config in ``onnx.json``;
-    ``example_flow``: learned or parts instead of the model's own (the graphs hold the learned one only)."""
+    ``example_flow``: learned or parts instead of the model's own."""
     import json
 
     from vid2vid.inference.onnx_runtime import SPEC_FILE, export_onnx

@@ -4,7 +4,9 @@
 ``encoder.onnx`` (examples, their semantic maps -> the example code as a flat list of tensors), ``first.onnx`` (the
 first frame: semantic map + code -> image) and ``step.onnx`` (later frames: semantic map, the last n semantic maps and
 generated frames, code -> image), and ``onnx.json`` with the code's structure and the sizes. ``OnnxGenerator`` runs
-them; `Pipeline.use_onnx` switches a pipeline to it (same frames as PyTorch within ~1e-5). The torch exporter used is
+them; `Pipeline.use_onnx` switches a pipeline to it (same frames as PyTorch within ~1e-5). With example flow "parts"
+the per-part fit (data-dependent loops) stays in PyTorch: ``OnnxGenerator.step`` fits every example's flow and feeds
+it to the graphs. The torch exporter used is
 the TorchScript one (``dynamo=False``), which needs only the ``onnx`` package.
 """
 
@@ -69,14 +71,22 @@ class _Encoder(nn.Module):
 
 
 class _Step(nn.Module):
+    """One frame: semantic map, [previous maps and frames], the code, [with example flow "parts": every example's
+    part flow and validity, fitted outside the graph by ``every_part_flow``]."""
+
     def __init__(self, model: nn.Module, spec: Any, history: bool) -> None:
         super().__init__()
         self.model, self.spec, self.history = model, spec, history
+        self.parts = model.cfg.example_flow == "parts"
 
     def forward(self, semantic: torch.Tensor, *rest: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        part_flows = None
+        if self.parts:
+            *rest, flows, valid = rest
+            part_flows = (flows, valid)
         prev = rest[:2] if self.history else (None, None)
         code = unflatten(self.spec, list(rest[2:] if self.history else rest))
-        out = self.model.step(semantic, code, *prev)
+        out = self.model.step(semantic, code, *prev, part_flows=part_flows)
         return (out.image,) if out.attention is None else (out.image, out.attention)
 
 
@@ -86,9 +96,10 @@ def export_onnx(model: nn.Module, folder: str | Path, k: int, height: int, width
     ``height`` x ``width`` frames to ``folder``; returns it."""
     if model.cfg.multimodal_channels:
         raise UserError("multimodal models run with PyTorch only: their per-class features are not in the ONNX graphs")
-    if model.cfg.example_flow == "parts":
-        raise UserError("example flow 'parts' (a fit per body part of each frame) runs with PyTorch only: use "
-                        "--runtime torch, or --example-flow learned for the ONNX graphs")
+    parts = model.cfg.example_flow == "parts"
+    if parts and model.cfg.example_order == "layout":
+        raise UserError("example flow 'parts' with example_order 'layout' runs with PyTorch only: use --runtime "
+                        "torch (the graphs take the parts' flows in the attention's order)")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     n = model.cfg.num_prev_frames
@@ -98,23 +109,28 @@ def export_onnx(model: nn.Module, folder: str | Path, k: int, height: int, width
     semantic = torch.rand(1, semantic_channels, height, width, generator=g)
     prev = (torch.rand(1, n, semantic_channels, height, width, generator=g),
             torch.rand(1, n, 3, height, width, generator=g) * 2 - 1)
+    # (the parts' flows are inputs: OnnxGenerator.step fits them, in PyTorch, for every example each frame)
+    part_inputs = (torch.rand(1, k, 2, height, width, generator=g), torch.ones(1, k, 1, height, width)) if parts else ()
+    part_names = ["part_flows", "part_valid"] if parts else []
     with torch.no_grad():
         code: list[torch.Tensor] = []
         spec = flatten(model.encode_examples(examples, example_semantics) if model.uses_examples
                        else model.encode_examples(), code)
         code_names = [f"code{i}" for i in range(len(code))]
-        has_attention = model.step(semantic, unflatten(spec, code)).attention is not None
+        first = model.step(semantic, unflatten(spec, code), part_flows=part_inputs or None)
+        has_attention = first.attention is not None
         out_names = ["image"] + (["attention"] if has_attention else [])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the TorchScript exporter's tracer warnings (shapes are fixed by design)
             if model.uses_examples:
                 _export(_Encoder(model), (examples, example_semantics), folder / "encoder.onnx",
                         ["examples", "example_semantics"], code_names)
-            _export(_Step(model, spec, False), (semantic, *code), folder / "first.onnx", ["semantic", *code_names],
-                    out_names)
-            _export(_Step(model, spec, True), (semantic, *prev, *code), folder / "step.onnx",
-                    ["semantic", "prev_semantics", "prev_frames", *code_names], out_names)
+            _export(_Step(model, spec, False), (semantic, *code, *part_inputs), folder / "first.onnx",
+                    ["semantic", *code_names, *part_names], out_names)
+            _export(_Step(model, spec, True), (semantic, *prev, *code, *part_inputs), folder / "step.onnx",
+                    ["semantic", "prev_semantics", "prev_frames", *code_names, *part_names], out_names)
     write_json_atomic(folder / SPEC_FILE, {"k": k, "height": height, "width": width, "history": n,
+                                           "example_flow": model.cfg.example_flow if model.uses_examples else None,
                                            "semantic_channels": semantic_channels, "code": spec,
                                            "code_names": code_names, "outputs": out_names,
                                            "constant_code": [] if model.uses_examples
@@ -150,6 +166,7 @@ class OnnxGenerator:
         names = ["first", "step"] + (["encoder"] if (folder / "encoder.onnx").exists() else [])
         self.sessions = {name: ort.InferenceSession(str(folder / f"{name}.onnx"), options,
                                                     providers=["CPUExecutionProvider"]) for name in names}
+        self._example_semantics: torch.Tensor | None = None  # (1, K, C, H, W) of the last encode
 
     @property
     def k(self) -> int:
@@ -160,18 +177,27 @@ class OnnxGenerator:
         return self.spec["history"]
 
     def encode(self, examples: np.ndarray | None, example_semantics: np.ndarray | None) -> list[np.ndarray]:
+        """The example code (once per video); with example flow "parts" the examples' maps are kept for ``step``."""
         if "encoder" not in self.sessions:
             return [np.asarray(c, np.float32) for c in self.spec["constant_code"]]
         if examples.shape[1] != self.k:
             raise UserError(f"this ONNX export takes K={self.k} examples, got {examples.shape[1]}; export again "
                             f"with -k {examples.shape[1]}")
+        self._example_semantics = torch.from_numpy(np.ascontiguousarray(example_semantics, np.float32))
         return self.sessions["encoder"].run(None, {"examples": examples.astype(np.float32),
-                                                   "example_semantics": example_semantics.astype(np.float32)})
+                                                   "example_semantics": self._example_semantics.numpy()})
 
     def step(self, semantic: np.ndarray, code: list[np.ndarray], prev_semantics: np.ndarray | None,
              prev_frames: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """(image (1, 3, H, W), attention or None); the history (1, m, ...) is padded to n like the generator's."""
         feeds = {"semantic": semantic.astype(np.float32), **dict(zip(self.spec["code_names"], code))}
+        if self.spec.get("example_flow") == "parts":  # the fit per body part, in PyTorch, for every example
+            from vid2vid.models.generator import every_part_flow
+
+            if self._example_semantics is None:
+                raise ValueError("call encode() with the examples before step()")
+            flows, valid = every_part_flow(torch.from_numpy(feeds["semantic"]), self._example_semantics)
+            feeds.update(part_flows=flows.numpy(), part_valid=valid.numpy())
         name = "first"
         if prev_frames is not None:
             name = "step"

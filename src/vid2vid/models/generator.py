@@ -90,6 +90,20 @@ def from_parts(flow: FlowOutput, semantic: torch.Tensor, example_semantic: torch
     return replace(flow, example_flow=example_flow, example_mask=1 - valid)
 
 
+def every_part_flow(semantic: torch.Tensor, example_semantics: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The parts' flow (B, K, 2, H, W) and validity (B, K, 1, H, W) of a frame to each of its K examples: what
+    ``step(part_flows=...)`` takes where the fit runs outside the model (the ONNX graphs)."""
+    b, k = example_semantics.shape[:2]
+    flows, valid = part_flow(semantic.repeat_interleave(k, 0), example_semantics.flatten(0, 1))
+    return flows.unflatten(0, (b, k)), valid.unflatten(0, (b, k))
+
+
+def picked_parts(flow: FlowOutput, part_flows: tuple[torch.Tensor, torch.Tensor], index: torch.Tensor) -> FlowOutput:
+    """``from_parts`` of example ``index`` (B,) from the flows of every example fitted beforehand."""
+    flows, valid = part_flows
+    return replace(flow, example_flow=pick(flows, index), example_mask=1 - pick(valid, index))
+
+
 def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """examples (B, K, ...) and index (B,) -> (B, ...)."""
     return examples[torch.arange(examples.shape[0], device=examples.device), index.to(examples.device)]
@@ -165,9 +179,11 @@ class SequentialGenerator(nn.Module):
         return code
 
     def step(self, semantic: torch.Tensor, code: ExampleCode, prev_semantics: torch.Tensor | None = None,
-             prev_frames: torch.Tensor | None = None) -> FrameOutput:
+             prev_frames: torch.Tensor | None = None,
+             part_flows: tuple[torch.Tensor, torch.Tensor] | None = None) -> FrameOutput:
         """Generate one frame. semantic (B, C, H, W); prev_semantics (B, m, C, H, W) and prev_frames
-        (B, m, 3, H, W), oldest first, or None on the first frame (m < n is padded by repeating the oldest)."""
+        (B, m, 3, H, W), oldest first, or None on the first frame (m < n is padded by repeating the oldest).
+        ``part_flows``: with example_flow "parts", every example's fit from ``every_part_flow`` (else fitted here)."""
         self._check_size(semantic)
         cfg = self.cfg
         semantic = self._fmt(semantic)
@@ -208,7 +224,12 @@ class SequentialGenerator(nn.Module):
                     semantic, [(example_semantic, example), *fillers], [flow, fill, *extra], indices)
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
-        if cfg.example_flow == "parts":  # each example's flow and mask from the maps' part correspondence
+        if cfg.example_flow == "parts" and part_flows is not None:  # fitted beforehand for every example
+            if cfg.example_order == "layout":
+                raise ValueError("fitted part flows follow the attention's order, not example_order 'layout'")
+            flow = picked_parts(flow, part_flows, example_index)
+            fill, *extra = [picked_parts(flow, part_flows, ranked[:, i]) for i in range(1, len(fillers) + 1)] or [None]
+        elif cfg.example_flow == "parts":  # each example's flow and mask from the maps' part correspondence
             flow = from_parts(flow, semantic, example_semantic)  # (the previous-frame flow stays the network's)
             fill, *extra = [from_parts(flow, semantic, s) for s, _ in fillers] or [None]
 

@@ -26,7 +26,6 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -255,8 +254,7 @@ def _measure_onnx(preset: str, task: str, k: int, frames: int) -> dict:
 
     torch.manual_seed(0)
     h, w = SIZES[preset][task]
-    # The graphs hold the learned example flow (the parts' per-frame fit runs in PyTorch only; onnx_runtime).
-    gcfg = replace(tasks.get(task).generator_config(preset), example_flow="learned")
+    gcfg = tasks.get(task).generator_config(preset)
     model = build_generator(for_inference(gcfg)).eval()
     params = count_parameters(model)
     model = inference_copy(model, inplace=True)
@@ -369,7 +367,6 @@ def _runtime_table(rows: list[dict], meta: dict) -> list[str]:
              "examples are encoded)", "",
              "| preset | task | size (HxW) | K | device | GFLOP / frame | PyTorch fp32 | PyTorch bf16 | ONNX Runtime | "
              "peak RSS fp32 / bf16 / ONNX (MB) |", "|---|---|---|---|---|---|---|---|---|---|"]
-    parts_differ = False
     for preset, task, k, device in keys:
         found = {}
         for r in rows:
@@ -388,11 +385,6 @@ def _runtime_table(rows: list[dict], meta: dict) -> list[str]:
         gflops = f"{fp['gflops']:.1f}" if "gflops" in fp else "-"
         lines.append(f"| {preset} | {task} | {fp['height']}x{fp['width']} | {k} | {device} | {gflops} | "
                      f"{fps('fp32')} | {fps('bf16')} | {fps('onnx')} | {rss} |")
-        if "onnx" in found and found["onnx"].get("example_flow") != fp.get("example_flow"):
-            parts_differ = True
-    if parts_differ:
-        lines += ["", "PyTorch runs the pose default (the example flow fitted to the maps' body parts each frame); the "
-                  "ONNX graphs hold the learned example flow (the fit runs in PyTorch only)."]
     return lines
 
 
