@@ -146,7 +146,14 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
     assert "| few-shot vid2vid | 3.00 | 100.0 |" in md and "| K=2 | 2.50 |" in md and "| 36 domains |" in md
     assert "| few-shot vid2vid | - | 0.200 | 90.0 |" in md
     assert (tmp_path / "dancers_k.png").stat().st_size > 0 and (tmp_path / "dancers_domains.png").exists()
-    assert not (tmp_path / "streets_k.png").exists()  # plotted once the task has finished
+    assert not (tmp_path / "streets_k.png").exists()  # a curve is plotted once it has two points
+    assert md.split("## streets")[1].count("Not scored yet.") == 2  # (its K and domain studies)
+    # The K study done, the domain study's models still training: the K curve, and the domains named unscored.
+    _task(tmp_path / "tasks" / "faces.json", "cpu", methods={"fewshot": SCORES}, k={"1": SCORES, "2": SCORES})
+    md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
+    faces = md.split("\n## faces")[1].split("\n## ")[0]
+    assert "| K=2 |" in faces and faces.count("Not scored yet.") == 1 and "![K](faces_k.png)" in faces
+    assert (tmp_path / "faces_k.png").exists() and not (tmp_path / "faces_domains.png").exists()
     # The methods picture leaves out the methods with no model kept, and the caption says so.
     (tmp_path / "dancers_methods.png").write_bytes(b"png")
     _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={m: SCORES for m in METHOD_NAMES},

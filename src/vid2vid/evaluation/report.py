@@ -109,15 +109,22 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
                       + f", the real frames: ![methods]({kind}_methods.png)"
                       + (f" ({', '.join(left_out)}: no trained model of the current recipe was kept)" if left_out
                          else ""), ""]
-        lines += ["### Effect of K (few-shot vid2vid, seed 0, test-time examples; paper Fig. 7)", ""]
-        lines += _table({f"K={k}": r for k, r in task["k"].items()}, cols, "K") + [""]
-        lines += ["### Effect of the number of training domains (few-shot vid2vid, seed 0; paper Fig. 7)", ""]
-        lines += _table({f"{n} domains": r for n, r in task["domains"].items()}, cols, "training domains") + [""]
-        if task["k"] and task["domains"]:  # plots once the task has finished
-            keys = [(c[0], c[1]) for c in cols[:2]]
-            _plot(out / f"{kind}_k.png", task["k"], "K (examples)", keys, task["floor"])
-            _plot(out / f"{kind}_domains.png", task["domains"], "training domains", keys, task["floor"])
-            lines += [f"![K]({kind}_k.png) ![domains]({kind}_domains.png)", ""]
+        keys, plots = [(c[0], c[1]) for c in cols[:2]], []
+        for table, title, label, header, axis in (
+                ("k", "Effect of K (few-shot vid2vid, seed 0, test-time examples; paper Fig. 7)", "K={}", "K",
+                 "K (examples)"),
+                ("domains", "Effect of the number of training domains (few-shot vid2vid, seed 0; paper Fig. 7)",
+                 "{} domains", "training domains", "training domains")):
+            lines += [f"### {title}", ""]
+            if not task[table]:  # (a run stopped before its study, or the study's models still training)
+                lines += ["Not scored yet.", ""]
+                continue
+            lines += _table({label.format(n): r for n, r in task[table].items()}, cols, header) + [""]
+            if len(task[table]) > 1:  # a curve needs two points
+                _plot(out / f"{kind}_{table}.png", task[table], axis, keys, task["floor"])
+                plots.append(f"![{'K' if table == 'k' else table}]({kind}_{table}.png)")
+        if plots:
+            lines += [" ".join(plots), ""]
     path = out / "benchmark.md"
     write_text_atomic(path, "\n".join(lines) + "\n")
     return path
