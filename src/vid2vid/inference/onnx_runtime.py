@@ -6,8 +6,8 @@ first frame: semantic map + code -> image) and ``step.onnx`` (later frames: sema
 generated frames, code -> image), and ``onnx.json`` with the code's structure and the sizes. ``OnnxGenerator`` runs
 them; `Pipeline.use_onnx` switches a pipeline to it (same frames as PyTorch within ~1e-5). With example flow "parts"
 the per-part fit (data-dependent loops) stays in PyTorch: ``OnnxGenerator.step`` fits every example's flow and feeds
-it to the graphs. The torch exporter used is
-the TorchScript one (``dynamo=False``), which needs only the ``onnx`` package.
+it to the graphs. The torch exporter used is the TorchScript one (``dynamo=False``), which needs only the ``onnx``
+package.
 """
 
 from __future__ import annotations
