@@ -26,6 +26,7 @@ from vid2vid.errors import UserError
 from vid2vid.files import atomic_path, write_json_atomic
 from vid2vid.models import outputs
 from vid2vid.models.outputs import pad_history
+from vid2vid.models.part_flow import every_part_flow
 
 OPSET = 17
 SPEC_FILE = "onnx.json"
@@ -192,8 +193,6 @@ class OnnxGenerator:
         """(image (1, 3, H, W), attention or None); the history (1, m, ...) is padded to n like the generator's."""
         feeds = {"semantic": semantic.astype(np.float32), **dict(zip(self.spec["code_names"], code))}
         if self.spec.get("example_flow") == "parts":  # the fit per body part, in PyTorch, for every example
-            from vid2vid.models.generator import every_part_flow
-
             if self._example_semantics is None:
                 raise ValueError("call encode() with the examples before step()")
             flows, valid = every_part_flow(torch.from_numpy(feeds["semantic"]), self._example_semantics)

@@ -21,8 +21,8 @@ from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
 from vid2vid.devices import pick_device
 from vid2vid.errors import UserError
 from vid2vid.models.config import GeneratorConfig, build_generator, for_inference
-from vid2vid.models.part_flow import require_part_channels
 from vid2vid.models.layers import inference_copy
+from vid2vid.models.part_flow import require_part_channels
 from vid2vid.models.unroll import Stream
 
 

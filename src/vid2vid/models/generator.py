@@ -90,14 +90,6 @@ def from_parts(flow: FlowOutput, semantic: torch.Tensor, example_semantic: torch
     return replace(flow, example_flow=example_flow, example_mask=1 - valid)
 
 
-def every_part_flow(semantic: torch.Tensor, example_semantics: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The parts' flow (B, K, 2, H, W) and validity (B, K, 1, H, W) of a frame to each of its K examples: what
-    ``step(part_flows=...)`` takes where the fit runs outside the model (the ONNX graphs)."""
-    b, k = example_semantics.shape[:2]
-    flows, valid = part_flow(semantic.repeat_interleave(k, 0), example_semantics.flatten(0, 1))
-    return flows.unflatten(0, (b, k)), valid.unflatten(0, (b, k))
-
-
 def picked_parts(flow: FlowOutput, part_flows: tuple[torch.Tensor, torch.Tensor], index: torch.Tensor) -> FlowOutput:
     """``from_parts`` of example ``index`` (B,) from the flows of every example fitted beforehand."""
     flows, valid = part_flows

@@ -101,3 +101,12 @@ def part_flow(semantic: torch.Tensor, example_semantic: torch.Tensor) -> tuple[t
     same = lab_e[batch, yi, xi] == lab_t
     valid = known & inside & same
     return flow.permute(0, 3, 1, 2).to(semantic.dtype), valid[:, None].to(semantic.dtype)
+
+
+def every_part_flow(semantic: torch.Tensor, example_semantics: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The parts' flow (B, K, 2, H, W) and validity (B, K, 1, H, W) of each frame (B, C, H, W) to each of its K
+    examples (B, K, C, H, W): what ``SequentialGenerator.step(part_flows=...)`` takes where the fit runs outside the
+    model (the ONNX graphs)."""
+    b, k = example_semantics.shape[:2]
+    flows, valid = part_flow(semantic.repeat_interleave(k, 0), example_semantics.flatten(0, 1))
+    return flows.unflatten(0, (b, k)), valid.unflatten(0, (b, k))
