@@ -2,7 +2,7 @@
 examples only where their masks accept them, so the background every example's body hid does not reach it): diagnose
 and scores, K = 2, held-out (docs/learning.md, "The body is drawn by the decoder").
 
-    PYTHONPATH=src python results/learning/part_flow/gate_probe.py CHECKPOINT DATA DETECTOR OUT.json"""
+    PYTHONPATH=src python results/learning/part_flow/gate_probe.py CHECKPOINT DATA DETECTOR OUT.json [ema|generator]"""
 import json
 import sys
 from dataclasses import replace
@@ -13,7 +13,8 @@ from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import load_keypoint_net
 
 checkpoint, data, detector, out = sys.argv[1:5]
-pipe = Pipeline.from_checkpoint(checkpoint, example_flow="parts")
+weights = sys.argv[5] if len(sys.argv) > 5 else "ema"  # a benchmark row scores the raw generator
+pipe = Pipeline.from_checkpoint(checkpoint, weights=weights, example_flow="parts")
 for model in {pipe.model, pipe.train_model}:
     model.cfg = replace(model.cfg, embedding_gate=True)  # no weights of its own: an inference-time switch
 found = diagnose(pipe, data, 2)
