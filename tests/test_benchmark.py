@@ -208,3 +208,13 @@ def test_the_plots_draw_the_real_frames_line_so_a_flat_metric_does_not_fill_its_
     assert len(fid.lines) == 1  # no real-frames FID: no line
     report._plot(tmp_path / "p.png", series, "training domains", keys, None)  # a task without a floor yet
     assert len(figures[1].axes[0].lines) == 1
+
+
+def test_a_metric_without_a_real_frames_line_that_barely_moves_reads_flat():
+    from vid2vid.evaluation.report import y_range
+
+    low, high = y_range([26.79, 26.81])  # FID of the dancers domain study: 0.02 apart
+    assert low < 26.79 and high > 26.81 and high - low >= 0.1 * 26.8 - 1e-9  # the change is 1 % of the panel
+    low, high = y_range([49.7, 26.8, 22.5, 22.3])  # a real trend keeps its own range (a little margin)
+    assert 22.3 - 2 < low < 22.3 and 49.7 < high < 49.7 + 2
+    assert y_range([0.0, 0.0]) == (-1e-6, 1e-6) and y_range([float("nan")]) == (-1e-6, 1e-6)
