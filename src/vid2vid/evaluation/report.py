@@ -68,7 +68,7 @@ def _plot(path: Path, series: dict[str, dict], xlabel: str, keys: list[tuple[str
         if limit is not None and math.isfinite(limit):
             ax.axhline(limit, color="gray", linestyle="--", label="real frames")
             ax.legend(fontsize=8)
-        else:
+        elif any(math.isfinite(v) for v in values):  # (a panel with no score keeps matplotlib's own limits)
             ax.set_ylim(*y_range(values))
         ax.set_xscale("log", base=2)
         ax.set_xticks(xs, [str(x) for x in xs])
