@@ -5,7 +5,8 @@ import pytest
 import scipy.linalg
 import torch
 
-from vid2vid.metrics.fid import FeatureStats, InceptionFeatures, fid_from_features, frechet_distance
+from vid2vid.metrics.fid import (FeatureStats, InceptionFeatures, fid_from_features, fid_from_stats,
+                                 frechet_distance)
 
 
 def _random_cov(rng: np.random.Generator, d: int) -> np.ndarray:
@@ -37,6 +38,22 @@ def test_sample_space_fid_equals_covariance_fid():
     via_stats = frechet_distance(*FeatureStats(40).update(a).mean_cov(), *FeatureStats(40).update(b).mean_cov())
     assert fid_from_features(a, b) == pytest.approx(via_stats, rel=1e-6)
 
+
+
+def test_small_sets_take_the_sample_space_route_and_large_ones_keep_only_the_sums():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(9, 16)), rng.normal(size=(12, 16)) * 0.7 + 0.2
+    small_a = FeatureStats(16).update(a[:4]).merge(FeatureStats(16).update(a[4:]))
+    small_b = FeatureStats(16)
+    for chunk in np.array_split(b, 3):
+        small_b.update(chunk)
+    assert np.array_equal(small_a.features(), a) and small_b.features().shape == (12, 16)
+    covariance_route = frechet_distance(*small_a.mean_cov(), *small_b.mean_cov())
+    assert fid_from_stats(small_a, small_b) == pytest.approx(covariance_route, rel=1e-6)
+    large = FeatureStats(16).update(rng.normal(size=(10, 16))).update(rng.normal(size=(10, 16)))
+    assert large.features() is None and large.count == 20  # rows dropped once the set reaches the dimension
+    assert fid_from_stats(small_a, large) == pytest.approx(frechet_distance(*small_a.mean_cov(), *large.mean_cov()))
+    assert fid_from_stats(small_a, small_a) == pytest.approx(0.0, abs=1e-9)
 
 def test_streaming_stats_equal_batch_statistics_and_singular_sets_are_fine():
     rng = np.random.default_rng(2)

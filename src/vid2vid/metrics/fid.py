@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
 
@@ -84,34 +84,43 @@ class InceptionFeatures(torch.nn.Module):
 
 @dataclass
 class FeatureStats:
-    """Running first and second moments of features (float64), for FID over any number of frames."""
+    """Running first and second moments of features (float64), for FID over any number of frames.
+
+    While a set has fewer frames than feature dimensions it also keeps the rows (at most ``dim`` x ``dim`` floats:
+    32 MB for Inception), so ``fid_from_stats`` can take the exact sample-space route of ``fid_from_features``
+    instead of two ``dim`` x ``dim`` eigendecompositions (seconds each on a CPU); beyond that only the sums are kept."""
 
     dim: int = FEATURE_DIM
     count: int = 0
     total: np.ndarray | None = None  # (dim,) sum of features
     outer: np.ndarray | None = None  # (dim, dim) sum of outer products
+    rows: list[np.ndarray] | None = field(default_factory=list)  # the features while count < dim, then None
+
+    def _add(self, count: int, total: np.ndarray, outer: np.ndarray, rows: list[np.ndarray] | None) -> None:
+        if self.total is None:
+            self.total, self.outer = np.zeros(self.dim), np.zeros((self.dim, self.dim))
+        self.count += count
+        self.total += total
+        self.outer += outer
+        self.rows = self.rows + rows if self.rows is not None and rows is not None and self.count < self.dim else None
 
     def update(self, features: torch.Tensor | np.ndarray) -> "FeatureStats":
         f = np.asarray(features.detach().cpu() if isinstance(features, torch.Tensor) else features, np.float64)
         f = f.reshape(len(f), -1)
         if f.shape[1] != self.dim:
             raise ValueError(f"features have {f.shape[1]} dims, stats expect {self.dim}")
-        if self.total is None:
-            self.total, self.outer = np.zeros(self.dim), np.zeros((self.dim, self.dim))
-        self.count += len(f)
-        self.total += f.sum(0)
-        self.outer += f.T @ f
+        self._add(len(f), f.sum(0), f.T @ f, [f])
         return self
 
     def merge(self, other: "FeatureStats") -> "FeatureStats":
         """Add another accumulator's sums (e.g. from another process)."""
         if other.count:
-            if self.total is None:
-                self.total, self.outer = np.zeros(self.dim), np.zeros((self.dim, self.dim))
-            self.count += other.count
-            self.total += other.total
-            self.outer += other.outer
+            self._add(other.count, other.total, other.outer, other.rows)
         return self
+
+    def features(self) -> np.ndarray | None:
+        """The accumulated features (count, dim) while fewer than ``dim`` were added; None after that."""
+        return None if self.rows is None else np.concatenate(self.rows) if self.rows else np.zeros((0, self.dim))
 
     def mean_cov(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and unbiased covariance; needs at least 2 samples."""
@@ -144,7 +153,10 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
 
 
 def fid_from_stats(a: FeatureStats, b: FeatureStats) -> float:
-    """FID between two accumulated feature sets."""
+    """FID between two accumulated feature sets (in sample space while both sets are smaller than the dimension)."""
+    fa, fb = a.features(), b.features()
+    if fa is not None and fb is not None and min(a.count, b.count) >= 2:
+        return fid_from_features(fa, fb)
     return frechet_distance(*a.mean_cov(), *b.mean_cov())
 
 
