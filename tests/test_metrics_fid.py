@@ -39,7 +39,6 @@ def test_sample_space_fid_equals_covariance_fid():
     assert fid_from_features(a, b) == pytest.approx(via_stats, rel=1e-6)
 
 
-
 def test_small_sets_take_the_sample_space_route_and_large_ones_keep_only_the_sums():
     rng = np.random.default_rng(4)
     a, b = rng.normal(size=(9, 16)), rng.normal(size=(12, 16)) * 0.7 + 0.2
@@ -54,6 +53,7 @@ def test_small_sets_take_the_sample_space_route_and_large_ones_keep_only_the_sum
     assert large.features() is None and large.count == 20  # rows dropped once the set reaches the dimension
     assert fid_from_stats(small_a, large) == pytest.approx(frechet_distance(*small_a.mean_cov(), *large.mean_cov()))
     assert fid_from_stats(small_a, small_a) == pytest.approx(0.0, abs=1e-9)
+
 
 def test_streaming_stats_equal_batch_statistics_and_singular_sets_are_fine():
     rng = np.random.default_rng(2)
