@@ -4,8 +4,9 @@ budget, data, batch, seeds), with generator settings changed, for issue 11 / 13 
 python results/learning/train_variant.py TASK PRESET SEED NAME [key=value ...]   (from the repository root)
 
 e.g. `... dancers small 0 example compose=example` or `... dancers fast 0 fast2 flow_channels=16 flow_blocks=2
-warp_embedding_layers=2`; `arch=adain` a baseline; `loss.NAME=VALUE` sets a loss setting (`loss.example_mask=warped`), `train.NAME=VALUE` a
-training setting (`train.max_steps=10000`: the flow-only stage alone). Writes
+warp_embedding_layers=2`; `arch=adain` trains a baseline; `loss.NAME=VALUE` sets a loss setting
+(`loss.example_mask=warped`), `train.NAME=VALUE` a training setting (`train.max_steps=10000`: the flow-only stage
+alone). Writes
 results/cpu/runs/<task>-<NAME>-seed<SEED> (re-running continues from its newest checkpoint); the benchmark's data
 of the task must exist (`eval benchmark` renders it)."""
 import sys
