@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from vid2vid import tasks
 from vid2vid.errors import UserError
@@ -73,7 +74,8 @@ def test_output_shapes(arch, task, k):
 
 @pytest.mark.parametrize("task", ["pose", "street"])
 def test_output_is_the_matting_of_warped_and_hallucinated(task):
-    model = make(task, compose="blend").eval()
+    # (the street task's foreground branch, on by default, is composed on top: its own test below)
+    model = make(task, compose="blend", foreground=False).eval()
     with torch.no_grad():
         outs = run(model, *inputs(task, t=2, k=2))
     out = outs[1]
@@ -95,7 +97,10 @@ def _grad_norm(module):
 @pytest.mark.parametrize("task", ["pose", "street"])
 def test_gradients_reach_every_network(task):
     model = make(task).train()
-    outs = run(model, *inputs(task, t=2, k=2))
+    semantics, examples, example_semantics = inputs(task, t=2, k=2)
+    if task == "street":  # one-hot labels: the foreground branch draws its classes, the rest shows the background
+        semantics = F.one_hot(semantics.argmax(2), semantics.shape[2]).movedim(-1, 2).float()
+    outs = run(model, semantics, examples, example_semantics)
     loss = sum((o.image ** 2).mean() + o.hallucinated.abs().mean() for o in outs)
     loss.backward()
     app = model.appearance
@@ -104,6 +109,8 @@ def test_gradients_reach_every_network(task):
              "W/M trunk": model.flow.down, "H": model.synthesis}
     if model.previous_embedding is not None:
         parts["previous-frame embedding"] = model.previous_embedding
+    if model.foreground is not None:
+        parts["foreground branch"] = model.foreground
     for name, module in parts.items():
         assert _grad_norm(module) > 0, f"no gradient reaches {name}"
 
