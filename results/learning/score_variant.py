@@ -2,7 +2,7 @@
 frames, K, weights and the benchmark's kept metric network), for issue 11 experiments.
 
 python results/learning/score_variant.py TASK RUN OUT.json [WEIGHTS]   (from the repository root; RUN: a run folder
-under results/cpu/runs, e.g. streets-fg-seed0; its final checkpoint is scored; WEIGHTS: generator, the benchmark's, or
+under results/cpu/runs, e.g. streets-fewshot-r6; its final checkpoint is scored; WEIGHTS: generator, the benchmark's, or
 ema)"""
 import json
 import sys
