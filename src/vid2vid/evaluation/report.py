@@ -108,7 +108,10 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
     for kind, task in results["tasks"].items():
         cols = columns(kind)
         lines += [f"## {kind}", "", f"### Methods (paper Table 1), K={s.get('eval_k', s['train_k'])}", ""]
-        rows = {_method_label(method_names.get(m, m), r, s.get("seeds", 1)): r for m, r in task["methods"].items()}
+        # Rows in the methods' own order, whatever order the seeds were scored in (runs spread over sessions).
+        order = [m for m in method_names if m in task["methods"]] + [m for m in task["methods"] if m not in method_names]
+        rows = {_method_label(method_names.get(m, m), task["methods"][m], s.get("seeds", 1)): task["methods"][m]
+                for m in order}
         rows["real frames (metric limit)"] = task["floor"] or {}
         lines += _table(rows, cols, "method") + [""]
         unscored = [name for m, name in method_names.items() if m not in task["methods"]]
