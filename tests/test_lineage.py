@@ -49,7 +49,8 @@ def test_spatio_temporal_progression_alternates_and_reduces_to_the_plain_schedul
 
 @pytest.mark.parametrize("active", [0, 1, 2])
 def test_the_coarse_to_fine_generator_outputs_the_input_size_at_every_stage(active):
-    cfg = tasks.get("street").generator_config("tiny", 5, arch="vid2vid", enhancers=2)
+    # Five random channels, not the street labels: without the foreground branch, which reads the labels' channels.
+    cfg = tasks.get("street").generator_config("tiny", 5, arch="vid2vid", enhancers=2, foreground=False)
     G = build_generator(cfg).eval()
     G.active_enhancers = active
     h, w = 32 * 2**active, 64 * 2**active  # stage `active` trains on frames downsampled 2**(2 - active) times

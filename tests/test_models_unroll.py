@@ -38,6 +38,8 @@ def test_stream_matches_unroll_and_keeps_only_n_frames():
 def test_seeding_with_real_frames_changes_the_first_frame_only_through_history():
     model, c = make("street")
     semantics, examples, example_semantics = data(c, t=2)
+    # Label maps are one-hot: the foreground branch draws the objects' pixels alone, history reaches the rest.
+    semantics = torch.nn.functional.one_hot(semantics.argmax(2), c).movedim(-1, 2).float()
     real = torch.rand(1, 1, 3, 32, 32) * 2 - 1
     with torch.no_grad():
         seeded = unroll(model, semantics, examples, example_semantics, prev_frames=real,
