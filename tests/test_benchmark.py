@@ -195,6 +195,8 @@ def test_the_studies_point_of_the_main_run_reuses_its_score_without_a_model(tmp_
     task = run_benchmark(tmp_path, "smoke", ("dancers",), progress=False)["tasks"]["dancers"]
     assert task["domains"][str(train_domains)] == main and task["k"][str(b.eval_k)] == main
     assert not (tmp_path / "runs").exists()  # nothing trained
+    # A floor from before the real frames' drift was measured is measured again, with it (and the pose error)
+    assert task["floor"]["identity_drift"] > 0 and task["floor"]["pose_error"] != 1.0
 
 
 def test_the_plots_draw_the_real_frames_line_so_a_flat_metric_does_not_fill_its_panel(tmp_path, monkeypatch):

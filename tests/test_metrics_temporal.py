@@ -57,3 +57,19 @@ def test_identity_drift_with_inception_features():
     shifted = torch.cat([base, base, (base + torch.tensor([0.6, -0.6, 0.0]).view(1, 3, 1, 1)).clamp(-1, 1)])
     assert identity_drift(base.expand(2, -1, -1, -1), window=1) == pytest.approx(0.0, abs=1e-6)
     assert identity_drift(shifted, window=1) > 1e-3
+
+
+def test_the_real_frames_drift_is_each_clips_own_change_averaged_over_the_clips(tiny_dataset):
+    from vid2vid.evaluation.evaluate import Detectors, clip_drift, detector_floor, test_split
+
+    def pixels(frames: torch.Tensor) -> torch.Tensor:  # features that see the sliding square move
+        return frames.flatten(1) + 2.0
+
+    ds = test_split(tiny_dataset)  # one held-out domain, two clips of 6 frames, a square sliding right
+    by_hand = [clip_drift(pixels(torch.stack([ds.load_frame(c, f)[1] for f in range(6)]))) for c in range(2)]
+    assert all(d > 1e-4 for d in by_hand)
+    floor = detector_floor(tiny_dataset, Detectors(), inception=pixels)
+    assert floor["identity_drift"] == pytest.approx(sum(by_hand) / 2)
+    assert "identity_drift" not in detector_floor(tiny_dataset, Detectors())  # no features given: not measured
+    still = torch.ones(8, 4)
+    assert clip_drift(still) == pytest.approx(0.0, abs=1e-12)

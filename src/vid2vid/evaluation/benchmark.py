@@ -247,8 +247,8 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     root = _data(out, kind, b, progress)
     detectors = _detectors(out, kind, root, b, retrain=task.pop("retrain_detector", False))
-    if task["floor"] is None:
-        task["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames)
+    if task["floor"] is None or "identity_drift" not in task["floor"]:  # (files from before the real frames' drift)
+        task["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames, inception)
         save()
     # Frames twice as wide (the task's aspect) take half the batch: the pixels per step (and the step time) stay alike.
     batch_size = max(1, b.run.train.batch_size // tasks.get(kind).aspect)

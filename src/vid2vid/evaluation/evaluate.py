@@ -177,8 +177,7 @@ def evaluate(pipe: Pipeline, root: str | Path, k: int, detectors: Detectors, max
         real_feats, fake_feats = inception(real), inception(fake)
         real_stats.update(real_feats)
         fake_stats.update(fake_feats)
-        window = max(1, count // 4)
-        drifts.append(cosine_distance(fake_feats[:window].double().mean(0), fake_feats[-window:].double().mean(0)))
+        drifts.append(clip_drift(fake_feats))
         psnrs.append(float(psnr(fake, real).mean()))
         ssims.append(float(ssim(fake, real).mean()))
         flow, valid = ds.load_flow(clip, list(range(count)))
@@ -236,16 +235,28 @@ def head_mse(fake: torch.Tensor, real: torch.Tensor, semantics: torch.Tensor) ->
 
 
 @torch.no_grad()
-def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, max_frames: int = 32
-                   ) -> dict[str, float]:
+def clip_drift(features: torch.Tensor) -> float:
+    """Identity drift of one clip from its frames' features (T, D): the cosine distance between the mean features of
+    its first and of its last quarter."""
+    window = max(1, len(features) // 4)
+    return cosine_distance(features[:window].double().mean(0), features[-window:].double().mean(0))
+
+
+def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, max_frames: int = 32,
+                   inception: InceptionFeatures | None = None) -> dict[str, float]:
     """The metric networks on the *real* test frames: the best any generator can score (pose error floor,
-    segmentation accuracy ceiling)."""
+    segmentation accuracy ceiling). With ``inception``, also the real clips' own identity drift (``clip_drift``): how
+    much a faithful video's look changes from its first to its last quarter, the level a generator's drift compares
+    with (not a bound: a frozen look scores 0)."""
     ds = test_split(root)
     pose, seg, face_pose = PoseErrorStats(), SegmentationStats(ds.meta.num_labels or 20), PoseErrorStats()
     faces = has_heads(ds)
+    drifts = []
     for clip in range(len(ds.clips))[:max_clips]:
         count = min(ds.clips[clip].frames, max_frames)
         real = torch.stack([ds.load_frame(clip, f)[1] for f in range(count)])
+        if inception is not None:
+            drifts.append(clip_drift(inception(real)))
         if detectors.keypoints is not None and ds.keypoint_count:
             detected, driving = detectors.keypoints.detect(real), ds.load_keypoints(clip, list(range(count)))
             pose.update(detected, driving)
@@ -260,4 +271,6 @@ def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, m
         out["face_pose_error"] = face_pose.mean
     if seg.pixels:
         out.update(seg.scores())
+    if drifts:
+        out["identity_drift"] = float(np.mean(drifts))
     return out

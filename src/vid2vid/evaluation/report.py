@@ -102,7 +102,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "
              "'real frames' row scores the ground-truth frames with the same metric networks: the floor (pose error) "
-             "or ceiling (accuracy) any generator can reach. The metric networks train on the training domains "
+             "or ceiling (accuracy) any generator can reach; its drift is the real clips' own change of look from "
+             "their first to their last quarter (a faithful video's level, not a bound: a frozen look scores 0). "
+             "The metric networks train on the training domains "
              f"({s.get('detector_steps', '?')} steps; the street segmentation net "
              f"{s.get('segmentation_steps', s.get('detector_steps', '?'))}).", ""]
     for kind, task in results["tasks"].items():
