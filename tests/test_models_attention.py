@@ -65,3 +65,22 @@ def test_attention_coords_let_keys_tell_places_of_one_class_apart(coords):
     spread = (interior - interior[:, :1]).abs().max()
     assert (spread > 1e-3) == coords
     assert net.query_of(torch.ones(2, 3, 32, 32)).shape == (2, keys.shape[1], *keys.shape[2:])
+
+
+@pytest.mark.parametrize("strength", [0.0, 8.0])
+def test_attention_classes_make_a_query_take_its_own_class(strength):
+    # The example is half class 0, half class 1; the query all class 1. With the bias (and random, untrained
+    # encoders) nearly all attention goes to the class-1 half; without it the random scores split it.
+    torch.manual_seed(0)
+    cfg = generator_preset("tiny", 2, attention_classes=strength)
+    net = AttentionNetwork(cfg).eval()
+    example = torch.zeros(1, 2, 32, 32)
+    example[:, 0, :, :16], example[:, 1, :, 16:] = 1, 1
+    target = torch.zeros(1, 2, 32, 32)
+    target[:, 1] = 1
+    keys, query = net.keys_of(example), net.query_of(target)
+    assert keys.shape[1] == query.shape[1] == cfg.channels[cfg.attention_downsamples] + 2 * (strength > 0)
+    pooled = torch.nn.functional.adaptive_avg_pool2d(example, keys.shape[-2:])
+    (share,), _ = attend(query, keys.unsqueeze(1), [pooled.unsqueeze(1)])  # attended class shares (1, 2, h, w)
+    own = share[0, 1, 1:-1, 1:-1]  # (interior query positions)
+    assert (own.min() > 0.99) == (strength > 0)

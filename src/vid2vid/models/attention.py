@@ -21,13 +21,14 @@ from vid2vid.models.layers import ConvBlock
 class AttentionNetwork(nn.Module):
     """Separate key and query encoders: conv-norm-act, then `attention_downsamples` stride-2 convs. With
     `attention_coords` both also read each pixel's (y, x) in [-1, 1], so a query can prefer example positions at the
-    same place in the frame, not only of the same class."""
+    same place in the frame, not only of the same class. With `attention_classes` both end in the semantic map pooled
+    to their grid, which biases the scores towards positions of the query's own class."""
 
     def __init__(self, cfg: GeneratorConfig) -> None:
         super().__init__()
         ch, a = cfg.channels, cfg.attention_downsamples
         kw = dict(norm=cfg.norm, spectral=cfg.spectral_norm)
-        self.coords = cfg.attention_coords
+        self.coords, self.classes = cfg.attention_coords, cfg.attention_classes
 
         def encoder() -> nn.Sequential:
             return nn.Sequential(ConvBlock(cfg.semantic_channels + 2 * self.coords, ch[0], **kw),
@@ -38,11 +39,20 @@ class AttentionNetwork(nn.Module):
 
     def keys_of(self, semantic: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) semantic maps of the examples -> (N, D, h, w) keys."""
-        return self.key(self._input(semantic))
+        return self._with_classes(self.key(self._input(semantic)), semantic)
 
     def query_of(self, semantic: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) semantic map of the current frame -> (B, D, h, w) query."""
-        return self.query(self._input(semantic))
+        return self._with_classes(self.query(self._input(semantic)), semantic)
+
+    def _with_classes(self, features: torch.Tensor, semantic: torch.Tensor) -> torch.Tensor:
+        """With ``attention_classes`` A: the features and the pooled map p scaled so that `attend`'s score
+        q.k / sqrt(D) gains A x (p_q . p_k) (D: the width of both together)."""
+        if not self.classes:
+            return features
+        pooled = F.adaptive_avg_pool2d(semantic, features.shape[-2:])
+        width = features.shape[1] + pooled.shape[1]
+        return torch.cat([features, pooled * math.sqrt(self.classes * math.sqrt(width))], dim=1)
 
     def _input(self, semantic: torch.Tensor) -> torch.Tensor:
         if not self.coords:
