@@ -197,7 +197,7 @@ def make_empty_video(path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", ["missing_driving", "not_a_video", "zero_frames", "missing_example",
-                                  "missing_out_folder", "wrong_task_driving", "not_a_checkpoint",
+                                  "missing_out_folder", "wrong_task_driving", "wrong_task_example", "not_a_checkpoint",
                                   "mismatched_example_sizes", "negative_finetune"])
 def test_bad_inputs_one_clear_line(trained, tmp_path, case):
     ckpt, root = trained
@@ -216,11 +216,15 @@ def test_bad_inputs_one_clear_line(trained, tmp_path, case):
         examples, needle = [str(tmp_path / "gone.png")], "example image not found"
     elif case == "missing_out_folder":
         args["--out"], needle = str(tmp_path / "no" / "o.mp4"), "does not exist"
-    elif case == "wrong_task_driving":
+    elif case in ("wrong_task_driving", "wrong_task_example"):
         streets = tmp_path / "streets"
         write_synthetic(SynthOptions("streets", str(streets), domains=2, test_domains=1, clips=1, frames=2,
                                      height=32, width=32, workers=1), progress=False)
-        args["--driving"], needle = str(streets / "test/d001/c000"), "is a pose model"
+        needle = "is a pose model"
+        if case == "wrong_task_driving":
+            args["--driving"] = str(streets / "test/d001/c000")
+        else:  # a street dataset's frame as an example: named, not a missing-file error about its pose parts
+            examples = [str(streets / "test/d001/c000/rgb/000000.png")]
     elif case == "not_a_checkpoint":
         (tmp_path / "bad.pt").write_bytes(b"garbage")
         args["--checkpoint"], needle = str(tmp_path / "bad.pt"), "is not a vid2vid checkpoint"

@@ -34,6 +34,16 @@ def load_stored_semantic(meta: DatasetMeta, clip: Path, index: int) -> tuple[tor
     return encode_semantic(meta, semantic, parts), semantic_to_rgb(meta, semantic)
 
 
+def check_clip_task(meta: DatasetMeta, clip: Path, what: str) -> None:
+    """A UserError when dataset clip ``clip`` belongs to a dataset of another task than the model's ``meta``."""
+    own = clip.parent.parent.parent / "dataset.json"
+    if own.is_file():
+        theirs = read_meta(own.parent)
+        if theirs.task != meta.task or theirs.semantic_channels != meta.semantic_channels:
+            raise UserError(f"{clip} is from a {theirs.kind} ({theirs.task}) dataset, but the checkpoint is a "
+                            f"{meta.task} model; use {what} of the model's task")
+
+
 @dataclass
 class ClipDriving:
     """Driving semantics read from a dataset clip folder (e.g. a held-out synthetic subject)."""
@@ -43,12 +53,7 @@ class ClipDriving:
     fps: float = 0.0
 
     def __post_init__(self) -> None:
-        own = self.clip.parent.parent.parent / "dataset.json"
-        if own.is_file():
-            theirs = read_meta(own.parent)
-            if theirs.task != self.meta.task or theirs.semantic_channels != self.meta.semantic_channels:
-                raise UserError(f"{self.clip} is from a {theirs.kind} ({theirs.task}) dataset, but the checkpoint is a "
-                                f"{self.meta.task} model; use a driving input of the model's task")
+        check_clip_task(self.meta, self.clip, "a driving input")
         self.count = read_clip_frames(self.clip)
         self.fps = self.fps or self.meta.fps
         first = read_png(self.clip / "semantic" / frame_name(0), self.meta.semantic_file_channels)
@@ -66,6 +71,7 @@ def example_from_dataset(meta: DatasetMeta, path: Path) -> tuple[np.ndarray, tor
     clip = clip_of_frame(path)
     if clip is None:
         raise ValueError(f"{path} is not a dataset frame")
+    check_clip_task(meta, clip, "examples")
     rgb = read_png(path, 3)
     semantic, _ = load_stored_semantic(meta, clip, int(path.stem))
     return rgb, semantic
