@@ -84,3 +84,10 @@ def test_attention_classes_make_a_query_take_its_own_class(strength):
     (share,), _ = attend(query, keys.unsqueeze(1), [pooled.unsqueeze(1)])  # attended class shares (1, 2, h, w)
     own = share[0, 1, 1:-1, 1:-1]  # (interior query positions)
     assert (own.min() > 0.99) == (strength > 0)
+
+
+def test_a_negative_class_bias_is_refused():
+    from vid2vid.errors import UserError
+
+    with pytest.raises(UserError, match="attention_classes must be a finite number >= 0"):
+        generator_preset("tiny", 2, attention_classes=-1.0)

@@ -201,6 +201,9 @@ class GeneratorConfig:
             raise UserError("generator arch 'vid2vid' has no examples: set example_warp to false")
         if self.multimodal_channels < 0:
             raise UserError(f"generator multimodal_channels must be >= 0, got {self.multimodal_channels}")
+        if not 0 <= self.attention_classes < float("inf"):
+            raise UserError(f"generator attention_classes must be a finite number >= 0 (0 = off), got "
+                            f"{self.attention_classes}")
         if self.multimodal_channels and self.arch != "vid2vid":
             raise UserError("generator multimodal_channels is vid2vid 2018's option: set arch to vid2vid (few-shot "
                             "models take their look from the examples)")
