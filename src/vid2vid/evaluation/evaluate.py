@@ -234,7 +234,6 @@ def head_mse(fake: torch.Tensor, real: torch.Tensor, semantics: torch.Tensor) ->
     return ((crops[0] - crops[1]) / 2).pow(2).flatten(1).mean(1).tolist()
 
 
-@torch.no_grad()
 def clip_drift(features: torch.Tensor) -> float:
     """Identity drift of one clip from its frames' features (T, D): the cosine distance between the mean features of
     its first and of its last quarter."""
@@ -242,6 +241,7 @@ def clip_drift(features: torch.Tensor) -> float:
     return cosine_distance(features[:window].double().mean(0), features[-window:].double().mean(0))
 
 
+@torch.no_grad()
 def detector_floor(root: str | Path, detectors: Detectors, max_clips: int = 8, max_frames: int = 32,
                    inception: InceptionFeatures | None = None) -> dict[str, float]:
     """The metric networks on the *real* test frames: the best any generator can score (pose error floor,

@@ -111,7 +111,8 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
         cols = columns(kind)
         lines += [f"## {kind}", "", f"### Methods (paper Table 1), K={s.get('eval_k', s['train_k'])}", ""]
         # Rows in the methods' own order, whatever order the seeds were scored in (runs spread over sessions).
-        order = [m for m in method_names if m in task["methods"]] + [m for m in task["methods"] if m not in method_names]
+        order = ([m for m in method_names if m in task["methods"]]
+                 + [m for m in task["methods"] if m not in method_names])
         rows = {_method_label(method_names.get(m, m), task["methods"][m], s.get("seeds", 1)): task["methods"][m]
                 for m in order}
         rows["real frames (metric limit)"] = task["floor"] or {}
