@@ -32,7 +32,7 @@ from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import (FeatureStats, InceptionFeatures, PoseErrorStats, SegmentationStats, WarpingErrorStats,
                              fid_from_stats, psnr, ssim)
 from vid2vid.metrics.image_quality import psnr_from_mse
-from vid2vid.metrics.temporal import cosine_distance
+from vid2vid.metrics.temporal import feature_drift
 from vid2vid.models.discriminator import crop_boxes
 from vid2vid.models.face_refiner import head_boxes
 from vid2vid.models.outputs import FrameOutput
@@ -237,8 +237,7 @@ def head_mse(fake: torch.Tensor, real: torch.Tensor, semantics: torch.Tensor) ->
 def clip_drift(features: torch.Tensor) -> float:
     """Identity drift of one clip from its frames' features (T, D): the cosine distance between the mean features of
     its first and of its last quarter."""
-    window = max(1, len(features) // 4)
-    return cosine_distance(features[:window].double().mean(0), features[-window:].double().mean(0))
+    return feature_drift(features, max(1, len(features) // 4))
 
 
 @torch.no_grad()

@@ -103,8 +103,12 @@ def identity_drift(frames: torch.Tensor, window: int = 8, features: FeatureFn | 
         raise ValueError("identity drift needs at least 2 frames")
     window = max(1, min(window, t // 2))
     features = features or _default_features()
-    feats = features(torch.cat([frames[:window], frames[-window:]]))
-    return cosine_distance(feats[:window].double().mean(0), feats[window:].double().mean(0))
+    return feature_drift(features(torch.cat([frames[:window], frames[-window:]])), window)
+
+
+def feature_drift(feats: torch.Tensor, window: int) -> float:
+    """Cosine distance between the mean of the first and of the last ``window`` rows of per-frame features (T, D)."""
+    return cosine_distance(feats[:window].double().mean(0), feats[-window:].double().mean(0))
 
 
 def drift_curve(frames: torch.Tensor, window: int = 8, every: int = 1, features: FeatureFn | None = None
