@@ -104,7 +104,7 @@ class GeneratorConfig:
     # its own class (8: another class weighs ~3,000x less; a class no example shows falls back to the learned scores).
     # Probed at inference on a model trained without it: worse; trained with it (streets, cpu budget, A = 8, two
     # seeds): better than without on accuracy, mIoU, FID, PSNR, SSIM and the look, mIoU 0.306 against 0.302
-    # (docs/learning.md, "Streets: attention told the classes, trained"); 0 = off
+    # (docs/learning.md, "Streets: attention told the classes, trained"); on for street (task registry), 0 = off
     attention_classes: float = 0.0
     # fewshot: what the decoder starts from at the bottleneck: the attended example's features ("example", the
     # reference's) or the current semantic map's embedding ("semantic", as the baselines), measured on streets
