@@ -137,6 +137,27 @@ def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):
     assert "Not scored yet: Encoder, ConcatStyle, AdaIN." in md
 
 
+def test_each_runs_own_training_time_is_a_column_of_the_methods_table_only(tmp_path):
+    from vid2vid.checkpoint import save_checkpoint
+    from vid2vid.evaluation.benchmark import train_hours
+
+    saved = save_checkpoint(tmp_path / "run", 10, {"step": 10, "train_seconds": 5400.0})
+    assert train_hours(saved) == 1.5
+    assert train_hours(save_checkpoint(tmp_path / "old", 10, {"step": 10})) is None  # from before it was recorded
+    # A seed scored before the time was recorded: the mean leaves the key out rather than failing or guessing.
+    merged = mean_over_seeds([dict(SCORES, train_hours=1.0), SCORES])
+    assert "train_hours" not in merged and merged["fid"] == 100.0
+    timed = mean_over_seeds([dict(SCORES, train_hours=1.0), dict(SCORES, train_hours=2.0)])
+    _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={"fewshot": timed, "adain": SCORES},
+          k={"1": SCORES, "2": timed})
+    md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
+    assert "| training h |" in md.split("### Effect of K")[0] and "| few-shot vid2vid | 3.00 ± 0.00 |" in md
+    assert "| 1.50 ± 0.50 |" in md and md.split("| AdaIN |")[1].split("\n")[0].endswith("| - |")
+    assert "| training h |" not in md.split("### Effect of K")[1]  # the studies score the same models again
+    _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={"fewshot": SCORES})
+    assert "| training h |" not in write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
+
+
 def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
     _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={m: SCORES for m in METHOD_NAMES},
           k={"1": SCORES, "2": dict(SCORES, pose_error=2.5)}, domains={"9": SCORES, "36": SCORES})

@@ -179,6 +179,13 @@ def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size:
     return path
 
 
+def train_hours(path: Path) -> float | None:
+    """The training time a checkpoint's run recorded (steps only, over all its sessions; the machine's other jobs
+    slow it), in hours; None for checkpoints from before it was recorded."""
+    seconds = ckpt.load_checkpoint(path).get("train_seconds")
+    return None if seconds is None else round(float(seconds) / 3600, 3)
+
+
 def first_trained(names: list[str], runs: Path, done: Mapping[str, Path], steps: int) -> int | None:
     """The index of the first run in ``names`` (one per seed) trained in this process or with its final checkpoint
     (step ``steps``) under ``runs``; None if none is. A run still training (here or in another process) does not
@@ -224,9 +231,9 @@ def _load_task(path: Path, budget: str) -> dict:
 def mean_over_seeds(runs: list[dict]) -> dict:
     """The mean of every number over seeds, with ``<key>_spread`` = half the range (0 for a single seed)."""
     out: dict = {"seeds": len(runs)}
-    for key, value in runs[0].items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            values = [r[key] for r in runs]
+    for key in runs[0]:
+        values = [r.get(key) for r in runs]  # (a key some seeds lack, e.g. from before it was measured, is left out)
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
             out[key] = sum(values) / len(values)
             out[f"{key}_spread"] = (max(values) - min(values)) / 2
     return out
@@ -280,8 +287,12 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         if table != "runs" and k == b.eval_k and domains == train_domains and same in task["runs"]:
             task[table][key] = task["runs"][same]  # (not retrained where its run folder is gone)
         else:
-            pipe = Pipeline.from_checkpoint(checkpoint(arch, domains, seed), weights=b.weights)
+            path = checkpoint(arch, domains, seed)
+            pipe = Pipeline.from_checkpoint(path, weights=b.weights)
             task[table][key] = evaluate(pipe, root, k, detectors, b.eval_clips, b.eval_frames, inception)
+            hours = train_hours(path) if table == "runs" else None  # the run's own clock, wherever it trained
+            if hours is not None:
+                task[table][key]["train_hours"] = hours
         if table == "runs":
             merge_seeds()  # (which saves)
         else:

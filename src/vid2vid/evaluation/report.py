@@ -98,7 +98,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              f"from other clips of the domain, {s.get('seeds', 1)} seed(s) per method (mean ± half the range). "
              f"Scored with the {'averaged (EMA)' if s.get('weights') == 'ema' else 'raw'} generator weights on "
              f"held-out domains only ({s['eval_clips']} clips x up to "
-             f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s (task processes added up). "
+             f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s (the `eval benchmark` processes "
+             "added up; models trained outside them, then scored by them, count only in the 'training h' column, each run's own "
+             "clock of its training steps on a machine shared with other jobs). "
              f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "
              "'real frames' row scores the ground-truth frames with the same metric networks: the floor (pose error) "
@@ -116,7 +118,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
         rows = {_method_label(method_names.get(m, m), task["methods"][m], s.get("seeds", 1)): task["methods"][m]
                 for m in order}
         rows["real frames (metric limit)"] = task["floor"] or {}
-        lines += _table(rows, cols, "method") + [""]
+        # Training time is the methods table's only (the K and domains studies score the same models again).
+        timed = cols + [("train_hours", "training h", 2)] if any("train_hours" in r for r in rows.values()) else cols
+        lines += _table(rows, timed, "method") + [""]
         unscored = [name for m, name in method_names.items() if m not in task["methods"]]
         if unscored:
             lines += [f"Not scored yet: {', '.join(unscored)}.", ""]
