@@ -99,8 +99,8 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              f"Scored with the {'averaged (EMA)' if s.get('weights') == 'ema' else 'raw'} generator weights on "
              f"held-out domains only ({s['eval_clips']} clips x up to "
              f"{s['eval_frames']} frames). Run time {results.get('seconds', '?')} s (the `eval benchmark` processes "
-             "added up; models trained outside them, then scored by them, count only in the 'training h' column, each run's own "
-             "clock of its training steps on a machine shared with other jobs). "
+             "added up; models trained outside them, then scored by them, count only in the 'training h' column, "
+             "each run's own clock of its training steps on a machine shared with other jobs). "
              f"Produced by `vid2vid eval benchmark --budget {results['budget']}`.", "",
              "FID here is computed on few frames and is only comparable between rows of one table. The "
              "'real frames' row scores the ground-truth frames with the same metric networks: the floor (pose error) "
