@@ -120,6 +120,38 @@ def test_scores_of_a_metric_net_trained_for_other_steps_are_dropped_and_the_net_
     assert calls[1:] == [b.steps_of_detector("streets")] and not kept.exists()
 
 
+def test_a_second_stage_keeps_its_own_scores_and_drops_them_when_its_schedule_or_a_recipe_changes(tmp_path):
+    b = BUDGETS["cpu"]
+    r = b.refine_of("dancers")
+    assert r is not None and r.size > b.size and b.refine_of("streets") is None
+    runs = {f"{arch}/seed0": SCORES for arch in METHOD_NAMES}
+    larger = {f"{arch}/seed0": dict(SCORES, pose_error=7.77) for arch in METHOD_NAMES}
+    refined = {"settings": r.settings(), "floor": {"pose_error": 1.5}, "runs": larger,
+               "methods": {arch: mean_over_seeds([larger[f"{arch}/seed0"]]) for arch in METHOD_NAMES},
+               "k": {"1": SCORES}}
+    path = tmp_path / "tasks" / "dancers.json"
+    _task(path, "cpu", runs=runs, refined=refined)
+    task = _load_task(path, "cpu")
+    assert task["refined"]["runs"] == larger and task["refined"]["k"]
+    write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES)
+    text = (tmp_path / "benchmark.md").read_text()
+    assert f"### Methods at {r.size} px, K={b.eval_k}" in text
+    assert "7.77" in text.split(f"Methods at {r.size} px")[1] and "7.77" not in text.split(f"Methods at {r.size}")[0]
+    # A method whose recipe changed goes at both sizes; the others stay.
+    older = dict(recipes("dancers"), adain=recipes("dancers")["adain"] - 1)
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), recipes=older)))
+    task = _load_task(path, "cpu")
+    assert "adain/seed0" not in task["runs"] and "adain/seed0" not in task["refined"]["runs"]
+    assert "fewshot/seed0" in task["refined"]["runs"] and task["refined"]["k"]
+    # Another schedule of the second stage: its scores go, the first stage's stay.
+    _task(path, "cpu", runs=runs, refined=dict(refined, settings=dict(r.settings(), max_steps=r.max_steps + 1)))
+    task = _load_task(path, "cpu")
+    assert task["runs"] == runs and task["refined"]["runs"] == {} and task["refined"]["floor"] is None
+    # A task without a second stage at this budget has no such part.
+    _task(tmp_path / "tasks" / "streets.json", "cpu", runs=runs, refined=refined)
+    assert "refined" not in _load_task(tmp_path / "tasks" / "streets.json", "cpu")
+
+
 def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):
     merged = mean_over_seeds([dict(SCORES, pose_error=3.0), dict(SCORES, pose_error=3.4)])
     assert merged["pose_error"] == pytest.approx(3.2) and merged["pose_error_spread"] == pytest.approx(0.2)
@@ -211,10 +243,13 @@ def test_the_studies_point_of_the_main_run_reuses_its_score_without_a_model(tmp_
     main = dict(SCORES, pose_error=1.5)
     runs["fewshot/seed0"] = main
     others = {str(max(1, round(train_domains * f))): SCORES for f in b.domain_fractions if f != 1.0}
+    refined = {"settings": b.refine.settings(), "floor": None, "runs": dict(runs), "methods": {},
+               "k": {str(k): SCORES for k in b.ks if k != b.eval_k}}  # (the second stage's too)
     _task(tmp_path / "tasks" / "dancers.json", "smoke", runs=runs,
-          k={str(k): SCORES for k in b.ks if k != b.eval_k}, domains=others)
+          k={str(k): SCORES for k in b.ks if k != b.eval_k}, domains=others, refined=refined)
     task = run_benchmark(tmp_path, "smoke", ("dancers",), progress=False)["tasks"]["dancers"]
     assert task["domains"][str(train_domains)] == main and task["k"][str(b.eval_k)] == main
+    assert task["refined"]["k"][str(b.eval_k)] == main
     assert not (tmp_path / "runs").exists()  # nothing trained
     # A floor from before the real frames' drift was measured is measured again, with it (and the pose error)
     assert task["floor"]["identity_drift"] > 0 and task["floor"]["pose_error"] != 1.0

@@ -16,7 +16,8 @@ networks and, with the same budget and two seeds, few-shot vid2vid and the Encod
 score them on the held-out domains (pose error and FID for dancers; landmark error and FID for faces; pixel
 accuracy, mIoU and FID for streets; PSNR / SSIM, warping error and identity drift for all), with the effect of K and of
 the number of training domains. Writes <out>/benchmark.md, benchmark.json and PNG plots. --budget smoke runs in
-minutes (CI); cpu gives real numbers in about a day on 2 CPU cores (27 models of ~1.6 h each on one core; run the
+minutes (CI); cpu gives real numbers in about two days on 2 CPU cores (27 models of ~1.6 h each on one core, and
+the 10 of the dancers table continued at 128 px for ~1.2 h each, where the pose error separates the methods; run the
 tasks as processes on the same --out, e.g. --tasks pose & --tasks face street, each with OMP_NUM_THREADS=1);
 cpu-hours trains about 3x longer; gpu is sized for a GPU. Re-running with the same --out continues where it stopped
 (Ctrl-C or SIGTERM saves a checkpoint): trained models and scores already written are reused."""
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bench = eval_sub.add_parser("benchmark", help="the full table (methods, K, training domains)",
                                 description=BENCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     bench.add_argument("--budget", default="smoke", choices=("smoke", "cpu", "cpu-hours", "gpu"),
-                       help="smoke (minutes, CI) | cpu (about a day on 2 cores) | cpu-hours | gpu (default smoke)")
+                       help="smoke (minutes, CI) | cpu (about two days on 2 cores) | cpu-hours | gpu (default smoke)")
     bench.add_argument("--out", default="results", help="output folder (default results)")
     add_task_argument(bench, "--tasks", nargs="+", help="tasks to run (default all): " + task_help())
     bench.add_argument("--methods", nargs="+", metavar="METHOD",

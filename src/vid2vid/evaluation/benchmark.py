@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -40,6 +40,33 @@ METHOD_NAMES = {"fewshot": "few-shot vid2vid", "encoder": "Encoder", "concat": "
 # fast preset's row shows what its speed costs in quality, trained with the same recipe and budget).
 METHOD_ARCH = {"fewshot": "fewshot", "encoder": "encoder", "concat": "concat", "adain": "adain", "fast": "fewshot"}
 METHOD_PRESET = {"fast": "fast"}
+
+
+@dataclass(frozen=True)
+class Refine:
+    """A second training stage at a larger frame size, for the tasks whose registry entry asks for it
+    (``benchmark_refine``). Every model of the methods table continues from
+    its final (averaged) weights, with fresh discriminators, on the same domains rendered at ``size``, and is scored
+    there: a methods table, K study and picture of its own (the domains study stays at the first size). At 64 px every
+    dancers model's pose error sat within 0.4 px of the keypoint net's floor; continued at 128 px with this schedule,
+    AdaIN's was 6.8 px and few-shot vid2vid's 1.9 px (docs/learning.md, "Dancers at 128 px")."""
+
+    size: int
+    max_steps: int  # counted from 0 in the continued run
+    flow_pretrain_steps: int
+    single_frame_steps: int
+    double_every: int
+    checkpoint_every: int = 25  # (a step at T = 4 and 128 px takes ~18 s on one core)
+
+    def settings(self) -> dict:
+        """What the stage's scores depend on (a change drops them)."""
+        return {key: value for key, value in asdict(self).items() if key != "checkpoint_every"}
+
+    def train(self, base: TrainOptions, init_from: Path) -> TrainOptions:
+        """The continued run's options: the budget's, with this stage's schedule, starting from ``init_from``."""
+        return replace(base, max_steps=self.max_steps, flow_pretrain_steps=self.flow_pretrain_steps,
+                       single_frame_steps=self.single_frame_steps, double_every=self.double_every,
+                       checkpoint_every=self.checkpoint_every, init_from=str(init_from))
 
 
 @dataclass(frozen=True)
@@ -69,6 +96,11 @@ class Budget:
     # Generator weights scored: the optimiser's ("generator") or the average ("ema"). Runs this short gain little from
     # averaging, and models trained before the EMA warm-up (training.schedule.ema_decay) have a broken average.
     weights: str = "generator"
+    refine: Refine | None = None
+
+    def refine_of(self, kind: str) -> Refine | None:
+        """The second stage of the task whose dataset is ``kind``, if it has one."""
+        return self.refine if tasks.get(kind).benchmark_refine else None
 
     def summary(self) -> dict:
         """The settings the report states, flat."""
@@ -84,7 +116,7 @@ class Budget:
                 "domain_fractions": list(self.domain_fractions), "eval_clips": self.eval_clips,
                 "eval_frames": self.eval_frames, "disc_layers": r.discriminator.layers,
                 "disc_scales": r.discriminator.scales, "ndf": r.discriminator.ndf, "weights": self.weights,
-                "run": to_dict(r)}
+                "refine": None if self.refine is None else asdict(self.refine), "run": to_dict(r)}
 
     def steps_of_detector(self, kind: str) -> int:
         """Training steps of the metric network of the task whose dataset is ``kind``."""
@@ -103,16 +135,20 @@ BUDGETS = {
     "smoke": Budget(run=_run("tiny", 8, 1, 2, ndf=4, layers=2, scales=1, max_steps=6, flow_pretrain_steps=2,
                              single_frame_steps=1, double_every=1, batch_size=1),
                     size=32, domains=5, test_domains=1, clips=2, frames=8, eval_k=2, seeds=2, detector_steps=10,
-                    ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4),
+                    ks=(1, 2), domain_fractions=(0.5, 1.0), eval_clips=1, eval_frames=4,
+                    refine=Refine(48, max_steps=4, flow_pretrain_steps=1, single_frame_steps=1, double_every=1)),
     # 10,000 flow-only steps (~0.05 s each; example-flow error 5.1 px after 3,000, 3.8 px after 10,000), then GAN
     # steps with sequences growing 2 -> 4 -> 8 (strides 1-2): a step at T = 8 costs 8 frame updates, so GAN steps
     # stay few. About 1.6 h per model on one core of a 2-core machine with another run on the other core (dancers
-    # few-shot: 24 min of flow steps, 13 min of single frames, 9 / 22 / 29 min at T = 2 / 4 / 8).
+    # few-shot: 24 min of flow steps, 13 min of single frames, 9 / 22 / 29 min at T = 2 / 4 / 8). Dancers then go on
+    # at 128 px (the schedule of the shipped dancers model's first 128 px stage): about 1.2 h more per model.
     "cpu": Budget(run=_run("small", 8, 2, 4, ndf=32, layers=4, scales=2, max_steps=11050, flow_pretrain_steps=10000,
                            single_frame_steps=600, double_every=150, batch_size=4),
                   size=64, domains=40, test_domains=4, clips=4, frames=32, eval_k=2, seeds=2, detector_steps=600,
                   segmentation_steps=4000, ks=(1, 2, 4, 8), domain_fractions=(0.25, 1.0), eval_clips=8,
-                  eval_frames=32),
+                  eval_frames=32,
+                  refine=Refine(128, max_steps=2000, flow_pretrain_steps=1500, single_frame_steps=300,
+                                double_every=100)),
     "cpu-hours": Budget(run=_run("small", 8, 2, 4, ndf=32, layers=4, scales=2, max_steps=13000,
                                  flow_pretrain_steps=10000, single_frame_steps=1200, double_every=400, batch_size=4),
                         size=64, domains=40, test_domains=4, clips=4, frames=32, eval_k=2, seeds=2, detector_steps=600,
@@ -137,22 +173,29 @@ def recipes(kind: str) -> dict[str, int]:
     return {**RECIPES, **tasks.get(kind).benchmark_recipes}
 
 
-def _data(out: Path, kind: str, b: Budget, progress: bool) -> Path:
-    root = out / "data" / kind
+def _folder(kind: str, size: int | None) -> str:
+    """A task's data and metric-network name: its dataset's, with the size for a second stage's."""
+    return kind if size is None else f"{kind}-{size}px"
+
+
+def _data(out: Path, kind: str, b: Budget, progress: bool, size: int | None = None) -> Path:
+    """The task's synthetic data at the budget's size (or ``size``: the same domains and clips, rendered larger)."""
+    root = out / "data" / _folder(kind, size)
     if not (root / "dataset.json").exists():
-        height, width = tasks.get(kind).size(b.size)
+        height, width = tasks.get(kind).size(size or b.size)
         write_synthetic(SynthOptions(kind, str(root), domains=b.domains, test_domains=b.test_domains, clips=b.clips,
                                      frames=b.frames, height=height, width=width), overwrite=True, progress=progress)
     return root
 
 
-def _detectors(out: Path, kind: str, root: Path, b: Budget, retrain: bool = False) -> Detectors:
+def _detectors(out: Path, kind: str, root: Path, b: Budget, retrain: bool = False, size: int | None = None
+               ) -> Detectors:
     """The task's metric network, trained on its training domains once and kept under ``out/detectors``; ``retrain``:
-    the kept one was trained with other settings."""
+    the kept one was trained with other settings; ``size``: a second stage's (trained on ``root`` at that size)."""
     from vid2vid.metrics import (load_keypoint_net, load_segmentation_net, train_keypoint_net,
                                  train_segmentation_net)
 
-    path = out / "detectors" / f"{kind}.safetensors"
+    path = out / "detectors" / f"{_folder(kind, size)}.safetensors"
     path.parent.mkdir(parents=True, exist_ok=True)
     if retrain:
         path.unlink(missing_ok=True)
@@ -165,17 +208,20 @@ def _detectors(out: Path, kind: str, root: Path, b: Budget, retrain: bool = Fals
 
 
 def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size: int, max_domains: int, seed: int,
-           progress: bool) -> Path:
+           progress: bool, refine: Refine | None = None, init_from: Path | None = None) -> Path:
+    """Train (or resume) run ``name``; ``refine`` with ``init_from``: a second-stage run continued from that
+    checkpoint."""
     from vid2vid.training.loop import training_loop
 
     run = b.run
     model = ModelSpec.of(METHOD_PRESET.get(method, run.model.preset), **dict(run.model.overrides),
                          arch=METHOD_ARCH[method])
+    train = run.train if refine is None or init_from is None else refine.train(run.train, init_from)
     cfg = replace(run, data=replace(run.data, root=str(root), max_domains=max_domains, seed=seed), model=model,
-                  train=replace(run.train, batch_size=batch_size, seed=seed, progress=progress))
+                  train=replace(train, batch_size=batch_size, seed=seed, progress=progress))
     path = training_loop(out / "runs" / name, cfg)
-    if path is None or ckpt.checkpoint_step(path) < run.train.max_steps:  # stopped by a signal: never score a
-        raise KeyboardInterrupt  # partial model
+    if path is None or ckpt.checkpoint_step(path) < train.max_steps:  # stopped by a signal: never score a partial
+        raise KeyboardInterrupt  # model
     return path
 
 
@@ -194,12 +240,19 @@ def first_trained(names: list[str], runs: Path, done: Mapping[str, Path], steps:
                  if name in done or (runs / name / ckpt.checkpoint_name(steps)).exists()), None)
 
 
+def _fresh_refined(refine: Refine) -> dict:
+    return {"settings": refine.settings(), "floor": None, "runs": {}, "methods": {}, "k": {}}
+
+
 def _load_task(path: Path, budget: str) -> dict:
-    """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed."""
+    """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed. A second stage's
+    scores are its ``refined`` part."""
     current = recipes(path.stem)  # the file is named for the task's dataset
+    refine = BUDGETS[budget].refine_of(path.stem)
     if not path.exists():
-        return {"budget": budget, "recipes": current, "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
+        task = {"budget": budget, "recipes": current, "seconds": 0.0, "floor": None, "runs": {}, "methods": {},
                 "k": {}, "domains": {}, "detector_steps": BUDGETS[budget].steps_of_detector(path.stem)}
+        return task if refine is None else dict(task, refined=_fresh_refined(refine))
     task = json.loads(path.read_text(encoding="utf-8"))
     if task.get("budget") != budget:
         raise UserError(f"{path} holds results of --budget {task.get('budget')}, not {budget}: pass another --out "
@@ -209,21 +262,31 @@ def _load_task(path: Path, budget: str) -> dict:
             raise UserError(f"{path} holds results of an older training recipe ({task.get('recipe', 1)}): pass "
                             "another --out (or delete that folder to start again)")
         task["recipes"] = dict.fromkeys(METHODS, task.pop("recipe"))
+    if refine is None:
+        task.pop("refined", None)
+    elif task.get("refined", {}).get("settings") != refine.settings():  # (new, or another schedule: its scores go)
+        task["refined"] = _fresh_refined(refine)
     # Scores of a metric network trained for other steps go (files from before the steps were kept: the budget's
     # detector_steps, the only setting there was); the models stay and are scored again.
     steps = BUDGETS[budget].steps_of_detector(path.stem)
     if task.setdefault("detector_steps", BUDGETS[budget].detector_steps) != steps:
         task.update(runs={}, methods={}, k={}, domains={}, floor=None, detector_steps=steps, retrain_detector=True)
+        if refine is not None:
+            task["refined"] = dict(_fresh_refined(refine), retrain_detector=True)
     newer = [a for a in METHODS if task["recipes"].get(a, 0) > current[a]]
     if newer:
         raise UserError(f"{path} holds results of a newer training recipe of {', '.join(newer)} than this version "
                         "knows: pass another --out")
     for arch in METHODS:
         if task["recipes"].get(arch) != current[arch]:  # an older recipe: its scores go, it trains again
-            task["runs"] = {key: value for key, value in task["runs"].items() if not key.startswith(f"{arch}/")}
-            task["methods"].pop(arch, None)
+            for scores in (task, task.get("refined")) if refine is not None else (task,):
+                scores["runs"] = {key: value for key, value in scores["runs"].items()
+                                  if not key.startswith(f"{arch}/")}
+                scores["methods"].pop(arch, None)
+                if arch == "fewshot":
+                    scores["k"] = {}
             if arch == "fewshot":
-                task["k"], task["domains"] = {}, {}
+                task["domains"] = {}
             task["recipes"][arch] = current[arch]
     return task
 
@@ -239,6 +302,21 @@ def mean_over_seeds(runs: list[dict]) -> dict:
     return out
 
 
+@dataclass
+class _Stage:
+    """One frame size of a task's benchmark: its data, metric network, score tables (the task's file, or its
+    ``refined`` part for a second stage) and the ending of its run names."""
+
+    root: Path
+    detectors: Detectors
+    scores: dict
+    refine: Refine | None = None
+
+    @property
+    def suffix(self) -> str:
+        return "" if self.refine is None else f"-{self.refine.size}px"
+
+
 def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress: bool,
               methods: tuple[str, ...] = METHODS) -> None:
     path = out / "tasks" / f"{kind}.json"
@@ -252,85 +330,106 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         write_json_atomic(out / "benchmark.json", results)
         write_report(out, results, METHOD_NAMES)
 
-    root = _data(out, kind, b, progress)
-    detectors = _detectors(out, kind, root, b, retrain=task.pop("retrain_detector", False))
-    if task["floor"] is None or "identity_drift" not in task["floor"]:  # (files from before the real frames' drift)
-        task["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames, inception)
-        save()
     # Frames twice as wide (the task's aspect) take half the batch: the pixels per step (and the step time) stay alike.
     batch_size = max(1, b.run.train.batch_size // tasks.get(kind).aspect)
     train_domains = b.domains - b.test_domains
     checkpoints: dict[str, Path] = {}
 
-    def run_name(arch: str, domains: int, seed: int = 0) -> str:
-        name = f"{kind}-{arch}" if domains == train_domains else f"{kind}-{arch}-{domains}domains"
-        return name + (f"-seed{seed}" if seed else "") + f"-r{recipes(kind)[arch]}"
+    def stage_at(scores: dict, refine: Refine | None) -> _Stage:
+        size = None if refine is None else refine.size
+        root = _data(out, kind, b, progress, size)
+        detectors = _detectors(out, kind, root, b, scores.pop("retrain_detector", False), size)
+        stage = _Stage(root, detectors, scores, refine)
+        if scores["floor"] is None or "identity_drift" not in scores["floor"]:  # (files from before the real drift)
+            scores["floor"] = detector_floor(root, detectors, b.eval_clips, b.eval_frames, inception)
+            save()
+        return stage
 
-    def checkpoint(arch: str, domains: int, seed: int = 0) -> Path:
-        name = run_name(arch, domains, seed)
-        if name not in checkpoints:
-            checkpoints[name] = _train(out, name, root, arch, b, batch_size, 0 if domains == train_domains else domains,
-                                       seed, progress)
+    def run_name(arch: str, domains: int, seed: int = 0, stage: _Stage | None = None) -> str:
+        name = f"{kind}-{arch}" if domains == train_domains else f"{kind}-{arch}-{domains}domains"
+        return name + (f"-seed{seed}" if seed else "") + f"-r{recipes(kind)[arch]}" + (stage.suffix if stage else "")
+
+    def checkpoint(stage: _Stage, arch: str, domains: int, seed: int = 0) -> Path:
+        name = run_name(arch, domains, seed, stage)
+        if name not in checkpoints:  # (a second stage's run continues the first stage's)
+            first = None if stage.refine is None else checkpoint(main, arch, domains, seed)
+            checkpoints[name] = _train(out, name, stage.root, arch, b, batch_size,
+                                       0 if domains == train_domains else domains, seed, progress, stage.refine, first)
         return checkpoints[name]
 
-    def merge_seeds() -> None:  # the table shows every seed scored so far (a stopped run: those before it)
+    def merge_seeds(stage: _Stage) -> None:  # the table shows every seed scored so far (a stopped run: those before it)
         for arch in METHODS:
-            runs = [task["runs"][f"{arch}/seed{s}"] for s in range(b.seeds) if f"{arch}/seed{s}" in task["runs"]]
+            runs = [stage.scores["runs"][f"{arch}/seed{s}"] for s in range(b.seeds)
+                    if f"{arch}/seed{s}" in stage.scores["runs"]]
             if runs:  # (--methods: the others may have no scores yet)
-                task["methods"][arch] = mean_over_seeds(runs)
+                stage.scores["methods"][arch] = mean_over_seeds(runs)
         save()
 
-    def score(table: str, key: str, arch: str, k: int, domains: int = train_domains, seed: int = 0) -> None:
-        if key in task[table]:
+    def score(stage: _Stage, table: str, key: str, arch: str, k: int, domains: int = train_domains,
+              seed: int = 0) -> None:
+        scores = stage.scores
+        if key in scores[table]:
             return
         same = f"{arch}/seed{seed}"  # the K and domains studies' point of the main run: its model, scored alike
-        if table != "runs" and k == b.eval_k and domains == train_domains and same in task["runs"]:
-            task[table][key] = task["runs"][same]  # (not retrained where its run folder is gone)
+        if table != "runs" and k == b.eval_k and domains == train_domains and same in scores["runs"]:
+            scores[table][key] = scores["runs"][same]  # (not retrained where its run folder is gone)
         else:
-            path = checkpoint(arch, domains, seed)
+            path = checkpoint(stage, arch, domains, seed)
             pipe = Pipeline.from_checkpoint(path, weights=b.weights)
-            task[table][key] = evaluate(pipe, root, k, detectors, b.eval_clips, b.eval_frames, inception)
+            scores[table][key] = evaluate(pipe, stage.root, k, stage.detectors, b.eval_clips, b.eval_frames, inception)
             hours = train_hours(path) if table == "runs" else None  # the run's own clock, wherever it trained
             if hours is not None:
-                task[table][key]["train_hours"] = hours
+                scores[table][key]["train_hours"] = hours
         if table == "runs":
-            merge_seeds()  # (which saves)
+            merge_seeds(stage)  # (which saves)
         else:
             save()
 
-    # Order: what a stopped run has already paid for is never needed again (seed-0 models serve the picture and the
-    # K study before later seeds train), so a run spread over several sessions keeps only score files between them.
-    for arch in methods:
-        score("runs", f"{arch}/seed0", arch, b.eval_k)
-    merge_seeds()  # (a file made before each score merged them)
-    sheet = out / f"{kind}_methods.png"
-    # The picture shows each method's first seed that has a model of its current recipe here; a method with none (run
-    # folders are not kept everywhere) is not retrained for a picture but left out and named in the report. It is
-    # redrawn when a recipe changes or another method's model appears.
-    shown = {arch: first_trained([run_name(arch, train_domains, s) for s in range(b.seeds)], out / "runs",
-                                 checkpoints, b.run.train.max_steps) for arch in METHODS}
-    shown = {arch: seed for arch, seed in shown.items() if seed is not None}
-    stale = (not sheet.exists() or task.get("sheet_recipes") != recipes(kind)
-             or task.get("sheet_methods", list(METHODS)) != list(shown))
-    if stale and "fewshot" in shown:
-        missing = [METHOD_NAMES[arch] for arch in METHODS if arch not in shown]
-        if missing:
-            log.warning(f"{sheet}: without {', '.join(missing)} (no trained model under {out / 'runs'})")
-        pipes = {METHOD_NAMES[arch] + (f", seed {seed}" if seed else ""):
-                 Pipeline.from_checkpoint(checkpoint(arch, train_domains, seed), weights=b.weights)
-                 for arch, seed in shown.items()}
-        method_sheet(pipes, root, b.eval_k, sheet, max_frames=b.eval_frames)
-        task["sheet_recipes"], task["sheet_methods"] = recipes(kind), list(shown)
-        save()
-    if "fewshot" in methods:
-        for k in b.ks:
-            score("k", str(k), "fewshot", k)
-    for seed in range(1, b.seeds):
+    def picture(stage: _Stage, sheet: Path) -> None:
+        # Each method's first seed that has a model of its current recipe here; a method with none (run folders are
+        # not kept everywhere) is not retrained for a picture but left out and named in the report. It is redrawn
+        # when a recipe changes or a method's model appears that it lacks (never redrawn with fewer methods).
+        steps = b.run.train.max_steps if stage.refine is None else stage.refine.max_steps
+        shown = {arch: first_trained([run_name(arch, train_domains, s, stage) for s in range(b.seeds)], out / "runs",
+                                     checkpoints, steps) for arch in METHODS}
+        shown = {arch: seed for arch, seed in shown.items() if seed is not None}
+        scores = stage.scores
+        stale = (not sheet.exists() or scores.get("sheet_recipes") != recipes(kind)
+                 or not set(shown) <= set(scores.get("sheet_methods", METHODS)))
+        if stale and "fewshot" in shown:
+            missing = [METHOD_NAMES[arch] for arch in METHODS if arch not in shown]
+            if missing:
+                log.warning(f"{sheet}: without {', '.join(missing)} (no trained model under {out / 'runs'})")
+            pipes = {METHOD_NAMES[arch] + (f", seed {seed}" if seed else ""):
+                     Pipeline.from_checkpoint(checkpoint(stage, arch, train_domains, seed), weights=b.weights)
+                     for arch, seed in shown.items()}
+            method_sheet(pipes, stage.root, b.eval_k, sheet, max_frames=b.eval_frames)
+            scores["sheet_recipes"], scores["sheet_methods"] = recipes(kind), list(shown)
+            save()
+
+    def methods_and_k(stage: _Stage, sheet: Path) -> None:
+        # Order: what a stopped run has already paid for is never needed again (seed-0 models serve the picture and
+        # the K study before later seeds train), so a run spread over several sessions keeps only score files between
+        # them.
         for arch in methods:
-            score("runs", f"{arch}/seed{seed}", arch, b.eval_k, seed=seed)
+            score(stage, "runs", f"{arch}/seed0", arch, b.eval_k)
+        merge_seeds(stage)  # (a file made before each score merged them)
+        picture(stage, sheet)
+        if "fewshot" in methods:
+            for k in b.ks:
+                score(stage, "k", str(k), "fewshot", k)
+        for seed in range(1, b.seeds):
+            for arch in methods:
+                score(stage, "runs", f"{arch}/seed{seed}", arch, b.eval_k, seed=seed)
+
+    main = stage_at(task, None)
+    methods_and_k(main, out / f"{kind}_methods.png")
     for fraction in b.domain_fractions if "fewshot" in methods else ():
         n = max(1, round(train_domains * fraction))
-        score("domains", str(n), "fewshot", b.eval_k, n)
+        score(main, "domains", str(n), "fewshot", b.eval_k, n)
+    refine = b.refine_of(kind)
+    if refine is not None:  # the same models continued at a larger size, scored there
+        methods_and_k(stage_at(task["refined"], refine), out / f"{kind}_methods_{refine.size}px.png")
     save()
 
 

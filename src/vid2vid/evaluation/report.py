@@ -86,6 +86,51 @@ def _method_label(name: str, r: dict, seeds: int) -> str:
     return name if scored is None or scored >= seeds else f"{name} ({scored} of {seeds} seeds)"
 
 
+def _methods(out: Path, kind: str, scores: dict, s: dict, method_names: dict[str, str], title: str, sheet: str,
+             intro: str = "") -> list[str]:
+    """A methods table (a task's, or its second stage's ``scores``) with its picture."""
+    cols = columns(kind)
+    lines = [f"### {title}", ""] + ([intro, ""] if intro else [])
+    # Rows in the methods' own order, whatever order the seeds were scored in (runs spread over sessions).
+    order = ([m for m in method_names if m in scores["methods"]]
+             + [m for m in scores["methods"] if m not in method_names])
+    rows = {_method_label(method_names.get(m, m), scores["methods"][m], s.get("seeds", 1)): scores["methods"][m]
+            for m in order}
+    rows["real frames (metric limit)"] = scores["floor"] or {}
+    # Training time is the methods table's only (the K and domains studies score the same models again).
+    timed = cols + [("train_hours", "training h", 2)] if any("train_hours" in r for r in rows.values()) else cols
+    lines += _table(rows, timed, "method") + [""]
+    unscored = [name for m, name in method_names.items() if m not in scores["methods"]]
+    if unscored:
+        lines += [f"Not scored yet: {', '.join(unscored)}.", ""]
+    if (out / sheet).exists():
+        shown = scores.get("sheet_methods", list(method_names))  # files from before it was kept: every method
+        left_out = [name for m, name in method_names.items() if m not in shown]
+        lines += [f"Held-out clips, rows: the examples (K={s.get('eval_k', s['train_k'])}), the driving input, "
+                  + ", ".join(method_names[m] for m in shown if m in method_names)
+                  + f", the real frames: ![methods]({sheet})"
+                  + (f" ({', '.join(left_out)}: no trained model of the current recipe was kept)" if left_out
+                     else ""), ""]
+    return lines
+
+
+def _studies(out: Path, kind: str, scores: dict, cols: list, studies: list[tuple], suffix: str) -> list[str]:
+    """The K and domains studies' tables and plots (``<kind>_<study><suffix>.png``)."""
+    keys, plots, lines = [(c[0], c[1]) for c in cols[:2]], [], []
+    for table, title, label, header, axis in studies:
+        lines += [f"### {title}", ""]
+        if not scores[table]:  # (a run stopped before its study, or the study's models still training)
+            lines += ["Not scored yet.", ""]
+            continue
+        lines += _table({label.format(n): r for n, r in scores[table].items()}, cols, header) + [""]
+        if len(scores[table]) > 1:  # a curve needs two points
+            _plot(out / f"{kind}_{table}{suffix}.png", scores[table], axis, keys, scores["floor"])
+            plots.append(f"![{'K' if table == 'k' else table}]({kind}_{table}{suffix}.png)")
+    if plots:
+        lines += [" ".join(plots), ""]
+    return lines
+
+
 def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path:
     """Write ``benchmark.md`` and ``<task>_k.png`` / ``<task>_domains.png`` into ``out``."""
     s = results["settings"]
@@ -111,43 +156,27 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
              f"{s.get('segmentation_steps', s.get('detector_steps', '?'))}).", ""]
     for kind, task in results["tasks"].items():
         cols = columns(kind)
-        lines += [f"## {kind}", "", f"### Methods (paper Table 1), K={s.get('eval_k', s['train_k'])}", ""]
-        # Rows in the methods' own order, whatever order the seeds were scored in (runs spread over sessions).
-        order = ([m for m in method_names if m in task["methods"]]
-                 + [m for m in task["methods"] if m not in method_names])
-        rows = {_method_label(method_names.get(m, m), task["methods"][m], s.get("seeds", 1)): task["methods"][m]
-                for m in order}
-        rows["real frames (metric limit)"] = task["floor"] or {}
-        # Training time is the methods table's only (the K and domains studies score the same models again).
-        timed = cols + [("train_hours", "training h", 2)] if any("train_hours" in r for r in rows.values()) else cols
-        lines += _table(rows, timed, "method") + [""]
-        unscored = [name for m, name in method_names.items() if m not in task["methods"]]
-        if unscored:
-            lines += [f"Not scored yet: {', '.join(unscored)}.", ""]
-        if (out / f"{kind}_methods.png").exists():
-            shown = task.get("sheet_methods", list(method_names))  # files from before it was kept: every method
-            left_out = [name for m, name in method_names.items() if m not in shown]
-            lines += [f"Held-out clips, rows: the examples (K={s.get('eval_k', s['train_k'])}), the driving input, "
-                      + ", ".join(method_names[m] for m in shown if m in method_names)
-                      + f", the real frames: ![methods]({kind}_methods.png)"
-                      + (f" ({', '.join(left_out)}: no trained model of the current recipe was kept)" if left_out
-                         else ""), ""]
-        keys, plots = [(c[0], c[1]) for c in cols[:2]], []
-        for table, title, label, header, axis in (
-                ("k", "Effect of K (few-shot vid2vid, seed 0, test-time examples; paper Fig. 7)", "K={}", "K",
-                 "K (examples)"),
-                ("domains", "Effect of the number of training domains (few-shot vid2vid, seed 0; paper Fig. 7)",
-                 "{} domains", "training domains", "training domains")):
-            lines += [f"### {title}", ""]
-            if not task[table]:  # (a run stopped before its study, or the study's models still training)
-                lines += ["Not scored yet.", ""]
-                continue
-            lines += _table({label.format(n): r for n, r in task[table].items()}, cols, header) + [""]
-            if len(task[table]) > 1:  # a curve needs two points
-                _plot(out / f"{kind}_{table}.png", task[table], axis, keys, task["floor"])
-                plots.append(f"![{'K' if table == 'k' else table}]({kind}_{table}.png)")
-        if plots:
-            lines += [" ".join(plots), ""]
+        lines += [f"## {kind}", ""]
+        k = s.get("eval_k", s["train_k"])
+        lines += _methods(out, kind, task, s, method_names, f"Methods (paper Table 1), K={k}", f"{kind}_methods.png")
+        k_study = ("k", "Effect of K (few-shot vid2vid, seed 0, test-time examples; paper Fig. 7)", "K={}", "K",
+                   "K (examples)")
+        domains_study = ("domains", "Effect of the number of training domains (few-shot vid2vid, seed 0; paper Fig. 7)",
+                         "{} domains", "training domains", "training domains")
+        lines += _studies(out, kind, task, cols, [k_study, domains_study], "")
+        refined = task.get("refined")
+        if refined is not None:  # the same models continued at a larger size (benchmark.Refine)
+            r = refined["settings"]
+            px = f"{r['size']} px"
+            intro = (f"The models above, continued at {px} from their final averaged weights with fresh discriminators "
+                     f"on the same domains and clips rendered at {px}: {r['max_steps']} steps, the first "
+                     f"{r['flow_pretrain_steps']} training the flow alone, then {r['single_frame_steps']} on single "
+                     f"frames, then sequences doubling every {r['double_every']} steps. Scored at {px}, with a metric "
+                     f"network trained on the training domains at {px}. Its 'training h' is the continued run's alone.")
+            lines += _methods(out, kind, refined, s, method_names, f"Methods at {px}, K={k}",
+                              f"{kind}_methods_{r['size']}px.png", intro)
+            lines += _studies(out, kind, refined, cols, [(k_study[0], k_study[1].replace("Effect of K", f"Effect of K "
+                                                          f"at {px}"), *k_study[2:])], f"_{r['size']}px")
     path = out / "benchmark.md"
     write_text_atomic(path, "\n".join(lines) + "\n")
     return path
