@@ -9,7 +9,7 @@ from vid2vid import tasks
 from vid2vid.errors import UserError
 from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _detectors, _load_task,
                                          collect_results, first_trained, mean_over_seeds, recipes,
-                                         run_benchmark)
+                                         run_benchmark, sheet_stale)
 from vid2vid.evaluation.report import write_report
 
 SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_error": 0.01, "identity_drift": 0.02}
@@ -232,6 +232,16 @@ def test_the_methods_picture_takes_each_methods_first_seed_that_has_a_model(tmp_
     (tmp_path / names[1] / "checkpoint-00000010.pt").write_bytes(b"")
     assert first_trained(names, tmp_path, {}, 10) == 1
     assert first_trained(names, tmp_path, {names[0]: tmp_path / "x.pt"}, 10) == 0  # trained by this process
+
+
+def test_the_methods_picture_is_redrawn_for_a_new_model_or_recipe_but_never_with_fewer_methods():
+    current = recipes("dancers")
+    drawn = {"sheet_recipes": current, "sheet_methods": ["fewshot", "fast"]}
+    assert not sheet_stale(drawn, ["fewshot", "fast"], current, exists=True)
+    assert not sheet_stale(drawn, ["fewshot"], current, exists=True)  # a run folder gone: the picture stays
+    assert sheet_stale(drawn, ["fewshot", "adain"], current, exists=True)  # a method's model appeared
+    assert sheet_stale(drawn, ["fewshot"], dict(current, fewshot=current["fewshot"] + 1), exists=True)
+    assert sheet_stale(drawn, ["fewshot"], current, exists=False)
 
 
 def test_the_studies_point_of_the_main_run_reuses_its_score_without_a_model(tmp_path):

@@ -244,6 +244,13 @@ def _fresh_refined(refine: Refine) -> dict:
     return {"settings": refine.settings(), "floor": None, "runs": {}, "methods": {}, "k": {}}
 
 
+def sheet_stale(scores: dict, shown: list[str], current: dict[str, int], exists: bool) -> bool:
+    """Whether a methods picture is drawn again: it is missing, a recipe changed since, or a method has a model now that
+    it lacks (``shown``); never to show fewer methods (run folders are not kept everywhere)."""
+    return (not exists or scores.get("sheet_recipes") != current
+            or not set(shown) <= set(scores.get("sheet_methods", METHODS)))
+
+
 def _load_task(path: Path, budget: str) -> dict:
     """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed. A second stage's
     scores are its ``refined`` part."""
@@ -387,16 +394,13 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     def picture(stage: _Stage, sheet: Path) -> None:
         # Each method's first seed that has a model of its current recipe here; a method with none (run folders are
-        # not kept everywhere) is not retrained for a picture but left out and named in the report. It is redrawn
-        # when a recipe changes or a method's model appears that it lacks (never redrawn with fewer methods).
+        # not kept everywhere) is not retrained for a picture but left out and named in the report.
         steps = b.run.train.max_steps if stage.refine is None else stage.refine.max_steps
         shown = {arch: first_trained([run_name(arch, train_domains, s, stage) for s in range(b.seeds)], out / "runs",
                                      checkpoints, steps) for arch in METHODS}
         shown = {arch: seed for arch, seed in shown.items() if seed is not None}
         scores = stage.scores
-        stale = (not sheet.exists() or scores.get("sheet_recipes") != recipes(kind)
-                 or not set(shown) <= set(scores.get("sheet_methods", METHODS)))
-        if stale and "fewshot" in shown:
+        if sheet_stale(scores, list(shown), recipes(kind), sheet.exists()) and "fewshot" in shown:
             missing = [METHOD_NAMES[arch] for arch in METHODS if arch not in shown]
             if missing:
                 log.warning(f"{sheet}: without {', '.join(missing)} (no trained model under {out / 'runs'})")
