@@ -109,8 +109,8 @@ def _methods(out: Path, kind: str, scores: dict, s: dict, method_names: dict[str
         lines += [f"Held-out clips, rows: the examples (K={s.get('eval_k', s['train_k'])}), the driving input, "
                   + ", ".join(method_names[m] for m in shown if m in method_names)
                   + f", the real frames: ![methods]({sheet})"
-                  + (f" ({', '.join(left_out)}: no trained model of the current recipe was kept)" if left_out
-                     else ""), ""]
+                  + (f" ({', '.join(left_out)}: no trained model of the current recipe here: not trained yet, or "
+                     "its run folder was not kept)" if left_out else ""), ""]
     return lines
 
 
