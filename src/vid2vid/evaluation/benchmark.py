@@ -45,11 +45,11 @@ METHOD_PRESET = {"fast": "fast"}
 @dataclass(frozen=True)
 class Refine:
     """A second training stage at a larger frame size, for the tasks whose registry entry asks for it
-    (``benchmark_refine``). Every model of the methods table continues from
-    its final (averaged) weights, with fresh discriminators, on the same domains rendered at ``size``, and is scored
-    there: a methods table, K study and picture of its own (the domains study stays at the first size). At 64 px every
-    dancers model's pose error sat within 0.4 px of the keypoint net's floor; continued at 128 px with this schedule,
-    AdaIN's was 6.8 px and few-shot vid2vid's 1.9 px (docs/learning.md, "Dancers at 128 px")."""
+    (``benchmark_refine``). Every model of the methods table continues from its final (averaged) weights, with fresh
+    discriminators, on the same domains rendered at ``size``, and is scored there: a methods table, K study and
+    picture of its own (the domains study stays at the first size). At 64 px every dancers model's pose error sat
+    within 0.4 px of the keypoint net's floor; continued at 128 px with the `cpu` budget's schedule, AdaIN's seed 0
+    scored 5.5 px and few-shot vid2vid's 1.8 px (floor 1.6; docs/learning.md, "Dancers at 128 px")."""
 
     size: int
     max_steps: int  # counted from 0 in the continued run
