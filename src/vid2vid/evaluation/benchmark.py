@@ -216,7 +216,7 @@ def _train(out: Path, name: str, root: Path, method: str, b: Budget, batch_size:
     run = b.run
     model = ModelSpec.of(METHOD_PRESET.get(method, run.model.preset), **dict(run.model.overrides),
                          arch=METHOD_ARCH[method])
-    train = run.train if refine is None or init_from is None else refine.train(run.train, init_from)
+    train = run.train if refine is None else refine.train(run.train, init_from)
     cfg = replace(run, data=replace(run.data, root=str(root), max_domains=max_domains, seed=seed), model=model,
                   train=replace(train, batch_size=batch_size, seed=seed, progress=progress))
     path = training_loop(out / "runs" / name, cfg)

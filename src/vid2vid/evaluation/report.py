@@ -86,10 +86,9 @@ def _method_label(name: str, r: dict, seeds: int) -> str:
     return name if scored is None or scored >= seeds else f"{name} ({scored} of {seeds} seeds)"
 
 
-def _methods(out: Path, kind: str, scores: dict, s: dict, method_names: dict[str, str], title: str, sheet: str,
+def _methods(out: Path, cols: list, scores: dict, s: dict, method_names: dict[str, str], title: str, sheet: str,
              intro: str = "") -> list[str]:
     """A methods table (a task's, or its second stage's ``scores``) with its picture."""
-    cols = columns(kind)
     lines = [f"### {title}", ""] + ([intro, ""] if intro else [])
     # Rows in the methods' own order, whatever order the seeds were scored in (runs spread over sessions).
     order = ([m for m in method_names if m in scores["methods"]]
@@ -158,12 +157,15 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
         cols = columns(kind)
         lines += [f"## {kind}", ""]
         k = s.get("eval_k", s["train_k"])
-        lines += _methods(out, kind, task, s, method_names, f"Methods (paper Table 1), K={k}", f"{kind}_methods.png")
-        k_study = ("k", "Effect of K (few-shot vid2vid, seed 0, test-time examples; paper Fig. 7)", "K={}", "K",
-                   "K (examples)")
+        lines += _methods(out, cols, task, s, method_names, f"Methods (paper Table 1), K={k}", f"{kind}_methods.png")
+
+        def k_study(at: str = "") -> tuple:
+            return ("k", f"Effect of K{at} (few-shot vid2vid, seed 0, test-time examples; paper Fig. 7)", "K={}", "K",
+                    "K (examples)")
+
         domains_study = ("domains", "Effect of the number of training domains (few-shot vid2vid, seed 0; paper Fig. 7)",
                          "{} domains", "training domains", "training domains")
-        lines += _studies(out, kind, task, cols, [k_study, domains_study], "")
+        lines += _studies(out, kind, task, cols, [k_study(), domains_study], "")
         refined = task.get("refined")
         if refined is not None:  # the same models continued at a larger size (benchmark.Refine)
             r = refined["settings"]
@@ -173,10 +175,9 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
                      f"{r['flow_pretrain_steps']} training the flow alone, then {r['single_frame_steps']} on single "
                      f"frames, then sequences doubling every {r['double_every']} steps. Scored at {px}, with a metric "
                      f"network trained on the training domains at {px}. Its 'training h' is the continued run's alone.")
-            lines += _methods(out, kind, refined, s, method_names, f"Methods at {px}, K={k}",
+            lines += _methods(out, cols, refined, s, method_names, f"Methods at {px}, K={k}",
                               f"{kind}_methods_{r['size']}px.png", intro)
-            lines += _studies(out, kind, refined, cols, [(k_study[0], k_study[1].replace("Effect of K", f"Effect of K "
-                                                          f"at {px}"), *k_study[2:])], f"_{r['size']}px")
+            lines += _studies(out, kind, refined, cols, [k_study(f" at {px}")], f"_{r['size']}px")
     path = out / "benchmark.md"
     write_text_atomic(path, "\n".join(lines) + "\n")
     return path
