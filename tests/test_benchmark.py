@@ -7,9 +7,9 @@ import pytest
 
 from vid2vid import tasks
 from vid2vid.errors import UserError
-from vid2vid.evaluation.benchmark import (BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, _detectors, _load_task,
-                                         collect_results, first_trained, mean_over_seeds, recipes,
-                                         run_benchmark, sheet_stale)
+from vid2vid.evaluation.benchmark import _detectors, collect_results, first_trained, run_benchmark, sheet_stale
+from vid2vid.evaluation.budgets import BUDGETS, METHOD_NAMES, RECIPES, SINGLE_RECIPE, recipes
+from vid2vid.evaluation.task_scores import TaskFile, load_task, mean_over_seeds
 from vid2vid.evaluation.report import write_report
 
 SCORES = {"pose_error": 3.0, "fid": 100.0, "psnr": 20.0, "ssim": 0.5, "warp_error": 0.01, "identity_drift": 0.02}
@@ -62,7 +62,7 @@ def test_a_method_whose_recipe_changed_is_redone_and_the_others_are_kept(tmp_pat
     del data["recipes"]
     data["recipe"] = SINGLE_RECIPE  # a file from before per-method recipes
     path.write_text(json.dumps(data))
-    task = _load_task(path, "cpu")
+    task = load_task(path, "cpu")
     current = recipes("dancers")
     kept = {key.split("/")[0] for key in task["runs"]}
     assert kept == {arch for arch in METHOD_NAMES if current[arch] == SINGLE_RECIPE}
@@ -72,10 +72,10 @@ def test_a_method_whose_recipe_changed_is_redone_and_the_others_are_kept(tmp_pat
     data["recipe"] = 99
     path.write_text(json.dumps(data))
     with pytest.raises(UserError, match="older training recipe"):
-        _load_task(path, "cpu")
+        load_task(path, "cpu")
     path.write_text(json.dumps(dict(data, recipes=dict(current, adain=current["adain"] + 1))))
     with pytest.raises(UserError, match="newer training recipe of adain"):
-        _load_task(path, "cpu")
+        load_task(path, "cpu")
 
 
 def test_a_recipe_changed_for_one_task_redoes_that_task_only(tmp_path):
@@ -86,7 +86,7 @@ def test_a_recipe_changed_for_one_task_redoes_that_task_only(tmp_path):
         path = tmp_path / "tasks" / f"{kind}.json"
         _task(path, "cpu", runs=runs, k={"1": SCORES})
         path.write_text(json.dumps(dict(json.loads(path.read_text()), recipes=dict(RECIPES))))  # the shared numbers
-        task = _load_task(path, "cpu")
+        task = load_task(path, "cpu")
         assert {key.split("/")[0] for key in task["runs"]} == {a for a in METHOD_NAMES if (kind, a) not in changed}
         assert bool(task["k"]) == ((kind, "fewshot") not in changed)
         assert task["recipes"] == recipes(kind)
@@ -100,10 +100,10 @@ def test_scores_of_a_metric_net_trained_for_other_steps_are_dropped_and_the_net_
         path = tmp_path / "tasks" / f"{kind}.json"
         _task(path, "cpu", runs=runs, k={"1": SCORES})
         path.write_text(json.dumps({k: v for k, v in json.loads(path.read_text()).items() if k != "detector_steps"}))
-    dancers = _load_task(tmp_path / "tasks" / "dancers.json", "cpu")
+    dancers = load_task(tmp_path / "tasks" / "dancers.json", "cpu")
     assert dancers["runs"] == runs and dancers["detector_steps"] == b.detector_steps
     assert "retrain_detector" not in dancers
-    streets = _load_task(tmp_path / "tasks" / "streets.json", "cpu")
+    streets = load_task(tmp_path / "tasks" / "streets.json", "cpu")
     assert streets["runs"] == streets["k"] == {} and streets["floor"] is None
     assert streets["detector_steps"] == b.steps_of_detector("streets") and streets["retrain_detector"]
 
@@ -131,7 +131,7 @@ def test_a_second_stage_keeps_its_own_scores_and_drops_them_when_its_schedule_or
                "k": {"1": SCORES}}
     path = tmp_path / "tasks" / "dancers.json"
     _task(path, "cpu", runs=runs, refined=refined)
-    task = _load_task(path, "cpu")
+    task = load_task(path, "cpu")
     assert task["refined"]["runs"] == larger and task["refined"]["k"]
     write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES)
     text = (tmp_path / "benchmark.md").read_text()
@@ -140,16 +140,16 @@ def test_a_second_stage_keeps_its_own_scores_and_drops_them_when_its_schedule_or
     # A method whose recipe changed goes at both sizes; the others stay.
     older = dict(recipes("dancers"), adain=recipes("dancers")["adain"] - 1)
     path.write_text(json.dumps(dict(json.loads(path.read_text()), recipes=older)))
-    task = _load_task(path, "cpu")
+    task = load_task(path, "cpu")
     assert "adain/seed0" not in task["runs"] and "adain/seed0" not in task["refined"]["runs"]
     assert "fewshot/seed0" in task["refined"]["runs"] and task["refined"]["k"]
     # Another schedule of the second stage: its scores go, the first stage's stay.
     _task(path, "cpu", runs=runs, refined=dict(refined, settings=dict(r.settings(), max_steps=r.max_steps + 1)))
-    task = _load_task(path, "cpu")
+    task = load_task(path, "cpu")
     assert task["runs"] == runs and task["refined"]["runs"] == {} and task["refined"]["floor"] is None
     # A task without a second stage at this budget has no such part.
     _task(tmp_path / "tasks" / "streets.json", "cpu", runs=runs, refined=refined)
-    assert "refined" not in _load_task(tmp_path / "tasks" / "streets.json", "cpu")
+    assert "refined" not in load_task(tmp_path / "tasks" / "streets.json", "cpu")
 
 
 def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):
@@ -216,6 +216,35 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
     md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
     assert ("the driving input, few-shot vid2vid, AdaIN, the real frames: ![methods](dancers_methods.png) (Encoder, "
             "ConcatStyle, few-shot vid2vid, fast preset: no trained model") in md
+
+
+def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp_path):
+    # Two processes (--methods encoder, --methods adain) load the same file, then score and save in turn: each save
+    # merges what the other saved, so neither overwrites the other, and the time of both adds up.
+    path = tmp_path / "tasks" / "dancers.json"
+    r = BUDGETS["cpu"].refine_of("dancers")
+    _task(path, "cpu", runs={"fewshot/seed0": SCORES},
+          refined={"settings": r.settings(), "floor": None, "runs": {}, "methods": {}, "k": {}})
+    first, second = TaskFile(path, "cpu"), TaskFile(path, "cpu")
+    first.scores["runs"]["encoder/seed0"] = dict(SCORES, pose_error=4.0)
+    first.scores["refined"]["runs"]["encoder/seed0"] = dict(SCORES, pose_error=5.0)
+    first.scores["refined"]["floor"] = {"pose_error": 1.5}
+    with first.lock():
+        first.save()
+    second.scores["runs"]["adain/seed0"] = dict(SCORES, pose_error=6.0)
+    second.scores["refined"]["runs"]["adain/seed1"] = dict(SCORES, pose_error=7.0)
+    with second.lock():
+        second.save()
+    saved = load_task(path, "cpu")
+    assert set(saved["runs"]) == {"fewshot/seed0", "encoder/seed0", "adain/seed0"}
+    assert set(saved["refined"]["runs"]) == {"encoder/seed0", "adain/seed1"}
+    assert saved["refined"]["floor"] == {"pose_error": 1.5}
+    assert saved["methods"]["encoder"]["pose_error"] == 4.0 and saved["refined"]["methods"]["adain"]["pose_error"] == 7.0
+    assert saved["seconds"] >= 10.0  # (the file's 10 s, plus each process's time since it loaded)
+    # The first process saves again: it keeps what the second added meanwhile.
+    with first.lock():
+        first.save()
+    assert set(load_task(path, "cpu")["runs"]) == {"fewshot/seed0", "encoder/seed0", "adain/seed0"}
 
 
 def test_methods_can_be_chosen_and_an_unknown_one_is_named(tmp_path):

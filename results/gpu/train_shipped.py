@@ -32,7 +32,7 @@ import torch
 from vid2vid import tasks
 from vid2vid.checkpoint import checkpoint_name, load_checkpoint
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
-from vid2vid.evaluation.benchmark import BUDGETS
+from vid2vid.evaluation.budgets import BUDGETS
 from vid2vid.inference.export import export_generator
 from vid2vid.training.loop import training_loop
 from vid2vid.training.options import ModelSpec, RunConfig

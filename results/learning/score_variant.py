@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from vid2vid import checkpoint as ckpt
-from vid2vid.evaluation.benchmark import BUDGETS, _detectors
+from vid2vid.evaluation.benchmark import _detectors
+from vid2vid.evaluation.budgets import BUDGETS
 from vid2vid.evaluation.evaluate import evaluate
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics.fid import InceptionFeatures

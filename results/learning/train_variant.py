@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from vid2vid import tasks
-from vid2vid.evaluation.benchmark import BUDGETS
+from vid2vid.evaluation.budgets import BUDGETS
 from vid2vid.training.loop import training_loop
 from vid2vid.training.options import ModelSpec
 

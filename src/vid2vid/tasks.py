@@ -59,10 +59,10 @@ class Task:
     detector: str | None = None  # metric network: "keypoints" (trained on its keypoints) | "segmentation" | None
     metrics: tuple[Metric, ...] = ()  # headline metrics, shown before FID and the generic ones
     aliases: tuple[str, ...] = ()  # further accepted names
-    # the benchmark's recipe number of a method (evaluation.benchmark.RECIPES) where this task's changed alone
+    # the benchmark's recipe number of a method (evaluation.budgets.RECIPES) where this task's changed alone
     benchmark_recipes: Mapping[str, int] = field(default_factory=dict)
     # the benchmark continues this task's models at a larger size where its budget has that stage
-    # (evaluation.benchmark.Refine): its headline metric cannot separate the methods at the budget's own size
+    # (evaluation.budgets.Refine): its headline metric cannot separate the methods at the budget's own size
     benchmark_refine: bool = False
     # label classes a foreground/background generator (model setting `foreground: true`) hallucinates in their own
     # branch, by name (semantic == "labels")

@@ -18,7 +18,8 @@ accuracy, mIoU and FID for streets; PSNR / SSIM, warping error and identity drif
 the number of training domains. Writes <out>/benchmark.md, benchmark.json and PNG plots. --budget smoke runs in
 minutes (CI); cpu gives real numbers in about two days on 2 CPU cores (27 models of ~1.6 h each on one core, and
 the 10 of the dancers table continued at 128 px for ~1.2 h each, where the pose error separates the methods; run the
-tasks as processes on the same --out, e.g. --tasks pose & --tasks face street, each with OMP_NUM_THREADS=1);
+tasks, or the methods of one task, as processes on the same --out, e.g. --tasks pose & --tasks face street, or
+--tasks pose --methods fewshot encoder & --tasks pose --methods concat adain fast, each with OMP_NUM_THREADS=1);
 cpu-hours trains about 3x longer; gpu is sized for a GPU. Re-running with the same --out continues where it stopped
 (Ctrl-C or SIGTERM saves a checkpoint): trained models and scores already written are reused."""
 

@@ -167,7 +167,7 @@ def write_report(out: Path, results: dict, method_names: dict[str, str]) -> Path
                          "{} domains", "training domains", "training domains")
         lines += _studies(out, kind, task, cols, [k_study(), domains_study], "")
         refined = task.get("refined")
-        if refined is not None:  # the same models continued at a larger size (benchmark.Refine)
+        if refined is not None:  # the same models continued at a larger size (budgets.Refine)
             r = refined["settings"]
             px = f"{r['size']} px"
             intro = (f"The models above, continued at {px} from their final averaged weights with fresh discriminators "
