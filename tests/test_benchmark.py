@@ -229,6 +229,7 @@ def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp
     first.scores["runs"]["encoder/seed0"] = dict(SCORES, pose_error=4.0)
     first.scores["refined"]["runs"]["encoder/seed0"] = dict(SCORES, pose_error=5.0)
     first.scores["refined"]["floor"] = {"pose_error": 1.5}
+    first.scores["sheet_recipes"], first.scores["sheet_methods"] = recipes("dancers"), ["fewshot", "encoder"]
     with first.lock():
         first.save()
     second.scores["runs"]["adain/seed0"] = dict(SCORES, pose_error=6.0)
@@ -239,6 +240,7 @@ def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp
     assert set(saved["runs"]) == {"fewshot/seed0", "encoder/seed0", "adain/seed0"}
     assert set(saved["refined"]["runs"]) == {"encoder/seed0", "adain/seed1"}
     assert saved["refined"]["floor"] == {"pose_error": 1.5}
+    assert saved["sheet_methods"] == ["fewshot", "encoder"]  # (the picture the first process drew)
     assert saved["methods"]["encoder"]["pose_error"] == 4.0 and saved["refined"]["methods"]["adain"]["pose_error"] == 7.0
     assert saved["seconds"] >= 10.0  # (the file's 10 s, plus each process's time since it loaded)
     # The first process saves again: it keeps what the second added meanwhile.

@@ -23,7 +23,6 @@ def _fresh_refined(refine: Refine) -> dict:
     return {"settings": refine.settings(), "floor": None, "runs": {}, "methods": {}, "k": {}}
 
 
-
 def load_task(path: Path, budget: str) -> dict:
     """A task's scores so far (``<out>/tasks/<task>.json``); scores already there are not recomputed. A second stage's
     scores are its ``refined`` part."""
@@ -96,6 +95,11 @@ def _stages(task: dict, saved: dict) -> Iterator[tuple[dict, dict]]:
         yield task["refined"], saved["refined"]
 
 
+def _shown_methods(scores: dict) -> list[str]:
+    """The methods a task's picture shows (files from before this was recorded: all)."""
+    return list(scores.get("sheet_methods", METHODS))
+
+
 def merge_saved(task: dict, saved: dict) -> None:
     """Add to ``task`` (this process's scores) what ``saved`` (the file, written by another process meanwhile) has and
     it lacks: models scored there, the floor, and the picture's record where it shows more methods."""
@@ -107,8 +111,8 @@ def merge_saved(task: dict, saved: dict) -> None:
         if ours["floor"] is None:
             ours["floor"] = theirs["floor"]
         if "sheet_recipes" in theirs and ("sheet_recipes" not in ours
-                                          or len(theirs["sheet_methods"]) > len(ours["sheet_methods"])):
-            ours["sheet_recipes"], ours["sheet_methods"] = theirs["sheet_recipes"], theirs.get("sheet_methods")
+                                          or len(_shown_methods(theirs)) > len(_shown_methods(ours))):
+            ours["sheet_recipes"], ours["sheet_methods"] = theirs["sheet_recipes"], _shown_methods(theirs)
 
 
 class TaskFile:
