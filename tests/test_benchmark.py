@@ -231,11 +231,11 @@ def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp
     first.scores["refined"]["floor"] = {"pose_error": 1.5}
     first.scores["sheet_recipes"], first.scores["sheet_methods"] = recipes("dancers"), ["fewshot", "encoder"]
     with first.lock():
-        first.save()
+        first.merge_and_write()
     second.scores["runs"]["adain/seed0"] = dict(SCORES, pose_error=6.0)
     second.scores["refined"]["runs"]["adain/seed1"] = dict(SCORES, pose_error=7.0)
     with second.lock():
-        second.save()
+        second.merge_and_write()
     saved = load_task(path, "cpu")
     assert set(saved["runs"]) == {"fewshot/seed0", "encoder/seed0", "adain/seed0"}
     assert set(saved["refined"]["runs"]) == {"encoder/seed0", "adain/seed1"}
@@ -245,7 +245,7 @@ def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp
     assert saved["seconds"] >= 10.0  # (the file's 10 s, plus each process's time since it loaded)
     # The first process saves again: it keeps what the second added meanwhile.
     with first.lock():
-        first.save()
+        first.merge_and_write()
     assert set(load_task(path, "cpu")["runs"]) == {"fewshot/seed0", "encoder/seed0", "adain/seed0"}
 
 

@@ -129,7 +129,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
 
     def save() -> None:  # the task's scores (merged with other processes'), and the report of every task so far
         with scores_file.lock():
-            scores_file.save()
+            scores_file.merge_and_write()
             results = collect_results(out, budget)
             write_json_atomic(out / "benchmark.json", results)
             write_report(out, results, METHOD_NAMES)

@@ -116,7 +116,7 @@ def merge_saved(task: dict, saved: dict) -> None:
 
 
 class TaskFile:
-    """One process's view of a task's score file (``scores``, the task's dict); ``save`` writes it back merged."""
+    """One process's view of a task's score file (``scores``, the task's dict); ``merge_and_write`` writes it back."""
 
     def __init__(self, path: Path, budget: str):
         self.path, self.budget = path, budget
@@ -130,7 +130,7 @@ class TaskFile:
         data or a metric network that processes share is made."""
         return self._lock
 
-    def save(self) -> None:
+    def merge_and_write(self) -> None:
         """Merge in what other processes saved, recompute each method's mean over seeds, add this process's time since
         its last save to the task's, and write the file. Call it with ``lock()`` held."""
         seconds = self.scores["seconds"]
