@@ -241,7 +241,8 @@ def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp
     assert set(saved["refined"]["runs"]) == {"encoder/seed0", "adain/seed1"}
     assert saved["refined"]["floor"] == {"pose_error": 1.5}
     assert saved["sheet_methods"] == ["fewshot", "encoder"]  # (the picture the first process drew)
-    assert saved["methods"]["encoder"]["pose_error"] == 4.0 and saved["refined"]["methods"]["adain"]["pose_error"] == 7.0
+    assert saved["methods"]["encoder"]["pose_error"] == 4.0
+    assert saved["refined"]["methods"]["adain"]["pose_error"] == 7.0
     assert saved["seconds"] >= 10.0  # (the file's 10 s, plus each process's time since it loaded)
     # The first process saves again: it keeps what the second added meanwhile.
     with first.lock():
