@@ -108,8 +108,9 @@ def _methods(out: Path, cols: list, scores: dict, s: dict, method_names: dict[st
         lines += [f"Held-out clips, rows: the examples (K={s.get('eval_k', s['train_k'])}), the driving input, "
                   + ", ".join(method_names[m] for m in shown if m in method_names)
                   + f", the real frames: ![methods]({sheet})"
-                  + (f" ({', '.join(left_out)}: no trained model of the current recipe here: not trained yet, or "
-                     "its run folder was not kept)" if left_out else ""), ""]
+                  + (f" (not in the picture: {', '.join(left_out)}; it is drawn from the models of the current "
+                     "recipe in the run folder, which had none of these beside few-shot vid2vid's when it was drawn)"
+                     if left_out else ""), ""]
     return lines
 
 
