@@ -214,8 +214,8 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
     _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={m: SCORES for m in METHOD_NAMES},
           sheet_methods=["fewshot", "adain"])
     md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
-    assert ("the driving input, few-shot vid2vid, AdaIN, the real frames: ![methods](dancers_methods.png) (Encoder, "
-            "ConcatStyle, few-shot vid2vid, fast preset: no trained model") in md
+    assert ("the driving input, few-shot vid2vid, AdaIN, the real frames: ![methods](dancers_methods.png) (not in the "
+            "picture: Encoder, ConcatStyle, few-shot vid2vid, fast preset; it is drawn from the models") in md
 
 
 def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp_path):
