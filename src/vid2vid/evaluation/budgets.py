@@ -27,8 +27,9 @@ class Refine:
     (``benchmark_refine``). Every model of the methods table continues from its final (averaged) weights, with fresh
     discriminators, on the same domains rendered at ``size``, and is scored there: a methods table, K study and
     picture of its own (the domains study stays at the first size). At 64 px every dancers model's pose error sat
-    within 0.4 px of the keypoint net's floor; continued at 128 px with the `cpu` budget's schedule, AdaIN's seed 0
-    scored 5.5 px and few-shot vid2vid's 1.8 px (floor 1.6; docs/learning.md, "Dancers at 128 px")."""
+    within 0.4 px of the keypoint net's floor; continued at 128 px with the `cpu` budget's schedule, seed 0 of
+    ConcatStyle, AdaIN and Encoder scored 6.2, 5.5 and 3.5 px, few-shot vid2vid's 1.8 px (floor 1.6; docs/learning.md,
+    "Dancers at 128 px")."""
 
     size: int
     max_steps: int  # counted from 0 in the continued run
