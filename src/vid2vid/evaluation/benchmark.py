@@ -25,7 +25,7 @@ from vid2vid.evaluation.budgets import (BUDGETS, METHOD_ARCH, METHOD_NAMES, METH
 from vid2vid.evaluation.evaluate import Detectors, detector_floor, evaluate
 from vid2vid.evaluation.report import write_report
 from vid2vid.evaluation.sheet import method_sheet
-from vid2vid.evaluation.task_scores import TaskFile, load_task
+from vid2vid.evaluation.task_scores import TaskFile, load_task, shown_methods
 from vid2vid.files import write_json_atomic
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.training.options import ModelSpec
@@ -104,7 +104,7 @@ def sheet_stale(scores: dict, shown: list[str], current: dict[str, int], exists:
     """Whether a methods picture is drawn again: it is missing, a recipe changed since, or a method has a model now that
     it lacks (``shown``); never to show fewer methods (run folders are not kept everywhere)."""
     return (not exists or scores.get("sheet_recipes") != current
-            or not set(shown) <= set(scores.get("sheet_methods", METHODS)))
+            or not set(shown) <= set(shown_methods(scores)))
 
 
 @dataclass

@@ -58,7 +58,7 @@ def load_task(path: Path, budget: str) -> dict:
                         "knows: pass another --out")
     for arch in METHODS:
         if task["recipes"].get(arch) != current[arch]:  # an older recipe: its scores go, it trains again
-            for scores in (task, task.get("refined")) if refine is not None else (task,):
+            for scores in _parts(task):
                 scores["runs"] = {key: value for key, value in scores["runs"].items()
                                   if not key.startswith(f"{arch}/")}
                 scores["methods"].pop(arch, None)
@@ -89,13 +89,18 @@ def merge_seeds(scores: dict, seeds: int) -> None:
             scores["methods"][arch] = mean_over_seeds(runs)
 
 
+def _parts(task: dict) -> list[dict]:
+    """A task's score tables by stage: the task's own, and its second stage's where it has one."""
+    return [task] + ([task["refined"]] if "refined" in task else [])
+
+
 def _stages(task: dict, saved: dict) -> Iterator[tuple[dict, dict]]:
     yield task, saved
     if "refined" in task and saved.get("refined", {}).get("settings") == task["refined"]["settings"]:
         yield task["refined"], saved["refined"]
 
 
-def _shown_methods(scores: dict) -> list[str]:
+def shown_methods(scores: dict) -> list[str]:
     """The methods a task's picture shows (files from before this was recorded: all)."""
     return list(scores.get("sheet_methods", METHODS))
 
@@ -111,8 +116,8 @@ def merge_saved(task: dict, saved: dict) -> None:
         if ours["floor"] is None:
             ours["floor"] = theirs["floor"]
         if "sheet_recipes" in theirs and ("sheet_recipes" not in ours
-                                          or len(_shown_methods(theirs)) > len(_shown_methods(ours))):
-            ours["sheet_recipes"], ours["sheet_methods"] = theirs["sheet_recipes"], _shown_methods(theirs)
+                                          or len(shown_methods(theirs)) > len(shown_methods(ours))):
+            ours["sheet_recipes"], ours["sheet_methods"] = theirs["sheet_recipes"], shown_methods(theirs)
 
 
 class TaskFile:
@@ -139,7 +144,7 @@ class TaskFile:
             merge_saved(self.scores, saved)
             seconds = saved["seconds"]
         seeds = BUDGETS[self.budget].seeds
-        for scores, _ in _stages(self.scores, self.scores):
+        for scores in _parts(self.scores):
             merge_seeds(scores, seeds)
         now = time.time()
         self.scores["seconds"], self._since = round(seconds + now - self._since, 1), now
