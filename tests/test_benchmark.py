@@ -166,7 +166,7 @@ def test_seeds_are_averaged_with_their_spread_in_the_table(tmp_path):
     # A row with fewer seeds than the budget's shows no spread, so its name says how many it has; a method with no
     # scores is named under the table.
     assert "| few-shot vid2vid, fast preset (1 of 2 seeds) | 2.20 | 100.0 |" in md
-    assert "Not scored yet: Encoder, ConcatStyle, AdaIN." in md
+    assert "Not scored yet: Encoder; ConcatStyle; AdaIN." in md
 
 
 def test_each_runs_own_training_time_is_a_column_of_the_methods_table_only(tmp_path):
@@ -214,8 +214,8 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
     _task(tmp_path / "tasks" / "dancers.json", "cpu", methods={m: SCORES for m in METHOD_NAMES},
           sheet_methods=["fewshot", "adain"])
     md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
-    assert ("the driving input, few-shot vid2vid, AdaIN, the real frames: ![methods](dancers_methods.png) (not in the "
-            "picture: Encoder, ConcatStyle, few-shot vid2vid, fast preset; it is drawn from the models") in md
+    assert ("the driving input; few-shot vid2vid; AdaIN; the real frames: ![methods](dancers_methods.png) (not in the "
+            "picture: Encoder; ConcatStyle; few-shot vid2vid, fast preset. It is drawn from the models") in md
 
 
 def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp_path):
