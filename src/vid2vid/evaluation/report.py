@@ -106,9 +106,9 @@ def _methods(out: Path, cols: list, scores: dict, s: dict, method_names: dict[st
         shown = scores.get("sheet_methods", list(method_names))  # files from before it was kept: every method
         left_out = [name for m, name in method_names.items() if m not in shown]
         # (';' between rows: a method's name may hold a comma, as "few-shot vid2vid, fast preset")
-        lines += [f"Held-out clips, rows: the examples (K={s.get('eval_k', s['train_k'])}); the driving input; "
-                  + "".join(method_names[m] + "; " for m in shown if m in method_names)
-                  + f"the real frames: ![methods]({sheet})"
+        picture_rows = ([f"the examples (K={s.get('eval_k', s['train_k'])})", "the driving input"]
+                        + [method_names[m] for m in shown if m in method_names] + ["the real frames"])
+        lines += [f"Held-out clips, rows: {'; '.join(picture_rows)}: ![methods]({sheet})"
                   + (f" (not in the picture: {'; '.join(left_out)}. It is drawn from the models of the current "
                      "recipe in the run folder, which had none of these beside few-shot vid2vid's when it was drawn)"
                      if left_out else ""), ""]
