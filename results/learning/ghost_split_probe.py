@@ -9,7 +9,6 @@ python results/learning/ghost_split_probe.py CHECKPOINT DATA OUT.png [CLIPS]   (
 import json
 import sys
 
-import numpy as np
 import torch
 
 from vid2vid.evaluation.diagnose import _masks
