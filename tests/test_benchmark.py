@@ -215,7 +215,7 @@ def test_tasks_written_by_separate_processes_merge_into_one_report(tmp_path):
           sheet_methods=["fewshot", "adain"])
     md = write_report(tmp_path, collect_results(tmp_path, "cpu"), METHOD_NAMES).read_text()
     assert ("the driving input; few-shot vid2vid; AdaIN; the real frames: ![methods](dancers_methods.png) (not in the "
-            "picture: Encoder; ConcatStyle; few-shot vid2vid, fast preset. It is drawn from the models") in md
+            "picture: Encoder; ConcatStyle; few-shot vid2vid, fast preset. The picture is drawn from the models") in md
 
 
 def test_processes_running_other_methods_of_one_task_keep_each_others_scores(tmp_path):

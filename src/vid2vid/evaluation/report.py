@@ -109,8 +109,8 @@ def _methods(out: Path, cols: list, scores: dict, s: dict, method_names: dict[st
         picture_rows = ([f"the examples (K={s.get('eval_k', s['train_k'])})", "the driving input"]
                         + [method_names[m] for m in shown if m in method_names] + ["the real frames"])
         lines += [f"Held-out clips, rows: {'; '.join(picture_rows)}: ![methods]({sheet})"
-                  + (f" (not in the picture: {'; '.join(left_out)}. It is drawn from the models of the current "
-                     "recipe in the run folder, which had none of these beside few-shot vid2vid's when it was drawn)"
+                  + (f" (not in the picture: {'; '.join(left_out)}. The picture is drawn from the models of the "
+                     "current recipe in the run folder, which held none of theirs when it was drawn)"
                      if left_out else ""), ""]
     return lines
 
