@@ -212,6 +212,7 @@ def _run_task(out: Path, kind: str, b: Budget, budget: str, inception, progress:
         for seed in range(1, b.seeds):
             for arch in methods:
                 score(stage, "runs", f"{arch}/seed{seed}", arch, b.eval_k, seed=seed)
+        picture(stage, sheet)  # again if a later seed gave a method its first model here (drawn only if it adds one)
 
     main = stage_at(task, None)
     methods_and_k(main, out / f"{kind}_methods.png")
