@@ -276,6 +276,56 @@ def test_the_methods_picture_is_redrawn_for_a_new_model_or_recipe_but_never_with
     assert sheet_stale(drawn, ["fewshot"], current, exists=False)
 
 
+def test_a_method_whose_only_model_is_a_later_seed_trained_here_joins_the_picture(tmp_path, monkeypatch):
+    # The picture is first drawn after the seed-0 scores; a method whose seed-0 model is not here (trained on another
+    # machine) is left out then. When the same process trains its seed 1, the picture is drawn again with it.
+    import vid2vid.evaluation.benchmark as bench
+    import vid2vid.metrics as metrics
+
+    b = BUDGETS["smoke"]
+    train_domains = b.domains - b.test_domains
+    runs = {f"{arch}/seed{s}": SCORES for arch in ("fewshot", "adain") for s in range(b.seeds)}
+    del runs["adain/seed1"]  # still to train; its seed 0 was scored elsewhere
+    refined = {"settings": b.refine.settings(), "floor": {"pose_error": 1.0, "identity_drift": 0.03},
+               "runs": {f"{arch}/seed{s}": SCORES for arch in ("fewshot", "adain") for s in range(b.seeds)},
+               "methods": {}, "k": {str(k): SCORES for k in b.ks}}
+    _task(tmp_path / "tasks" / "dancers.json", "smoke", runs=runs, floor={"pose_error": 1.0, "identity_drift": 0.03},
+          k={str(k): SCORES for k in b.ks}, domains={str(max(1, round(train_domains * f))): SCORES
+                                                      for f in b.domain_fractions}, refined=refined)
+    fewshot = tmp_path / "runs" / f"dancers-fewshot-r{recipes('dancers')['fewshot']}"
+    fewshot.mkdir(parents=True)
+    (fewshot / f"checkpoint-{b.run.train.max_steps:08d}.pt").write_bytes(b"")  # its seed-0 model is here
+    trained, drawn = [], []
+
+    def train(out, name, *args, **kwargs):  # (a finished run is only resumed: its final checkpoint comes back)
+        path = out / "runs" / name / f"checkpoint-{b.run.train.max_steps:08d}.pt"
+        if not path.exists():
+            trained.append(name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"")
+        return path
+
+    def sheet(pipes, root, k, path, max_frames):
+        drawn.append(list(pipes))
+        path.write_bytes(b"png")
+
+    monkeypatch.setattr(metrics, "InceptionFeatures", lambda: None)
+    monkeypatch.setattr(bench, "_data", lambda out, kind, b, progress, size=None: tmp_path / "data")
+    monkeypatch.setattr(bench, "_detectors", lambda *args, **kwargs: None)
+    monkeypatch.setattr(bench, "_train", train)
+    monkeypatch.setattr(bench, "train_hours", lambda path: None)
+    monkeypatch.setattr(bench.Pipeline, "from_checkpoint", staticmethod(lambda path, weights: path))
+    monkeypatch.setattr(bench, "evaluate", lambda *args: dict(SCORES))
+    monkeypatch.setattr(bench, "method_sheet", sheet)
+    task = run_benchmark(tmp_path, "smoke", ("dancers",), progress=False, methods=("fewshot", "adain"))
+    assert trained == [f"dancers-adain-seed1-r{recipes('dancers')['adain']}"]
+    assert drawn == [["few-shot vid2vid"], ["few-shot vid2vid", "AdaIN, seed 1"]]
+    assert task["tasks"]["dancers"]["sheet_methods"] == ["fewshot", "adain"]
+    drawn.clear()
+    run_benchmark(tmp_path, "smoke", ("dancers",), progress=False, methods=("fewshot", "adain"))
+    assert drawn == []  # nothing new: not drawn again
+
+
 def test_the_studies_point_of_the_main_run_reuses_its_score_without_a_model(tmp_path):
     # Run folders may be gone between sessions: the K study's K = eval_k point and the domains study's all-domains
     # point are the main seed-0 run scored alike, so they are copied, not retrained.

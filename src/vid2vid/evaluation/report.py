@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from vid2vid import tasks
+from vid2vid.evaluation.task_scores import shown_methods
 from vid2vid.files import save_figure_atomic, write_text_atomic
 
 
@@ -103,7 +104,7 @@ def _methods(out: Path, cols: list, scores: dict, s: dict, method_names: dict[st
     if unscored:
         lines += [f"Not scored yet: {'; '.join(unscored)}.", ""]
     if (out / sheet).exists():
-        shown = scores.get("sheet_methods", list(method_names))  # files from before it was kept: every method
+        shown = shown_methods(scores)
         left_out = [name for m, name in method_names.items() if m not in shown]
         # (';' between rows: a method's name may hold a comma, as "few-shot vid2vid, fast preset")
         picture_rows = ([f"the examples (K={s.get('eval_k', s['train_k'])})", "the driving input"]
