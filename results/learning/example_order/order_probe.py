@@ -14,8 +14,8 @@ order = os.environ.get("EXAMPLE_ORDER", "layout")
 original = pipeline.for_inference
 
 
-def ordered(cfg, fill_depth=0):
-    cfg = original(cfg, fill_depth)
+def ordered(cfg, fill_depth=0, example_flow=None):
+    cfg = original(cfg, fill_depth, example_flow)
     return replace(cfg, example_order=order) if cfg.example_fill else cfg
 
 
