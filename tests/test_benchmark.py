@@ -281,24 +281,24 @@ def test_a_method_whose_only_model_is_a_later_seed_trained_here_joins_the_pictur
     # machine) is left out then. When the same process trains its seed 1, the picture is drawn again with it.
     import vid2vid.evaluation.benchmark as bench
     import vid2vid.metrics as metrics
+    from vid2vid.checkpoint import checkpoint_name
 
     b = BUDGETS["smoke"]
     train_domains = b.domains - b.test_domains
-    runs = {f"{arch}/seed{s}": SCORES for arch in ("fewshot", "adain") for s in range(b.seeds)}
-    del runs["adain/seed1"]  # still to train; its seed 0 was scored elsewhere
+    every = {f"{arch}/seed{s}": SCORES for arch in ("fewshot", "adain") for s in range(b.seeds)}
+    runs = {key: v for key, v in every.items() if key != "adain/seed1"}  # still to train; seed 0 scored elsewhere
     refined = {"settings": b.refine.settings(), "floor": {"pose_error": 1.0, "identity_drift": 0.03},
-               "runs": {f"{arch}/seed{s}": SCORES for arch in ("fewshot", "adain") for s in range(b.seeds)},
-               "methods": {}, "k": {str(k): SCORES for k in b.ks}}
+               "runs": every, "methods": {}, "k": {str(k): SCORES for k in b.ks}}
     _task(tmp_path / "tasks" / "dancers.json", "smoke", runs=runs, floor={"pose_error": 1.0, "identity_drift": 0.03},
           k={str(k): SCORES for k in b.ks}, domains={str(max(1, round(train_domains * f))): SCORES
                                                       for f in b.domain_fractions}, refined=refined)
     fewshot = tmp_path / "runs" / f"dancers-fewshot-r{recipes('dancers')['fewshot']}"
     fewshot.mkdir(parents=True)
-    (fewshot / f"checkpoint-{b.run.train.max_steps:08d}.pt").write_bytes(b"")  # its seed-0 model is here
+    (fewshot / checkpoint_name(b.run.train.max_steps)).write_bytes(b"")  # its seed-0 model is here
     trained, drawn = [], []
 
     def train(out, name, *args, **kwargs):  # (a finished run is only resumed: its final checkpoint comes back)
-        path = out / "runs" / name / f"checkpoint-{b.run.train.max_steps:08d}.pt"
+        path = out / "runs" / name / checkpoint_name(b.run.train.max_steps)
         if not path.exists():
             trained.append(name)
             path.parent.mkdir(parents=True, exist_ok=True)
