@@ -2,7 +2,8 @@
 (docs/learning.md, "Training with K up to 8": the head crop's PSNR rises from K = 4 to 8 while the head joints
 worsen.) For each held-out clip the frames are generated with K = 4 and K = 8 (the benchmark's examples), then the
 head region (the driving map's head part, grown by GROW pixels: hair and the face's outline) is swapped between a
-generated frame and the real one, and the keypoint net's head joints are scored on each mix: the mean distance (the
+generated frame and the real one (and the whole body region, the map's drawn pixels grown likewise, put back from the
+real frame), and the keypoint net's head joints are scored on each mix: the mean distance (the
 benchmark's statistic), the median, and the share of joints placed more than FAR pixels off (a detection elsewhere in
 the frame, not a head drawn a little off):
 
@@ -30,6 +31,12 @@ def head_region(semantics: torch.Tensor) -> torch.Tensor:
     return F.max_pool2d(head, 2 * GROW + 1, stride=1, padding=GROW)
 
 
+def body_region(semantics: torch.Tensor) -> torch.Tensor:
+    """(N, 1, H, W) in {0, 1}: every pixel the driving map draws (skeleton or part), grown by GROW pixels."""
+    drawn = (semantics.abs().sum(1, keepdim=True) > 0).float()
+    return F.max_pool2d(drawn, 2 * GROW + 1, stride=1, padding=GROW)
+
+
 def summary(dist: torch.Tensor) -> dict[str, float]:
     near = dist[dist <= FAR]
     return {"mean_px": round(float(dist.mean()), 4), "median_px": round(float(dist.median()), 4),
@@ -42,7 +49,7 @@ def main(checkpoint: str, data: str, detector: str, out: str, clips: int = 8, fr
     net = load_keypoint_net(detector)
     ds, picked = scored_clips(data, clips)
     names = ["real", "K4", "K8", "real with K4 head", "real with K8 head", "K4 with real head", "K8 with real head",
-             "K4 with K8 head", "K8 with K4 head"]
+             "K4 with K8 head", "K8 with K4 head", "K4 with real body", "K8 with real body"]
     dists: dict[str, list[torch.Tensor]] = {n: [] for n in names}
     head_l1 = {"K4": [], "K8": []}
     worst = []  # (K = 8 head-joint error - K = 4's, clip, frame) per frame, for a picture of the worst
@@ -54,6 +61,9 @@ def main(checkpoint: str, data: str, detector: str, out: str, clips: int = 8, fr
             mixes = {"real": real, "K4": fake4, "K8": fake8}
             for a, b in (("real", "K4"), ("real", "K8"), ("K4", "real"), ("K8", "real"), ("K4", "K8"), ("K8", "K4")):
                 mixes[f"{a} with {b} head"] = mixes[a] * (1 - m) + mixes[b] * m
+            body = body_region(semantics)
+            for a in ("K4", "K8"):
+                mixes[f"{a} with real body"] = mixes[a] * (1 - body) + real * body
             driving = ds.load_keypoints(clip, list(range(frames)))[:, HEAD_JOINTS]
             per_frame = {}
             for name in names:
