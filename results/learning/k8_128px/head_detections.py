@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from vid2vid.data.semantics import decode_image
 from vid2vid.evaluation.evaluate import HEAD_JOINTS, generate_clip, scored_clips
 from vid2vid.inference.pipeline import Pipeline
 from vid2vid.metrics import load_keypoint_net
@@ -17,10 +18,6 @@ from vid2vid.metrics import load_keypoint_net
 CHECKPOINT = "src/vid2vid/assets/demo_pose.safetensors"
 DATA = "results/cpu/data/dancers-128px"
 DETECTOR = "results/cpu/detectors/dancers-128px.safetensors"
-
-
-def to_uint8(frame: torch.Tensor) -> np.ndarray:
-    return ((frame.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
 
 
 def main(clip_index: int, frame: int, out: str) -> None:
@@ -34,7 +31,7 @@ def main(clip_index: int, frame: int, out: str) -> None:
     tiles = []
     for images in (real, fake4, fake8):
         found = net.detect(images[frame:frame + 1])[0]
-        tile = Image.fromarray(to_uint8(images[frame])).resize((384, 384), Image.NEAREST)
+        tile = Image.fromarray(decode_image(images[frame])).resize((384, 384), Image.NEAREST)
         draw = ImageDraw.Draw(tile)
         for j in HEAD_JOINTS:
             (gx, gy), (px, py) = (3 * driving[j][:2]).tolist(), (3 * found[j][:2]).tolist()
@@ -43,7 +40,7 @@ def main(clip_index: int, frame: int, out: str) -> None:
             draw.ellipse([px - 2, py - 2, px + 2, py + 2], fill=(255, 0, 0))
         tiles.append(np.array(tile))
     Image.fromarray(np.concatenate(tiles, 1)).save(out)
-    corner = np.concatenate([to_uint8(x[frame])[:72, :64] for x in (real, fake4, fake8)], 1)
+    corner = np.concatenate([decode_image(x[frame])[:72, :64] for x in (real, fake4, fake8)], 1)
     Image.fromarray(corner).resize((192 * 3, 72 * 3), Image.NEAREST).save(out.replace(".png", "_zoom.png"))
     err = [((x[frame] - real[frame]).abs().mean(0).numpy() * 4 * 255).clip(0, 255).astype(np.uint8)
            for x in (fake4, fake8)]
