@@ -1,17 +1,14 @@
 """Where a face model's landmark error is: the landmark net's mean distance per group of the 68 iBUG points (jaw,
 brows, nose, eyes, mouth) on generated and on real held-out frames (the net's own error), K examples from another
-clip, as `vid2vid eval checkpoint` draws them:
+clip, as `vid2vid eval checkpoint` draws them (the distances from `res128/joint_errors.py`):
 
     python results/learning/faces_128px/landmark_groups.py CHECKPOINT DATA DETECTOR [ema|generator] > out.json"""
 import json
 import sys
+from pathlib import Path
 
-import torch
-
-from vid2vid.evaluation.evaluate import check_compatible, generate_clip, scored_clips
-from vid2vid.inference.pipeline import Pipeline
-from vid2vid.metrics import load_keypoint_net
-from vid2vid.metrics.pose_error import joint_distances
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "res128"))
+from joint_errors import distances_by_joint  # noqa: E402
 
 GROUPS = {"jaw": range(0, 17), "brows": range(17, 27), "nose": range(27, 36), "eyes": range(36, 48),
           "mouth": range(48, 68)}
@@ -19,24 +16,10 @@ GROUPS = {"jaw": range(0, 17), "brows": range(17, 27), "nose": range(27, 36), "e
 
 def main(checkpoint: str, data: str, detector: str, weights: str = "ema", k: int = 2, clips: int = 8,
          frames: int = 32) -> dict:
-    pipe = Pipeline.from_checkpoint(checkpoint, weights=weights)
-    net = load_keypoint_net(detector)
-    ds, picked = scored_clips(data, clips)
-    check_compatible(pipe, ds)
-    found: dict[str, dict[str, list[float]]] = {name: {g: [] for g in GROUPS} for name in ("generated", "real")}
-    with torch.no_grad():
-        for clip in picked:
-            count = min(ds.clips[clip].frames, frames)
-            fake, real, _, _ = generate_clip(pipe, ds, clip, k, count)
-            driving = ds.load_keypoints(clip, list(range(count)))
-            for name, images in (("generated", fake), ("real", real)):
-                dist, counted, _ = joint_distances(net.detect(images), driving)
-                for group, points in GROUPS.items():
-                    idx = list(points)
-                    found[name][group] += dist[:, idx][counted[:, idx]].tolist()
-    return {"checkpoint": checkpoint, "weights": weights, "k": k, "clips": len(picked), "frames": frames,
-            "mean_px": {name: {g: round(float(torch.tensor(d).mean()), 3) for g, d in groups.items()}
-                        for name, groups in found.items()}}
+    found, picked = distances_by_joint(checkpoint, data, detector, k, clips, frames, weights)
+    mean = {name: {group: round(sum(sum(joints[j]) for j in points) / sum(len(joints[j]) for j in points), 3)
+                   for group, points in GROUPS.items()} for name, joints in found.items()}
+    return {"checkpoint": checkpoint, "weights": weights, "k": k, "clips": picked, "frames": frames, "mean_px": mean}
 
 
 if __name__ == "__main__":

@@ -16,12 +16,15 @@ from vid2vid.metrics import load_keypoint_net
 from vid2vid.metrics.pose_error import joint_distances
 
 
-def main(checkpoint: str, data: str, detector: str, k: int = 2, clips: int = 8, frames: int = 32) -> dict:
-    pipe = Pipeline.from_checkpoint(checkpoint)
+def distances_by_joint(checkpoint: str, data: str, detector: str, k: int = 2, clips: int = 8, frames: int = 32,
+                       weights: str = "ema") -> tuple[dict[str, list[list[float]]], int]:
+    """{"generated" | "real": one list of detection distances (px) per keypoint of the data}, and the clips scored."""
+    pipe = Pipeline.from_checkpoint(checkpoint, weights=weights)
     net = load_keypoint_net(detector)
     ds, picked = scored_clips(data, clips)
     check_compatible(pipe, ds)
-    found: dict[str, list[list[float]]] = {name: [[] for _ in JOINT_NAMES] for name in ("generated", "real")}
+    found: dict[str, list[list[float]]] = {name: [[] for _ in range(ds.keypoint_count)]
+                                           for name in ("generated", "real")}
     with torch.no_grad():
         for clip in picked:
             count = min(ds.clips[clip].frames, frames)
@@ -29,14 +32,19 @@ def main(checkpoint: str, data: str, detector: str, k: int = 2, clips: int = 8, 
             driving = ds.load_keypoints(clip, list(range(count)))
             for name, images in (("generated", fake), ("real", real)):
                 dist, counted, _ = joint_distances(net.detect(images), driving)
-                for j in range(len(JOINT_NAMES)):
+                for j in range(ds.keypoint_count):
                     found[name][j] += dist[:, j][counted[:, j]].tolist()
+    return found, len(picked)
+
+
+def main(checkpoint: str, data: str, detector: str, k: int = 2, clips: int = 8, frames: int = 32) -> dict:
+    found, picked = distances_by_joint(checkpoint, data, detector, k, clips, frames)
 
     def per_joint(stat) -> dict:
         return {name: {j: round(float(stat(torch.tensor(d[i]))), 2) for i, j in enumerate(JOINT_NAMES)}
                 for name, d in found.items()}
 
-    return {"checkpoint": checkpoint, "k": k, "clips": len(picked), "frames": frames,
+    return {"checkpoint": checkpoint, "k": k, "clips": picked, "frames": frames,
             "per_joint_mean_px": per_joint(torch.mean), "per_joint_median_px": per_joint(torch.median),
             "share_over_8px": per_joint(lambda d: (d > 8).float().mean()),
             "mean_px": {name: round(float(torch.tensor(sum(d, [])).mean()), 3) for name, d in found.items()}}
