@@ -10,6 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
+import torch
+
 from vid2vid.evaluation.benchmark import _data
 from vid2vid.evaluation.budgets import BUDGETS
 from vid2vid.evaluation.evaluate import _labels, generate_clip, scored_clips
@@ -31,19 +33,20 @@ pipe = Pipeline.from_checkpoint(args.checkpoint, weights=args.weights)
 ds, clips = scored_clips(root, 8, 0)
 fake_stats = {name: SegmentationStats(ds.meta.num_labels or 20) for name in BUCKETS}
 real_stats = {name: SegmentationStats(ds.meta.num_labels or 20) for name in BUCKETS}
-for clip in clips:
-    fake, real, _, _ = generate_clip(pipe, ds, clip, 2, 32)
-    labels = _labels(ds, clip, 32)
-    pred_fake, pred_real = net.predict(fake), net.predict(real)
-    for name, frames in BUCKETS.items():
-        idx = list(frames)
-        fake_stats[name].update(pred_fake[idx], labels[idx])
-        real_stats[name].update(pred_real[idx], labels[idx])
+with torch.no_grad():  # (generate_clip, unlike evaluate, does not turn gradients off)
+    for clip in clips:
+        fake, real, _, _ = generate_clip(pipe, ds, clip, 2, 32)
+        labels = _labels(ds, clip, 32)
+        pred_fake, pred_real = net.predict(fake), net.predict(real)
+        for name, frames in BUCKETS.items():
+            idx = list(frames)
+            fake_stats[name].update(pred_fake[idx], labels[idx])
+            real_stats[name].update(pred_real[idx], labels[idx])
 
 
 def row(stats: SegmentationStats) -> dict:
     iou = stats.named_iou()  # (a class absent from a bucket is left out)
-    return {"pixel_accuracy": stats.pixel_accuracy(), "miou": stats.scores()["miou"],
+    return {"pixel_accuracy": stats.pixel_accuracy(), "miou": stats.mean_iou(),
             **{c: iou[c] for c in CLASSES if c in iou}}
 
 
