@@ -86,6 +86,38 @@ def test_real_talking_head_keeps_count_fps_and_audio(face_checkpoint, clip_with_
     assert (count, fps, has_audio) == (FRAMES, FrameSource(clip_with_audio).fps, True)
 
 
+def test_real_talking_head_warps_the_example_by_its_landmarks(face_checkpoint, clip_with_audio, tmp_path):
+    """--example-flow landmarks on a real video and photo: the detected landmarks of both reach the model, their fit
+    covers the face, and it changes the frames; ONNX Runtime runs it too."""
+    from vid2vid.inference.inputs import load_examples, open_driving
+    from vid2vid.inference.pipeline import Pipeline
+
+    photo = _photo(tmp_path)
+    out = tmp_path / "out.mp4"
+    result = run_cli("generate", "--checkpoint", str(face_checkpoint), "--driving", str(clip_with_audio),
+                     "--examples", str(photo), "--out", str(out), "--example-flow", "landmarks", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert probe(out)[0] == FRAMES
+    pipe = Pipeline.from_checkpoint(face_checkpoint, example_flow="landmarks")
+    examples, semantics, landmarks = load_examples(pipe, [photo])
+    assert landmarks.shape == (1, 68, 3)
+    items = list(open_driving(pipe, clip_with_audio))
+    assert len(items) == FRAMES and all(item[2].shape == (68, 3) for item in items)
+    pipe.set_examples(examples, semantics, landmarks)
+    _, (_, valid) = pipe._landmark_flows((items[0][0], items[0][2]))
+    assert 0.05 < float(valid.mean()) < 0.9  # the face, not the frame
+    given = [f.image for f in pipe.generate((s, points) for s, _, points in items[:4])]
+    learned = Pipeline.from_checkpoint(face_checkpoint)
+    learned.set_examples(examples, semantics)
+    own = [f.image for f in learned.generate(s for s, _, _ in items[:4])]
+    assert max(np.abs(a.astype(int) - b).max() for a, b in zip(given, own)) > 0
+    onnx = run_cli("generate", "--checkpoint", str(face_checkpoint), "--driving", str(clip_with_audio),
+                   "--examples", str(photo), "--out", str(tmp_path / "o.mp4"), "--example-flow", "landmarks",
+                   "--runtime", "onnx", "--quiet")  # the flows are inputs of the ONNX frame graphs
+    assert onnx.returncode == 0, onnx.stderr
+    assert probe(tmp_path / "o.mp4")[0] == FRAMES
+
+
 def test_example_without_a_face_fails_in_one_line(face_checkpoint, clip_with_audio, tmp_path):
     grey = tmp_path / "wall.png"
     cv2.imwrite(str(grey), np.full((120, 100, 3), 128, np.uint8))

@@ -131,9 +131,9 @@ def test_leave_one_out_finetuning_never_shows_the_model_its_target(trained, monk
     pipe.set_examples(images, semantics)
     seen = []
 
-    def spy(model, driving, examples, example_semantics):
+    def spy(model, driving, examples, example_semantics, part_flows=None):
         seen.append((driving, examples))
-        return real_unroll(model, driving, examples, example_semantics)
+        return real_unroll(model, driving, examples, example_semantics, part_flows=part_flows)
 
     real_unroll = finetune.unroll
     monkeypatch.setattr(finetune, "unroll", spy)

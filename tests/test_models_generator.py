@@ -571,5 +571,32 @@ def test_part_example_flow_takes_each_examples_pixels_from_the_maps_part_corresp
     assert torch.allclose(moved[:, 4:20, 6:14], torch.tensor([10.0, 0.0]).view(2, 1, 1), atol=1e-4)
     with pytest.raises(UserError, match="example_warp"):
         tasks.get("pose").generator_config("tiny", 6, example_warp=False, example_flow="parts")
-    with pytest.raises(UserError, match="learned or parts"):
+    with pytest.raises(UserError, match="learned, parts or landmarks"):
         tasks.get("pose").generator_config("tiny", 6, example_flow="dense")
+
+
+def test_landmark_example_flow_is_the_given_fit_where_valid_and_the_networks_elsewhere():
+    """example_flow "landmarks": each composing example's flow is the one fitted outside (from the landmarks) where
+    that fit is valid, with mask 0 (its own pixels); elsewhere the flow network's flow and mask, as "learned"."""
+    semantics, examples, example_semantics = inputs("face", b=2, t=1, k=2)  # one frame: the same history in both
+    learned = make("face", compose="example", example_fill=True).eval()
+    given = make("face", compose="example", example_fill=True, example_flow="landmarks").eval()
+    flows = torch.full((2, 1, 2, 2, 32, 32), 3.0)
+    flows[:, :, 1] = -2.0  # example 1: another flow, so a filler taken from the wrong example shows
+    valid = torch.zeros(2, 1, 2, 1, 32, 32)
+    valid[..., 8:24, 8:24] = 1  # a face in the middle
+    with torch.no_grad():
+        ref = unroll(learned, semantics, examples, example_semantics)
+        outs = unroll(given, semantics, examples, example_semantics, part_flows=(flows, valid))
+    inside = valid[0, 0, 0, 0] > 0
+    for r, o in zip(ref, outs):
+        assert torch.equal(o.example_index, r.example_index)
+        chosen = 3.0 - 5.0 * o.example_index.float().view(2, 1, 1)
+        assert torch.allclose(o.example_flow[:, 0][:, inside], chosen.expand(2, 32, 32)[:, inside])
+        assert torch.equal(o.example_mask[:, 0][:, inside], torch.zeros(2, int(inside.sum())))
+        assert torch.allclose(o.example_flow[..., ~inside], r.example_flow[..., ~inside], atol=1e-5)
+        assert torch.allclose(o.example_mask[..., ~inside], r.example_mask[..., ~inside], atol=1e-5)
+        filler = 3.0 - 5.0 * (1 - o.example_index.float()).view(2, 1, 1)  # K = 2: the other example
+        assert torch.allclose(o.fill_flow[:, 0][:, inside], filler.expand(2, 32, 32)[:, inside])
+    with pytest.raises(ValueError, match="landmarks"):
+        given.step(semantics[:, 0], given.encode_examples(examples, example_semantics))

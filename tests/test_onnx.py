@@ -21,6 +21,8 @@ from vid2vid.models.unroll import Stream  # noqa: E402
                                           ("fewshot", 2, {"compose": "example", "decoder_body": True}),
                                           ("fewshot", 3, {"compose": "example", "example_fill": True,
                                                           "example_flow": "parts"}),
+                                          ("fewshot", 2, {"compose": "example", "example_fill": True,
+                                                          "example_flow": "landmarks"}),
                                           ("adain", 2, {}),
                                           ("vid2vid", 0, {})])
 def test_onnx_runtime_matches_pytorch_frame_by_frame(arch, k, extra, tmp_path, one_thread):
@@ -37,15 +39,21 @@ def test_onnx_runtime_matches_pytorch_frame_by_frame(arch, k, extra, tmp_path, o
         for maps in [semantics[0], *driving]:
             blocks = torch.randint(0, 4, (maps.shape[0], 1, h // 8, w // 8)).float() / 4
             maps[:, 3:4] = blocks.repeat_interleave(8, 2).repeat_interleave(8, 3)
+    fitted = [None] * len(driving)
+    if extra.get("example_flow") == "landmarks":  # flows fitted outside: random, valid on the middle of the frame
+        fitted = [(torch.randn(1, k, 2, h, w) * 3, torch.zeros(1, k, 1, h, w)) for _ in driving]
+        for _, valid in fitted:
+            valid[..., 8:24, 8:24] = 1
     export_onnx(model, tmp_path, k, h, w, 6)
     runtime = OnnxGenerator(tmp_path, threads=1)
     code = runtime.encode(examples.numpy() if k else None, semantics.numpy() if k else None)
     stream = Stream(model, examples, semantics)
     sems = frames = None
     with torch.no_grad():
-        for semantic in driving:
-            want = stream.step(semantic).image.numpy()
-            got, _ = runtime.step(semantic.numpy(), code, sems, frames)
+        for semantic, given in zip(driving, fitted):
+            want = stream.step(semantic, given).image.numpy()
+            got, _ = runtime.step(semantic.numpy(), code, sems, frames,
+                                  None if given is None else tuple(x.numpy() for x in given))
             assert np.abs(got - want).max() <= 1e-3
             sems = semantic.numpy()[:, None] if sems is None else np.concatenate([sems, semantic.numpy()[:, None]], 1)
             frames = want[:, None] if frames is None else np.concatenate([frames, want[:, None]], 1)

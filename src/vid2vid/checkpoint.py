@@ -127,6 +127,14 @@ def save_generator(path: str | Path, weights: dict[str, torch.Tensor], generator
     return Path(path)
 
 
+def generator_info(path: str | Path) -> dict:
+    """The provenance (``info``) an exported ``.safetensors`` generator carries in its metadata ({} if none)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        return json.loads((f.metadata() or {}).get("info", "{}"))
+
+
 def load_generator(path: str | Path, weights: str = "ema") -> tuple[dict[str, torch.Tensor], dict, dict]:
     """(generator weights, generator config, dataset description) from a training checkpoint (``weights``: "ema" or
     "generator") or an exported ``.safetensors`` generator; anything else is a one-line UserError."""

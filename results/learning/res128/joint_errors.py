@@ -17,9 +17,11 @@ from vid2vid.metrics.pose_error import joint_distances
 
 
 def distances_by_joint(checkpoint: str, data: str, detector: str, k: int = 2, clips: int = 8, frames: int = 32,
-                       weights: str = "ema") -> tuple[dict[str, list[list[float]]], int]:
-    """{"generated" | "real": one list of detection distances (px) per keypoint of the data}, and the clips scored."""
-    pipe = Pipeline.from_checkpoint(checkpoint, weights=weights)
+                       weights: str = "ema", example_flow: str | None = None
+                       ) -> tuple[dict[str, list[list[float]]], int]:
+    """{"generated" | "real": one list of detection distances (px) per keypoint of the data}, and the clips scored.
+    ``example_flow``: as `eval checkpoint --example-flow` (None: the model's own)."""
+    pipe = Pipeline.from_checkpoint(checkpoint, weights=weights, example_flow=example_flow)
     net = load_keypoint_net(detector)
     ds, picked = scored_clips(data, clips)
     check_compatible(pipe, ds)

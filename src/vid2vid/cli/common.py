@@ -69,10 +69,12 @@ def add_fill_depth_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_example_flow_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--example-flow", choices=("learned", "parts"),
-                        help="few-shot pose models: where each example's flow and mask come from; learned (the flow "
-                        "network) or parts (computed from the pose maps' body-part channels, one affine map per part; "
-                        "measured far better on held-out dancers, docs/learning.md); default: the model's own setting")
+    parser.add_argument("--example-flow", choices=("learned", "parts", "landmarks"),
+                        help="few-shot pose and face models: where each example's flow and mask come from; learned "
+                        "(the flow network), parts (computed from the pose maps' body-part channels, one affine map "
+                        "per part; measured far better on held-out dancers, docs/learning.md) or landmarks (face "
+                        "models: piecewise affine over the 68 face landmarks of the data where it covers the face, "
+                        "the flow network elsewhere); default: the model's own setting")
 
 
 def add_finetune_all_examples_argument(parser: argparse.ArgumentParser) -> None:

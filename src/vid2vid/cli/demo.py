@@ -76,7 +76,8 @@ def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, f
     from vid2vid.errors import UserError
     from vid2vid.inference.pipeline import Pipeline
     from vid2vid.inference.render import render_video
-    from vid2vid.inference.sources import ClipDriving, example_from_dataset
+    from vid2vid.inference.inputs import load_examples
+    from vid2vid.inference.sources import ClipDriving
 
     task = tasks.get(task).name
     out.mkdir(parents=True, exist_ok=True)
@@ -93,10 +94,9 @@ def run_demo(out: Path, checkpoint: Path | None = None, num_examples: int = 2, f
     if data.exists():  # rendered for another model size or frame count: render again
         shutil.rmtree(data)
     clip, example_paths = heldout_sample(task, h, w, data, frames, num_examples)
-    pairs = [example_from_dataset(pipe.meta, p) for p in example_paths]
-    examples = [r for r, _ in pairs]
-    pipe.set_examples(examples, [s for _, s in pairs])
-    driving = ClipDriving(clip, pipe.meta)
+    examples, semantics, landmarks = load_examples(pipe, list(example_paths))  # (the landmarks: a face model's)
+    pipe.set_examples(examples, semantics, landmarks)
+    driving = ClipDriving(clip, pipe.meta, landmarks=pipe.uses_landmarks)
     video = out / "demo.mp4"
     stats, kept = render_video(pipe, driving, examples, video, driving.fps, layout_side_by_side=True,
                                total=driving.count, progress=progress, keep_every=max(1, frames // 6))

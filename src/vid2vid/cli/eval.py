@@ -129,6 +129,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                     "checkpoint)")
     _weights_argument(cmp)
     _finetune_arguments(cmp, per_checkpoint=True)
+    cmp.add_argument("--example-flow", nargs="+", choices=("learned", "parts", "landmarks"), metavar="FLOW",
+                     help="few-shot pose and face models: where each example's flow comes from (learned, parts or "
+                     "landmarks, as in eval checkpoint), one value for every checkpoint or one per checkpoint, so one "
+                     "checkpoint may be shown twice; default: each model's own setting")
     cmp.add_argument("--out", required=True, help="PNG to write")
     add_device_argument(cmp)
     cmp.set_defaults(func=run_compare)
@@ -294,14 +298,21 @@ def run_compare(args: argparse.Namespace) -> int:
     if len(steps) != len(args.checkpoints) or min(steps) < 0 or not args.finetune_lr > 0:
         raise UserError(f"--finetune takes one value >= 0 or one per checkpoint ({len(args.checkpoints)}), got "
                         f"{len(args.finetune)}; --finetune-lr must be positive")
+    flows = args.example_flow or [None]
+    flows = flows * len(args.checkpoints) if len(flows) == 1 else flows
+    if len(flows) != len(args.checkpoints):
+        raise UserError(f"--example-flow takes one value or one per checkpoint ({len(args.checkpoints)}), got "
+                        f"{len(flows)}")
     names = [f"{Path(p).parent.name}/{Path(p).stem}" for p in args.checkpoints]  # run folder / checkpoint
-    if len(set(zip(names, steps))) < len(names):
+    if len(set(zip(names, steps, flows))) < len(names):
         names = list(args.checkpoints)
-    names = [name + (f", finetuned {n}" if n else "") for name, n in zip(names, steps)]
+    names = [name + (f", finetuned {n}" if n else "") + (f", {flow} flow" if args.example_flow else "")
+             for name, n, flow in zip(names, steps, flows)]
     if len(set(names)) < len(names):
-        raise UserError("a checkpoint is given twice with the same --finetune: each row must differ")
-    pipes = {name: Pipeline.from_checkpoint(path, device=args.device, weights=args.weights)
-             for name, path in zip(names, args.checkpoints)}
+        raise UserError("a checkpoint is given twice with the same --finetune and --example-flow: each row must "
+                        "differ")
+    pipes = {name: Pipeline.from_checkpoint(path, device=args.device, weights=args.weights, example_flow=flow)
+             for name, path, flow in zip(names, args.checkpoints, flows)}
     finetunes = {name: Finetune(n, args.finetune_lr, not args.finetune_all_examples)
                  for name, n in zip(names, steps)}
     path = method_sheet(pipes, args.data, args.num_examples, args.out, args.clips, args.frames, args.max_frames,

@@ -14,6 +14,7 @@ provenance (source checkpoint, step, training config) as JSON in the file's meta
 training. Read its metadata with safetensors: safe_open(path, "pt").metadata().
 
   vid2vid export --checkpoint runs/small_dancers/checkpoint-00019000.pt --out dancers.safetensors
+  vid2vid export --checkpoint face.safetensors --example-flow landmarks --out face-landmarks.safetensors
 
 With --onnx DIR it writes the generator as ONNX graphs for K examples (-k) at the training size instead, to run with
 ONNX Runtime anywhere: DIR/encoder.onnx (examples and their semantic maps -> the example code, once per video),
@@ -25,7 +26,9 @@ frames), and DIR/onnx.json (the code's structure, the sizes, the dataset descrip
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="slim a training checkpoint to an inference generator (.safetensors)",
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoint", required=True, help="training checkpoint (.pt)")
+    p.add_argument("--checkpoint", required=True,
+                   help="training checkpoint (.pt), or an exported generator (.safetensors) to write again with "
+                   "another --example-flow")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="generator file to write (.safetensors)")
     target.add_argument("--onnx", metavar="DIR", help="write ONNX graphs to this folder instead (needs the onnx extra)")
@@ -33,10 +36,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", choices=("ema", "generator"), default="ema",
                    help="averaged (ema, default) or raw generator weights")
     p.add_argument("--fp32", action="store_true", help="keep float32 weights (default: float16, half the size)")
-    p.add_argument("--example-flow", choices=("learned", "parts"),
-                   help="few-shot pose models: store this example flow setting in the file's generator config, so "
-                   "generate, demo and eval use it by default (learned: the flow network; parts: computed from the "
-                   "pose maps' body-part channels); default: the checkpoint's")
+    p.add_argument("--example-flow", choices=("learned", "parts", "landmarks"),
+                   help="few-shot pose and face models: store this example flow setting in the file's generator "
+                   "config, so generate, demo and eval use it by default (learned: the flow network; parts: computed "
+                   "from the pose maps' body-part channels; landmarks: fitted from the 68 face landmarks of the "
+                   "examples and driving frames); default: the checkpoint's")
     p.set_defaults(func=run)
 
 

@@ -24,6 +24,8 @@ import torch
 from vid2vid import tasks
 from vid2vid.config import DataConfig
 from vid2vid.data.dataset import FewShotVideoDataset
+from vid2vid.data.face_sketch import N_LANDMARKS
+from vid2vid.data.landmark_flow import every_landmark_flow
 from vid2vid.data.layout import frame_name, read_png
 from vid2vid.data.skeleton import JOINT_NAMES
 from vid2vid.errors import UserError
@@ -117,6 +119,22 @@ def example_frames(ds: FewShotVideoDataset, clip: int, k: int, draw: int = 0) ->
     return [(source, int(f)) for f in np.sort(order)]
 
 
+def landmark_flows(ds: FewShotVideoDataset, clip: int, k: int, count: int, draw: int = 0
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The flows (count, K, 2, H, W) and validity (count, K, 1, H, W) of a clip's first ``count`` frames to its K
+    examples (``example_frames``), fitted from the dataset's face landmarks (example_flow "landmarks")."""
+    return every_landmark_flow(ds.load_keypoints(clip, list(range(count))).numpy(),
+                               example_landmarks(ds, clip, k, draw), ds.meta.height, ds.meta.width)
+
+
+def example_landmarks(ds: FewShotVideoDataset, clip: int, k: int, draw: int = 0) -> np.ndarray:
+    """The (K, 68, 3) face landmarks of a clip's examples (``example_frames``)."""
+    if ds.keypoint_count != N_LANDMARKS:
+        raise UserError(f"{ds.cfg.root}: example flow 'landmarks' reads {N_LANDMARKS} face landmarks per frame "
+                        f"(keypoints.npy); this dataset has {ds.keypoint_count} (use --example-flow learned)")
+    return np.stack([ds.load_keypoints(c, [f])[0].numpy() for c, f in example_frames(ds, clip, k, draw)])
+
+
 def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, count: int,
                 finetune: Finetune = Finetune(), draw: int = 0
                 ) -> tuple[list[FrameOutput], torch.Tensor, torch.Tensor, torch.Tensor | None]:
@@ -135,8 +153,12 @@ def unroll_clip(pipe: Pipeline, ds: FewShotVideoDataset, clip: int, k: int, coun
     examples = tuple(e.to(pipe.device) if e is not None else None for e in examples)
     model = pipe.model
     if finetune.steps and examples[0] is not None:
-        model = adapted_copy(pipe.train_model, *examples, finetune.steps, finetune.lr, finetune.leave_one_out)
-    outs = unroll(model, semantics.unsqueeze(0).to(pipe.device), *examples)
+        points = example_landmarks(ds, clip, k, draw) if pipe.uses_landmarks else None
+        model = adapted_copy(pipe.train_model, *examples, finetune.steps, finetune.lr, finetune.leave_one_out, points)
+    given = landmark_flows(ds, clip, k, count, draw) if pipe.uses_landmarks else None
+    if given is not None:
+        given = tuple(x.unsqueeze(0).to(pipe.device) for x in given)
+    outs = unroll(model, semantics.unsqueeze(0).to(pipe.device), *examples, part_flows=given)
     return outs, real, semantics, None if examples[0] is None else examples[0][0].cpu()
 
 

@@ -32,7 +32,7 @@ class GenerateRequest:
     style_seed: int | None = None  # a multimodal model's look (None: the mean look)
     predict: int = 0  # continue the video by this many frames of predicted label maps (models with a predictor)
     fill_depth: int = 0  # example_fill models: examples composing a frame (0: every one; Pipeline.from_checkpoint)
-    example_flow: str | None = None  # learned or parts instead of the model's own setting (Pipeline.from_checkpoint)
+    example_flow: str | None = None  # learned, parts or landmarks instead of the model's own (Pipeline.from_checkpoint)
     progress: bool = True
     job: dict | None = field(default=None, compare=False)  # what identifies the run for --resume
 
@@ -72,7 +72,7 @@ def generate_video(req: GenerateRequest, on_stage: Callable[[str], None] | None 
     if req.max_frames and driving.count > req.max_frames:
         raise UserError(f"{req.driving.name} has {driving.count} frames; the limit here is {req.max_frames} "
                         f"(about {req.max_frames / float(driving.fps):.0f} s at its frame rate)")
-    pipe.set_examples(examples, semantics)
+    pipe.set_examples(examples, semantics, example_keypoints if pipe.uses_landmarks else None)
     pipe.set_style(req.style_seed)
     count = driving.count + req.predict if driving.count else 0
     stream = pipe.continue_predicted(driving, req.predict) if req.predict else driving

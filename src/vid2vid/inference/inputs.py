@@ -15,12 +15,14 @@ import torch
 from vid2vid.data.video import IMAGE_SUFFIXES, read_image
 from vid2vid.errors import UserError
 from vid2vid.inference.pipeline import Pipeline
-from vid2vid.inference.sources import ClipDriving, clip_of_frame, example_from_dataset, is_clip_folder
+from vid2vid.inference.sources import (ClipDriving, clip_of_frame, example_from_dataset, is_clip_folder,
+                                      stored_landmarks)
 
 
 def load_examples(pipe: Pipeline, paths: list[Path], crop: bool = True
                   ) -> tuple[list[np.ndarray], list[torch.Tensor], np.ndarray | None]:
-    """(images at the model size, encoded semantic maps, the first example's keypoints or None)."""
+    """(images at the model size, encoded semantic maps, their keypoints or None): pose photos' keypoints (motion
+    normalisation), or every example's face landmarks for a model that warps by them (``Pipeline.uses_landmarks``)."""
     if not pipe.uses_examples:
         if paths:
             raise UserError("this is a single-domain vid2vid checkpoint; it takes no --examples")
@@ -36,7 +38,10 @@ def load_examples(pipe: Pipeline, paths: list[Path], crop: bool = True
             if rgb.shape[:2] != pipe.size:
                 raise UserError(f"example {p} is {rgb.shape[1]}x{rgb.shape[0]}; the model needs "
                                 f"{pipe.size[1]}x{pipe.size[0]}")
-        return [r for r, _ in pairs], [s for _, s in pairs], None
+        landmarks = None
+        if pipe.uses_landmarks:
+            landmarks = np.stack([stored_landmarks(clip_of_frame(p), int(p.stem)) for p in paths])
+        return [r for r, _ in pairs], [s for _, s in pairs], landmarks
     from vid2vid.inference.real_inputs import real_examples
 
     images = [read_image(p) for p in paths]
@@ -51,7 +56,7 @@ def load_examples(pipe: Pipeline, paths: list[Path], crop: bool = True
 class Driving:
     """A driving stream: (semantic, preview) pairs, with the source's frame rate, frame count and audio."""
 
-    frames: object  # iterable of (semantic (C, H, W), preview (H, W, 3))
+    frames: object  # iterable of (semantic (C, H, W), preview (H, W, 3)[, face landmarks (68, 3)])
     fps: Fraction
     count: int
     audio_from: Path | None = None
@@ -74,7 +79,7 @@ def open_driving(pipe: Pipeline, path: Path, crop: bool = True,
         raise UserError(f"--driving {path} is a still image; give a video or a folder of its frames (one image "
                         "would make a 1-frame video)")
     if is_clip_folder(path):
-        clip = ClipDriving(path, pipe.meta)
+        clip = ClipDriving(path, pipe.meta, landmarks=pipe.uses_landmarks)
         return Driving(clip, Fraction(clip.fps).limit_denominator(1001), clip.count)
     from vid2vid.inference.real_inputs import real_driving
 

@@ -30,6 +30,7 @@ from vid2vid.models.part_flow import every_part_flow
 
 OPSET = 17
 SPEC_FILE = "onnx.json"
+FITTED_FLOWS = ("parts", "landmarks")  # example flows fitted outside the graphs, given as inputs
 
 
 def flatten(value: Any, tensors: list[torch.Tensor]) -> Any:
@@ -72,13 +73,13 @@ class _Encoder(nn.Module):
 
 
 class _Step(nn.Module):
-    """One frame: semantic map, [previous maps and frames], the code, [with example flow "parts": every example's
-    part flow and validity, fitted outside the graph by ``every_part_flow``]."""
+    """One frame: semantic map, [previous maps and frames], the code, [with example flow "parts" or "landmarks":
+    every example's flow and validity, fitted outside the graph by ``every_part_flow`` or ``every_landmark_flow``]."""
 
     def __init__(self, model: nn.Module, spec: Any, history: bool) -> None:
         super().__init__()
         self.model, self.spec, self.history = model, spec, history
-        self.parts = model.cfg.example_flow == "parts"
+        self.parts = model.cfg.example_flow in FITTED_FLOWS
 
     def forward(self, semantic: torch.Tensor, *rest: torch.Tensor) -> tuple[torch.Tensor, ...]:
         part_flows = None
@@ -97,10 +98,10 @@ def export_onnx(model: nn.Module, folder: str | Path, k: int, height: int, width
     ``height`` x ``width`` frames to ``folder``; returns it."""
     if model.cfg.multimodal_channels:
         raise UserError("multimodal models run with PyTorch only: their per-class features are not in the ONNX graphs")
-    parts = model.cfg.example_flow == "parts"
+    parts = model.cfg.example_flow in FITTED_FLOWS
     if parts and model.cfg.example_order == "layout":
-        raise UserError("example flow 'parts' with example_order 'layout' runs with PyTorch only: use --runtime "
-                        "torch (the graphs take the parts' flows in the attention's order)")
+        raise UserError(f"example flow {model.cfg.example_flow!r} with example_order 'layout' runs with PyTorch only: "
+                        "use --runtime torch (the graphs take the fitted flows in the attention's order)")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     n = model.cfg.num_prev_frames
@@ -110,7 +111,8 @@ def export_onnx(model: nn.Module, folder: str | Path, k: int, height: int, width
     semantic = torch.rand(1, semantic_channels, height, width, generator=g)
     prev = (torch.rand(1, n, semantic_channels, height, width, generator=g),
             torch.rand(1, n, 3, height, width, generator=g) * 2 - 1)
-    # (the parts' flows are inputs: OnnxGenerator.step fits them, in PyTorch, for every example each frame)
+    # (the fitted flows are inputs: OnnxGenerator.step fits the parts' in PyTorch, or is given the landmarks', for
+    # every example each frame)
     part_inputs = (torch.rand(1, k, 2, height, width, generator=g), torch.ones(1, k, 1, height, width)) if parts else ()
     part_names = ["part_flows", "part_valid"] if parts else []
     with torch.no_grad():
@@ -189,9 +191,15 @@ class OnnxGenerator:
                                                    "example_semantics": self._example_semantics.numpy()})
 
     def step(self, semantic: np.ndarray, code: list[np.ndarray], prev_semantics: np.ndarray | None,
-             prev_frames: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """(image (1, 3, H, W), attention or None); the history (1, m, ...) is padded to n like the generator's."""
+             prev_frames: np.ndarray | None, fitted: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(image (1, 3, H, W), attention or None); the history (1, m, ...) is padded to n like the generator's.
+        ``fitted``: with example flow "landmarks", the frame's flows (1, K, 2, H, W) and validity to the examples."""
         feeds = {"semantic": semantic.astype(np.float32), **dict(zip(self.spec["code_names"], code))}
+        if self.spec.get("example_flow") == "landmarks":
+            if fitted is None:
+                raise ValueError("example flow 'landmarks': pass each frame's fitted flows to step()")
+            feeds.update(part_flows=fitted[0].astype(np.float32), part_valid=fitted[1].astype(np.float32))
         if self.spec.get("example_flow") == "parts":  # the fit per body part, in PyTorch, for every example
             if self._example_semantics is None:
                 raise ValueError("call encode() with the examples before step()")

@@ -4,6 +4,9 @@
     pipe.set_examples(images, semantics)        # RGB uint8 arrays + encoded semantic maps, encoded once
     for frame in pipe.generate(driving):          # driving: iterable of (C, H, W) semantic tensors
         frame.image                                # (H, W, 3) uint8
+
+A face model loaded with example_flow "landmarks" also takes the 68 landmarks of each example (``set_examples``) and
+of each driving frame (driving items ``(semantic, landmarks)``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 import torch
 
 from vid2vid.checkpoint import load_generator
+from vid2vid.data.landmark_flow import every_landmark_flow, require_landmarks
 from vid2vid.data.layout import DatasetMeta
 from vid2vid.data.semantics import decode_image, encode_image, encode_semantic
 from vid2vid.devices import pick_device
@@ -46,6 +50,7 @@ class Pipeline:
         self.gcfg, self.meta, self.device, self.source = gcfg, meta, torch.device(device), source
         self.examples: torch.Tensor | None = None
         self.example_semantics: torch.Tensor | None = None
+        self.example_landmarks: np.ndarray | None = None  # (K, 68, 2+) with example_flow "landmarks"
         self._stream: Stream | None = None
         self.style_seed: int | None = None  # a multimodal model's look (set_style)
         self.onnx = None  # an OnnxGenerator once use_onnx() was called
@@ -58,7 +63,8 @@ class Pipeline:
         picks the EMA (default) or raw generator of a training checkpoint. ``fill_depth``: how many of the examples,
         ranked by attention, compose a frame of a model with example_fill (0, the default: every example; measured
         better than the two such models train with, docs/learning.md; None: the checkpoint's own setting).
-        ``example_flow``: learned or parts (computed from the pose maps' part channels) instead of the checkpoint's."""
+        ``example_flow``: learned, parts (computed from the pose maps' part channels) or landmarks (fitted from the
+        face landmarks; ``set_examples`` and ``generate`` then take them) instead of the checkpoint's."""
         tensors, generator_config, dataset = load_generator(path, weights)
         try:
             gcfg = GeneratorConfig(**generator_config)
@@ -68,6 +74,8 @@ class Pipeline:
         gcfg = for_inference(gcfg, fill_depth, example_flow)
         if gcfg.example_flow == "parts":
             require_part_channels(str(path), meta.task, meta.semantic_channels)
+        if gcfg.example_flow == "landmarks":
+            require_landmarks(str(path), meta.task, meta.keypoints)
         model = build_generator(gcfg)
         try:
             model.load_state_dict({k: v.float() for k, v in tensors.items()})
@@ -94,8 +102,16 @@ class Pipeline:
         """Stored-format uint8 maps -> the model's (C, H, W) input (see ``data.semantics.encode_semantic``)."""
         return encode_semantic(self.meta, semantic, parts)
 
-    def set_examples(self, images: Sequence[np.ndarray], semantics: Sequence[torch.Tensor]) -> None:
-        """K example images (H, W, 3) uint8 at the model's size with their encoded semantic maps; encoded once."""
+    @property
+    def uses_landmarks(self) -> bool:
+        """Whether the examples are warped by the face landmarks (example_flow "landmarks"): ``set_examples`` and
+        every driving frame then need them."""
+        return self.gcfg.example_flow == "landmarks"
+
+    def set_examples(self, images: Sequence[np.ndarray], semantics: Sequence[torch.Tensor],
+                     landmarks: Sequence[np.ndarray] | None = None) -> None:
+        """K example images (H, W, 3) uint8 at the model's size with their encoded semantic maps; encoded once.
+        ``landmarks``: each example's (68, 2+) face landmarks in pixels (needed where ``uses_landmarks``)."""
         if not self.uses_examples:
             if images:
                 raise UserError(f"{self.source}: this is a single-domain vid2vid model; it takes no examples")
@@ -111,6 +127,13 @@ class Pipeline:
                                 "(prepare examples with the same framing as the driving video)")
         self.examples = torch.stack([encode_image(i) for i in images]).unsqueeze(0).to(self.device)
         self.example_semantics = torch.stack(list(semantics)).unsqueeze(0).to(self.device)
+        self.example_landmarks = None
+        if self.uses_landmarks:
+            if landmarks is None or len(landmarks) != len(images):
+                raise UserError(f"{self.source}: example flow 'landmarks' warps each example by its face landmarks; "
+                                "give examples that have them (prepared face frames or photos), or load the model "
+                                "with example flow learned")
+            self.example_landmarks = np.stack([np.asarray(p, np.float32) for p in landmarks])
 
     def set_style(self, seed: int | None) -> None:
         """A multimodal vid2vid model's look: a draw from its per-class feature distributions for ``seed`` (the same
@@ -157,10 +180,27 @@ class Pipeline:
             raise UserError(f"driving semantic map is {c}x{h}x{w}; this {self.task} model needs "
                             f"{self.meta.semantic_channels}x{self.size[0]}x{self.size[1]}")
 
+    def _landmark_flows(self, item: torch.Tensor | tuple[torch.Tensor, np.ndarray | None]
+                        ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """A driving item's semantic map and its flows (1, K, 2, H, W) and validity to the examples, fitted from the
+        landmarks of both; a frame whose landmarks are None (no face found yet) is all invalid (the learned flow)."""
+        if not isinstance(item, tuple):
+            raise UserError(f"{self.source}: example flow 'landmarks' needs each driving frame's face landmarks; "
+                            "drive it with a prepared face clip or a video (or use example flow learned)")
+        semantic, landmarks = item
+        k, (h, w) = len(self.example_landmarks), self.size
+        if landmarks is None:
+            return semantic, (torch.zeros(1, k, 2, h, w, device=self.device),
+                              torch.zeros(1, k, 1, h, w, device=self.device))
+        flows, valid = every_landmark_flow(np.asarray(landmarks)[None], self.example_landmarks, h, w)
+        return semantic, (flows.to(self.device), valid.to(self.device))
+
     @torch.inference_mode()
-    def generate(self, driving: Iterable[torch.Tensor], history: History | None = None) -> Iterator[GeneratedFrame]:
-        """Stream frames for an iterable of (C, H, W) semantic maps; memory does not grow with length. ``history``
-        (from ``history()`` of an earlier run) continues that run exactly where it stopped."""
+    def generate(self, driving: Iterable[torch.Tensor | tuple[torch.Tensor, np.ndarray]],
+                 history: History | None = None) -> Iterator[GeneratedFrame]:
+        """Stream frames for an iterable of (C, H, W) semantic maps (or (semantic, landmarks) pairs, where
+        ``uses_landmarks``); memory does not grow with length. ``history`` (from ``history()`` of an earlier run)
+        continues that run exactly where it stopped."""
         if self.uses_examples and self.examples is None:
             raise UserError("call set_examples(...) before generate(...)")
         if self.onnx is not None:
@@ -169,9 +209,10 @@ class Pipeline:
         stream = self._stream = Stream(self.model, self.examples, self.example_semantics, style_seed=self.style_seed)
         if history is not None:
             stream.state.prev_semantics, stream.state.prev_frames = (h.to(self.device) for h in history)
-        for semantic in driving:
+        for item in driving:
+            semantic, given = self._landmark_flows(item) if self.uses_landmarks else (item, None)
             self._check_semantic(semantic)
-            out = stream.step(semantic.unsqueeze(0).to(self.device))
+            out = stream.step(semantic.unsqueeze(0).to(self.device), given)
             attention = out.attention[0].float().cpu().numpy() if out.attention is not None else None
             index = int(out.example_index[0]) if out.example_index is not None else None
             yield GeneratedFrame(decode_image(out.image[0]), attention, index)
@@ -200,10 +241,12 @@ class Pipeline:
         code = self.onnx.encode(numpy(self.examples), numpy(self.example_semantics))
         sems, frames = (numpy(history[0]), numpy(history[1])) if history is not None else (None, None)
         n = self.onnx.history
-        for semantic in driving:
+        for item in driving:
+            semantic, given = self._landmark_flows(item) if self.uses_landmarks else (item, None)
             self._check_semantic(semantic)
             sem = numpy(semantic.unsqueeze(0))
-            image, attention = self.onnx.step(sem, code, sems, frames)
+            fitted = None if given is None else (numpy(given[0]), numpy(given[1]))
+            image, attention = self.onnx.step(sem, code, sems, frames, fitted)
             sems = sem[:, None] if sems is None else np.concatenate([sems, sem[:, None]], axis=1)[:, -n:]
             frames = image[:, None] if frames is None else np.concatenate([frames, image[:, None]], axis=1)[:, -n:]
             self._onnx_history = (torch.from_numpy(sems), torch.from_numpy(frames))
@@ -229,7 +272,7 @@ class Pipeline:
         if self.examples is None:
             raise UserError("set examples before finetuning")
         losses = finetune_on_examples(self.train_model, self.examples, self.example_semantics, steps, lr, progress,
-                                      leave_one_out=leave_one_out)
+                                      leave_one_out=leave_one_out, landmarks=self.example_landmarks)
         self.model = inference_copy(self.train_model, channels_last=True)
         self.onnx = None  # graphs exported before are stale: call use_onnx() again
         return losses

@@ -27,7 +27,8 @@ MISSED_WARNING = 0.25  # warn when more than this share of driving frames had no
 
 def real_examples(pipe: Pipeline, paths: list[Path], images: list[np.ndarray], crop: bool
                   ) -> tuple[list[np.ndarray], list[torch.Tensor], np.ndarray | None]:
-    """Framed example images, their semantic maps, and (pose) their keypoints (K, 18, 3)."""
+    """Framed example images, their semantic maps, and their keypoints: pose (K, 18, 3), or face (K, 68, 3) for a
+    model that warps by the landmarks; else None."""
     h, w = pipe.size
     task = tasks.get(pipe.task)
     if not task.photo_examples:
@@ -38,7 +39,7 @@ def real_examples(pipe: Pipeline, paths: list[Path], images: list[np.ndarray], c
         frames = [conv(image, name=str(path)) for path, image in zip(paths, images)]
     finally:
         conv.close()
-    keypoints = np.stack([f.keypoints for f in frames]) if task.normalize_motion else None
+    keypoints = np.stack([f.keypoints for f in frames]) if task.normalize_motion or pipe.uses_landmarks else None
     return ([f.rgb for f in frames], [pipe.encode_semantic(f.semantic, f.parts) for f in frames], keypoints)
 
 
@@ -93,7 +94,8 @@ def real_driving(pipe: Pipeline, path: Path, crop: bool, target_keypoints: np.nd
                     raise UserError(f"no {conv.what} detected in the first {conv.frames} frames of --driving {path}; "
                                     f"nothing to drive the model with ({conv.advice})")
                 preview = f.rgb if f.rgb is not None else semantic_to_rgb(pipe.meta, f.semantic)
-                yield pipe.encode_semantic(f.semantic, f.parts), preview
+                semantic = pipe.encode_semantic(f.semantic, f.parts)
+                yield (semantic, preview, f.keypoints) if pipe.uses_landmarks else (semantic, preview)
         finally:
             src.close()
             if hasattr(conv, "close"):

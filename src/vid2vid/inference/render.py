@@ -69,10 +69,10 @@ def render_video(pipeline: Pipeline, driving: Iterable[tuple[torch.Tensor, np.nd
     pending = iter(driving)
     previews: list[np.ndarray] = []
 
-    def semantics() -> Iterator[torch.Tensor]:
-        for semantic, preview in pending:
+    def semantics() -> Iterator[torch.Tensor | tuple[torch.Tensor, np.ndarray]]:
+        for semantic, preview, *landmarks in pending:  # (semantic, preview[, landmarks]): Pipeline.generate
             previews.append(preview)
-            yield semantic
+            yield (semantic, landmarks[0]) if landmarks else semantic
 
     writers: dict[str, VideoWriter] = {}
 

@@ -1,5 +1,6 @@
 """Where driving semantics and examples come from: a dataset clip (semantic maps already made) or, via the real-data
-converters, a user's video and photos. Each driving source yields (semantic (C, H, W), preview RGB (H, W, 3))."""
+converters, a user's video and photos. Each driving source yields (semantic (C, H, W), preview RGB (H, W, 3)), and
+for a model warping its examples by the face landmarks the frame's landmarks (68, 3) third."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from vid2vid.data.face_sketch import N_LANDMARKS
 from vid2vid.data.layout import CLIP_FILE, DatasetMeta, frame_name, read_clip_frames, read_meta, read_png
 from vid2vid.data.preview import semantic_to_rgb
 from vid2vid.data.semantics import encode_semantic
@@ -34,6 +36,19 @@ def load_stored_semantic(meta: DatasetMeta, clip: Path, index: int) -> tuple[tor
     return encode_semantic(meta, semantic, parts), semantic_to_rgb(meta, semantic)
 
 
+def stored_landmarks(clip: Path, index: int) -> np.ndarray:
+    """The (68, 3) face landmarks of frame ``index`` of a dataset clip (``keypoints.npy``)."""
+    path = clip / "keypoints.npy"
+    if not path.is_file():
+        raise UserError(f"{clip} has no keypoints.npy: example flow 'landmarks' needs the face landmarks of every "
+                        "frame (prepare the data with `vid2vid data prepare --task face`, or use example flow learned)")
+    points = np.load(path, mmap_mode="r")
+    if points.ndim != 3 or points.shape[1] != N_LANDMARKS or index >= len(points):
+        raise UserError(f"{path} holds {points.shape}, not ({index + 1}+, {N_LANDMARKS}, 3) face landmarks; "
+                        "prepare the clip again")
+    return np.array(points[index], np.float32)
+
+
 def check_clip_task(meta: DatasetMeta, clip: Path, what: str) -> None:
     """A UserError when dataset clip ``clip`` belongs to a dataset of another task than the model's ``meta``."""
     own = clip.parent.parent.parent / "dataset.json"
@@ -51,6 +66,7 @@ class ClipDriving:
     clip: Path
     meta: DatasetMeta
     fps: float = 0.0
+    landmarks: bool = False  # yield each frame's face landmarks third (example flow "landmarks")
 
     def __post_init__(self) -> None:
         check_clip_task(self.meta, self.clip, "a driving input")
@@ -63,7 +79,8 @@ class ClipDriving:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, np.ndarray]]:
         for i in range(self.count):
-            yield load_stored_semantic(self.meta, self.clip, i)
+            semantic, preview = load_stored_semantic(self.meta, self.clip, i)
+            yield (semantic, preview, stored_landmarks(self.clip, i)) if self.landmarks else (semantic, preview)
 
 
 def example_from_dataset(meta: DatasetMeta, path: Path) -> tuple[np.ndarray, torch.Tensor]:

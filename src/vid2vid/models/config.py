@@ -70,7 +70,11 @@ class GeneratorConfig:
     # the example's own pixels of each part, the mask 1 - that correspondence's validity; the flow network still
     # warps the previous frame. Measured at inference on the 128 px pose model trained with "learned" (docs/
     # learning.md, "The body is drawn by the decoder"): its learned flow misses the body by 8 px and its masks reject
-    # it there; with "parts" held-out FID 28.5 -> 9.8, PSNR 31.2 -> 40.6 dB, pose error 4.32 -> 1.88 px
+    # it there; with "parts" held-out FID 28.5 -> 9.8, PSNR 31.2 -> 40.6 dB, pose error 4.32 -> 1.88 px.
+    # "landmarks" (face models, inference only): fitted outside the model from the 68 face landmarks of the frame and
+    # the example (data/landmark_flow.py, piecewise affine), given to step() as part_flows; where that fit is valid
+    # (the face) its flow with mask 0, elsewhere the flow network's flow and mask. On the shipped 128 px face model
+    # trained with "learned": held-out landmark error 1.28 -> 1.14 px, FID 33.3 -> 32.4 (docs/learning.md)
     example_flow: str = "learned"
     # the example's warp embedding sees the shown example times (1 - its mask): pixels the masks reject (the
     # background every example's body hid) do not reach the decoder; needs example_warp and warp_embedding. Measured
@@ -170,10 +174,11 @@ class GeneratorConfig:
         if self.example_fill and (self.arch != "fewshot" or not self.example_warp or self.compose == "spade"):
             raise UserError("generator example_fill blends a second warped example into the frame: it needs arch "
                             "fewshot (attention ranks the examples), example_warp and compose example or blend")
-        if self.example_flow not in ("learned", "parts"):
-            raise UserError(f"generator example_flow is {self.example_flow!r}: use learned or parts")
-        if self.example_flow == "parts" and not self.example_warp:
-            raise UserError("generator example_flow 'parts' gives the example warp its flow: it needs example_warp")
+        if self.example_flow not in ("learned", "parts", "landmarks"):
+            raise UserError(f"generator example_flow is {self.example_flow!r}: use learned, parts or landmarks")
+        if self.example_flow != "learned" and not self.example_warp:
+            raise UserError(f"generator example_flow {self.example_flow!r} gives the example warp its flow: it needs "
+                            "example_warp")
         if self.example_order not in ("attention", "layout"):
             raise UserError(f"generator example_order is {self.example_order!r}: use attention or layout")
         if self.fill_depth < 0 or self.fill_depth == 1:

@@ -96,6 +96,16 @@ def picked_parts(flow: FlowOutput, part_flows: tuple[torch.Tensor, torch.Tensor]
     return replace(flow, example_flow=pick(flows, index), example_mask=1 - pick(valid, index))
 
 
+def given_where_valid(flow: FlowOutput, given: tuple[torch.Tensor, torch.Tensor], index: torch.Tensor) -> FlowOutput:
+    """``flow`` of example ``index`` (B,) with the flow fitted outside the model (example_flow "landmarks": every
+    example's (B, K, 2, H, W) flow and (B, K, 1, H, W) validity) where that fit is valid, mask 0 there (the example's
+    own pixels); the network's flow and mask elsewhere."""
+    flows, valid = given
+    v = pick(valid, index).to(flow.example_flow.dtype)
+    return replace(flow, example_flow=flow.example_flow + v * (pick(flows, index) - flow.example_flow),
+                   example_mask=(1 - v) * flow.example_mask)
+
+
 def pick(examples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """examples (B, K, ...) and index (B,) -> (B, ...)."""
     return examples[torch.arange(examples.shape[0], device=examples.device), index.to(examples.device)]
@@ -175,7 +185,8 @@ class SequentialGenerator(nn.Module):
              part_flows: tuple[torch.Tensor, torch.Tensor] | None = None) -> FrameOutput:
         """Generate one frame. semantic (B, C, H, W); prev_semantics (B, m, C, H, W) and prev_frames
         (B, m, 3, H, W), oldest first, or None on the first frame (m < n is padded by repeating the oldest).
-        ``part_flows``: with example_flow "parts", every example's fit from ``every_part_flow`` (else fitted here)."""
+        ``part_flows``: with example_flow "parts", every example's fit from ``every_part_flow`` (else fitted here);
+        with "landmarks", every example's fit from its landmarks (``data.landmark_flow``; required)."""
         self._check_size(semantic)
         cfg = self.cfg
         semantic = self._fmt(semantic)
@@ -206,7 +217,7 @@ class SequentialGenerator(nn.Module):
         example_index = cond.example_index
         # With example_flow "parts" the network's example flows are replaced below, so the runner-ups need no pass of
         # their own unless the layout order ranks the examples by those flows.
-        if fillers and (cfg.example_flow == "learned" or cfg.example_order == "layout"):
+        if fillers and (cfg.example_flow != "parts" or cfg.example_order == "layout"):
             # every example in one pass of the flow network (batch of D x B)
             flow, fill, *extra = self._flow_many(semantic, prev_semantics, prev_frames,
                                                  [(example_semantic, example), *fillers])
@@ -216,7 +227,16 @@ class SequentialGenerator(nn.Module):
                     semantic, [(example_semantic, example), *fillers], [flow, fill, *extra], indices)
         elif has_prev or cfg.example_warp:
             flow = self.flow(semantic, prev_semantics, prev_frames, example_semantic, example)
-        if cfg.example_flow == "parts" and part_flows is not None:  # fitted beforehand for every example
+        if cfg.example_flow == "landmarks":  # the landmarks' fit where valid, the network's flow elsewhere
+            if part_flows is None:
+                raise ValueError("example_flow 'landmarks' needs every example's flow fitted from the landmarks "
+                                 "(part_flows)")
+            if cfg.example_order == "layout":
+                raise ValueError("fitted landmark flows follow the attention's order, not example_order 'layout'")
+            flow = given_where_valid(flow, part_flows, example_index)
+            fill, *extra = [given_where_valid(f, part_flows, ranked[:, i])
+                            for i, f in enumerate([fill, *extra], 1)] if fillers else [None]
+        elif cfg.example_flow == "parts" and part_flows is not None:  # fitted beforehand for every example
             if cfg.example_order == "layout":
                 raise ValueError("fitted part flows follow the attention's order, not example_order 'layout'")
             flow = picked_parts(flow, part_flows, example_index)

@@ -37,10 +37,11 @@ def start_stream(generator: nn.Module, examples: torch.Tensor | None = None,
     return StreamState(code, prev_semantics, prev_frames)
 
 
-def stream_step(generator: nn.Module, state: StreamState, semantic: torch.Tensor,
-                detach_prev: bool = True) -> tuple[FrameOutput, StreamState]:
-    """Generate the next frame from semantic (B, C, H, W); returns it and the updated state."""
-    out = generator.step(semantic, state.code, state.prev_semantics, state.prev_frames)
+def stream_step(generator: nn.Module, state: StreamState, semantic: torch.Tensor, detach_prev: bool = True,
+                part_flows: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[FrameOutput, StreamState]:
+    """Generate the next frame from semantic (B, C, H, W); returns it and the updated state. ``part_flows``: the
+    frame's example flows fitted outside the model (``SequentialGenerator.step``)."""
+    out = generator.step(semantic, state.code, state.prev_semantics, state.prev_frames, part_flows=part_flows)
     frame = out.image.detach() if detach_prev else out.image
     n = generator.cfg.num_prev_frames
     sems = semantic.unsqueeze(1) if state.prev_semantics is None else torch.cat(
@@ -54,13 +55,16 @@ def stream_step(generator: nn.Module, state: StreamState, semantic: torch.Tensor
 def unroll(generator: nn.Module, semantics: torch.Tensor, examples: torch.Tensor | None = None,
            example_semantics: torch.Tensor | None = None, prev_frames: torch.Tensor | None = None,
            prev_semantics: torch.Tensor | None = None, detach_prev: bool = True,
-           code: ExampleCode | None = None) -> list[FrameOutput]:
+           code: ExampleCode | None = None,
+           part_flows: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[FrameOutput]:
     """Generate T frames for semantics (B, T, C, H, W) with examples (B, K, 3, H, W) + (B, K, C, H, W).
 
     prev_frames / prev_semantics (B, m, ...) seed the history (e.g. real frames); otherwise frame 0 has none.
     detach_prev stops gradients flowing through the fed-back frames (as in the paper's training). A ready
     `code` from `generator.encode_examples` may be passed instead of the examples. Spectral-norm weights are
-    computed once for the whole sequence. Returns one FrameOutput per frame (`outputs.stack_frames` stacks)."""
+    computed once for the whole sequence. ``part_flows``: every frame's example flows and validity fitted outside the
+    model, (B, T, K, 2, H, W) and (B, T, K, 1, H, W) (example_flow "landmarks"). Returns one FrameOutput per frame
+    (`outputs.stack_frames` stacks)."""
     if semantics.dim() != 5:
         raise ValueError(f"semantics must be (B, T, C, H, W), got {tuple(semantics.shape)}")
     with parametrize.cached() if _has_parametrizations(generator) else nullcontext():
@@ -70,7 +74,8 @@ def unroll(generator: nn.Module, semantics: torch.Tensor, examples: torch.Tensor
             state = StreamState(code, prev_semantics, prev_frames)
         outputs = []
         for t in range(semantics.shape[1]):
-            out, state = stream_step(generator, state, semantics[:, t], detach_prev)
+            given = None if part_flows is None else (part_flows[0][:, t], part_flows[1][:, t])
+            out, state = stream_step(generator, state, semantics[:, t], detach_prev, given)
             outputs.append(out)
     return outputs
 
@@ -85,8 +90,9 @@ class Stream:
         self.generator = generator
         self.state = start_stream(generator, examples, example_semantics, style_seed=style_seed)
 
-    def step(self, semantic: torch.Tensor) -> FrameOutput:
-        out, self.state = stream_step(self.generator, self.state, semantic)
+    def step(self, semantic: torch.Tensor, part_flows: tuple[torch.Tensor, torch.Tensor] | None = None
+             ) -> FrameOutput:
+        out, self.state = stream_step(self.generator, self.state, semantic, part_flows=part_flows)
         return out
 
     def __call__(self, semantics: Iterable[torch.Tensor]) -> Iterator[FrameOutput]:

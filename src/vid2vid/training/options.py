@@ -42,6 +42,9 @@ class ModelSpec:
             if name not in _GENERATOR_FIELDS:
                 raise UserError(f"model: unknown key '{name}' (known keys: preset, {', '.join(_GENERATOR_FIELDS)})")
             coerce(value, hints[name], f"model.{name}")
+            if name == "example_flow" and value == "landmarks":  # the loader fits no landmark flows
+                raise UserError("model.example_flow 'landmarks' is an inference setting (`--example-flow landmarks` "
+                                "of generate and eval); train with learned")
 
     @classmethod
     def of(cls, preset: str = "small", **overrides: Any) -> "ModelSpec":
