@@ -12,6 +12,7 @@ from vid2vid.config import DataConfig
 from vid2vid.data.correspondence import (appearance_agrees, object_correspondence, part_correspondence,
                                          semantic_correspondence)
 from vid2vid.data.dataset import FewShotVideoDataset
+from vid2vid.data.landmark_flow import landmark_flow
 from vid2vid.data.synth.generate import SynthOptions, write_synthetic
 from vid2vid.models.warp import warp
 
@@ -70,6 +71,8 @@ def test_part_map_fallback_matches_the_exact_correspondence(tmp_path):
     exact, exact_valid = ds.load_correspondence(0, 2, 1, 6)
     for path in root.rglob("objects.npy"):  # a dataset written before objects were stored
         path.unlink()
+    ds = FewShotVideoDataset(DataConfig(root=str(root), seq_len=1))  # (a fresh one: the first caches the objects)
+    assert ds._objects(0) is None
     fitted, fitted_valid = ds.load_correspondence(0, 2, 1, 6)
     both = (exact_valid * fitted_valid)[0] > 0
     assert both.sum() > 0.8 * exact_valid.sum()
@@ -77,6 +80,30 @@ def test_part_map_fallback_matches_the_exact_correspondence(tmp_path):
     parts = ds._read(0, "parts", 2, 3)
     flow, valid = part_correspondence(parts, parts)
     assert np.abs(flow[valid]).max() < 0.3  # a frame against itself: no motion
+
+
+def test_face_data_without_objects_takes_its_teacher_from_the_landmarks_on_the_face(tmp_path):
+    """Prepared real face video keeps landmarks but no renderer objects: on the face the teacher is the landmarks'
+    piecewise-affine fit (close to the exact correspondence), elsewhere DIS between the sketches."""
+    root = tmp_path / "faces"
+    write_synthetic(SynthOptions("faces", str(root), domains=2, test_domains=1, clips=2, frames=8, height=64,
+                                 width=64, workers=1), progress=False)
+    ds = FewShotVideoDataset(DataConfig(root=str(root), seq_len=1))
+    exact, exact_valid = ds.load_correspondence(0, 2, 1, 6)
+    for path in root.rglob("objects.npy"):  # as prepared real video
+        path.unlink()
+    ds = FewShotVideoDataset(DataConfig(root=str(root), seq_len=1))  # (a fresh one: the first caches the objects)
+    assert ds._objects(0) is None
+    points = [ds.load_keypoints(c, [f])[0].numpy() for c, f in ((0, 2), (1, 6))]
+    fitted, face = landmark_flow(*points, 64, 64)
+    taught, taught_valid = ds.load_correspondence(0, 2, 1, 6)
+    on_face = torch.from_numpy(face) & (taught_valid[0] > 0)
+    assert on_face.sum() > 0.6 * face.sum()  # the fit survives the appearance check on most of the face
+    assert torch.allclose(taught.permute(1, 2, 0)[on_face], torch.from_numpy(fitted)[on_face])
+    both = on_face & (exact_valid[0] > 0)
+    assert (taught - exact).norm(dim=0)[both].mean() < 0.6
+    dis, _ = semantic_correspondence(ds._read(0, "semantic", 2, 1), ds._read(1, "semantic", 6, 1))
+    assert np.allclose(taught.permute(1, 2, 0).numpy()[~face], dis[~face])
 
 
 def test_semantic_teacher_follows_a_shift():

@@ -4,14 +4,16 @@ Convention (the same as the consecutive-frame flow): ``flow[y, x]`` is where tar
 minus (x, y), so ``warp(example, flow)`` reproduces the target on the pixels where ``valid`` is true. Invalid pixels
 are occluded in the example, not shown in it, or unmatched; the example mask is taught to hallucinate there.
 
-Three sources, best first:
+Four sources, best first:
 - ``object_correspondence``: synthetic data made by a renderer that stores each object's affine map per frame
   (``objects.npy``): exact, and valid where the example shows the same object at the mapped pixel.
 - ``part_correspondence``: a DensePose-like part map (part index, u, v) in both frames: one least-squares affine per
   part (datasets made before ``objects.npy`` existed).
+- ``landmark_correspondence``: face data with 68 landmarks per frame (``keypoints.npy``, prepared real video): the
+  piecewise-affine fit of ``data.landmark_flow`` on the face, DIS between the sketches elsewhere.
 - ``semantic_correspondence``: OpenCV DIS flow between the two semantic maps with a forward-backward check, as the
   reference computes its teacher between the label maps (real video).
-The two inexact sources are further limited to pixels where the warped example looks like the target
+The three inexact sources are further limited to pixels where the warped example looks like the target
 (``appearance_agrees``, the reference's confidence).
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vid2vid.data.landmark_flow import landmark_flow
 from vid2vid.data.synth.affine import affine_flow, pixel_grid
 
 MIN_PART_PIXELS = 8  # fewer pixels of a part in either frame: no reliable affine fit, the part is left invalid
@@ -81,6 +84,16 @@ def part_correspondence(parts_t: np.ndarray, parts_e: np.ndarray) -> tuple[np.nd
         flow[in_t] = (xy - np.stack([xs[in_t], ys[in_t]])).T
         known |= in_t
     return flow, known & _same_object_at(flow, ids_t, ids_e)
+
+
+def landmark_correspondence(sem_t: np.ndarray, sem_e: np.ndarray, points_t: np.ndarray, points_e: np.ndarray
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """Teacher flow between two face frames: the landmarks' piecewise-affine fit where it is valid (the face,
+    ``data.landmark_flow``), ``semantic_correspondence`` of the sketches (H, W, C) uint8 elsewhere. ``points_*``: the
+    (68, 2+) landmarks in pixels."""
+    flow, valid = semantic_correspondence(sem_t, sem_e)
+    fitted, face = landmark_flow(points_t, points_e, *sem_t.shape[:2])
+    return np.where(face[..., None], fitted, flow).astype(np.float32), valid | face
 
 
 def appearance_agrees(target: np.ndarray, example: np.ndarray, flow: np.ndarray, threshold: float = 0.1

@@ -16,8 +16,9 @@ import torch
 
 from vid2vid.config import DataConfig
 from vid2vid.data.batch import VideoSample
-from vid2vid.data.correspondence import (appearance_agrees, object_correspondence, part_correspondence,
-                                         sample_along, semantic_correspondence)
+from vid2vid.data.correspondence import (appearance_agrees, landmark_correspondence, object_correspondence,
+                                         part_correspondence, sample_along, semantic_correspondence)
+from vid2vid.data.face_sketch import N_LANDMARKS
 from vid2vid.data.layout import (KEYPOINT_COUNTS, DatasetMeta, clip_dirs, frame_name, read_clip_frames, read_meta,
                                  read_png)
 from vid2vid.data.semantics import encode_image, encode_semantic
@@ -147,17 +148,22 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
     def load_correspondence(self, clip: int, frame: int, example_clip: int, example_frame: int
                             ) -> tuple[torch.Tensor, torch.Tensor]:
         """Flow (2, H, W) from a target frame to an example frame of the same domain (``warp(example, flow)`` gives
-        the target) and its validity (1, H, W) in {0, 1}: exact from stored objects, else from part maps, else DIS
-        between the semantic maps (``data.correspondence``)."""
+        the target) and its validity (1, H, W) in {0, 1}: exact from stored objects, else from part maps, else (face
+        data) from the landmarks on the face and DIS elsewhere, else DIS between the semantic maps
+        (``data.correspondence``)."""
         target, example = self._objects(clip), self._objects(example_clip)
+        channels = self.meta.semantic_file_channels
         if target is not None and example is not None:
             flow, valid = object_correspondence(target[1][frame], target[0][frame], example[1][example_frame],
                                                 example[0][example_frame])
         elif "parts" in self.meta.extras:
             flow, valid = part_correspondence(self._read(clip, "parts", frame, 3),
                                               self._read(example_clip, "parts", example_frame, 3))
+        elif (points := self._face_landmarks((clip, frame), (example_clip, example_frame))) is not None:
+            flow, valid = landmark_correspondence(self._read(clip, "semantic", frame, channels),
+                                                  self._read(example_clip, "semantic", example_frame, channels),
+                                                  *points)
         else:
-            channels = self.meta.semantic_file_channels
             flow, valid = semantic_correspondence(self._read(clip, "semantic", frame, channels),
                                                   self._read(example_clip, "semantic", example_frame, channels))
         if target is None or example is None:
@@ -165,6 +171,13 @@ class FewShotVideoDataset(torch.utils.data.Dataset):
                                        self._read(example_clip, "rgb", example_frame, 3), flow)
         return (torch.from_numpy(np.ascontiguousarray(flow)).permute(2, 0, 1),
                 torch.from_numpy(valid.astype(np.float32))[None])
+
+    def _face_landmarks(self, *frames: tuple[int, int]) -> list[np.ndarray] | None:
+        """The (68, 3) face landmarks of each (clip, frame), or None where the data keeps none."""
+        if self.keypoint_count != N_LANDMARKS:
+            return None
+        points = [self.load_keypoints(clip, [frame])[0].numpy() for clip, frame in frames]
+        return points if all(len(p) == N_LANDMARKS for p in points) else None
 
     def _read(self, clip: int, folder: str, frame: int, channels: int) -> np.ndarray:
         return read_png(self.clips[clip].path / folder / frame_name(frame), channels)
