@@ -74,7 +74,8 @@ class GeneratorConfig:
     # "landmarks" (face models, inference only): fitted outside the model from the 68 face landmarks of the frame and
     # the example (data/landmark_flow.py, piecewise affine), given to step() as part_flows; where that fit is valid
     # (the face) its flow with mask 0, elsewhere the flow network's flow and mask. On the shipped 128 px face model
-    # trained with "learned": held-out landmark error 1.28 -> 1.14 px, FID 33.3 -> 32.4 (docs/learning.md)
+    # trained with "learned": synthetic held-out landmark error 1.28 -> 1.14 px, FID 33.3 -> 32.4; on a real video
+    # whose head moves far from the example's the example's face shows twice (docs/learning.md), hence not a default
     example_flow: str = "learned"
     # the example's warp embedding sees the shown example times (1 - its mask): pixels the masks reject (the
     # background every example's body hid) do not reach the decoder; needs example_warp and warp_embedding. Measured
