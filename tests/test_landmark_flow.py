@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from vid2vid.config import DataConfig
 from vid2vid.data.correspondence import object_correspondence, sample_along
@@ -111,3 +112,21 @@ def test_a_landmark_model_takes_the_landmarks_of_examples_and_frames_finetunes_w
         next(pipe.generate(iter([driving[0][0]])))
     with pytest.raises(UserError, match="'landmarks' is an inference setting"):
         ModelSpec.of("tiny", example_flow="landmarks")
+
+
+def test_an_exported_face_model_is_written_again_with_the_landmark_flow(tmp_path):
+    from vid2vid.checkpoint import generator_info, load_generator
+    from vid2vid.cli.demo import packaged_checkpoint
+    from vid2vid.inference.export import export_generator
+
+    face = packaged_checkpoint("face")
+    out = export_generator(face, tmp_path / "face.safetensors", example_flow="landmarks")
+    tensors, config, dataset = load_generator(out)
+    before, old_config, old_dataset = load_generator(face)
+    assert config["example_flow"] == "landmarks" and old_config.get("example_flow", "learned") == "learned"
+    assert dataset == old_dataset and tensors.keys() == before.keys()
+    assert all(torch.equal(tensors[k], before[k]) for k in tensors)
+    assert generator_info(out)["reexported_from"] == face.name
+    assert generator_info(out)["source"] == generator_info(face)["source"]
+    with pytest.raises(UserError, match="has coco18 keypoints .use learned"):
+        export_generator(packaged_checkpoint("pose"), tmp_path / "pose.safetensors", example_flow="landmarks")
