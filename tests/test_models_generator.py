@@ -580,7 +580,7 @@ def test_landmark_example_flow_is_the_given_fit_where_valid_and_the_networks_els
     that fit is valid, with mask 0 (its own pixels); elsewhere the flow network's flow and mask, as "learned"."""
     semantics, examples, example_semantics = inputs("face", b=2, t=1, k=2)  # one frame: the same history in both
     learned = make("face", compose="example", example_fill=True).eval()
-    given = make("face", compose="example", example_fill=True, example_flow="landmarks").eval()
+    given = make("face", compose="example", example_fill=True, example_flow="landmarks", landmark_agreement=0).eval()
     flows = torch.full((2, 1, 2, 2, 32, 32), 3.0)
     flows[:, :, 1] = -2.0  # example 1: another flow, so a filler taken from the wrong example shows
     valid = torch.zeros(2, 1, 2, 1, 32, 32)
@@ -600,3 +600,24 @@ def test_landmark_example_flow_is_the_given_fit_where_valid_and_the_networks_els
         assert torch.allclose(o.fill_flow[:, 0][:, inside], filler.expand(2, 32, 32)[:, inside])
     with pytest.raises(ValueError, match="landmarks"):
         given.step(semantics[:, 0], given.encode_examples(examples, example_semantics))
+
+
+def test_the_landmark_fit_is_taken_only_where_it_agrees_with_the_networks_flow():
+    """landmark_agreement: a fit far from the flow network's flow (a face that moved far) is not used; one within the
+    tolerance is."""
+    semantics, examples, example_semantics = inputs("face", b=1, t=1, k=1)
+    learned = make("face", compose="example").eval()
+    checked = make("face", compose="example", example_flow="landmarks", landmark_agreement=3.0).eval()
+    with torch.no_grad():
+        ref = unroll(learned, semantics, examples, example_semantics)[0]
+        valid = torch.ones(1, 1, 1, 1, 32, 32)
+        far = unroll(checked, semantics, examples, example_semantics,
+                     part_flows=((ref.example_flow + 20.0)[:, None, None], valid))[0]
+        near = unroll(checked, semantics, examples, example_semantics,
+                      part_flows=((ref.example_flow + 0.5)[:, None, None], valid))[0]  # within 3 * 32 / 128 px
+    assert torch.allclose(far.example_flow, ref.example_flow, atol=1e-5)
+    assert torch.allclose(far.example_mask, ref.example_mask, atol=1e-5)
+    assert torch.allclose(near.example_flow, ref.example_flow + 0.5, atol=1e-4)
+    assert float(near.example_mask.abs().max()) == 0.0
+    with pytest.raises(UserError, match="landmark_agreement is -1"):
+        tasks.get("face").generator_config("tiny", 1, landmark_agreement=-1.0)

@@ -75,8 +75,14 @@ class GeneratorConfig:
     # the example (data/landmark_flow.py, piecewise affine), given to step() as part_flows; where that fit is valid
     # (the face) its flow with mask 0, elsewhere the flow network's flow and mask. On the shipped 128 px face model
     # trained with "learned": synthetic held-out landmark error 1.28 -> 1.14 px, FID 33.3 -> 32.4; on a real video
-    # whose head moves far from the example's the example's face shows twice (docs/learning.md), hence not a default
+    # whose head moves far from the example's the example's face shows twice without the check below
     example_flow: str = "learned"
+    # example_flow "landmarks": the fit is used only where it lies within this many pixels (per 128 px of the frame's
+    # height) of the flow network's own flow; elsewhere the network's flow and mask, so a face that moved far from the
+    # example's (where the network leaves hair and head behind) is not shown twice. 0 = everywhere the fit is valid.
+    # Synthetic held-out faces, 128 px: landmark error 1.136 px with 3 (1.135 without), FID 32.3 (32.4); a real video
+    # with large head motion shows one face, as with the learned flow (docs/learning.md)
+    landmark_agreement: float = 3.0
     # the example's warp embedding sees the shown example times (1 - its mask): pixels the masks reject (the
     # background every example's body hid) do not reach the decoder; needs example_warp and warp_embedding. Measured
     # worse on held-out dancers (docs/learning.md, "the hole ghost": pose error 2.72 vs 2.37 px), hence off
@@ -180,6 +186,8 @@ class GeneratorConfig:
         if self.example_flow != "learned" and not self.example_warp:
             raise UserError(f"generator example_flow {self.example_flow!r} gives the example warp its flow: it needs "
                             "example_warp")
+        if self.landmark_agreement < 0:
+            raise UserError(f"generator landmark_agreement is {self.landmark_agreement}: it must be >= 0 (0 = off)")
         if self.example_order not in ("attention", "layout"):
             raise UserError(f"generator example_order is {self.example_order!r}: use attention or layout")
         if self.fill_depth < 0 or self.fill_depth == 1:

@@ -96,13 +96,19 @@ def picked_parts(flow: FlowOutput, part_flows: tuple[torch.Tensor, torch.Tensor]
     return replace(flow, example_flow=pick(flows, index), example_mask=1 - pick(valid, index))
 
 
-def given_where_valid(flow: FlowOutput, given: tuple[torch.Tensor, torch.Tensor], index: torch.Tensor) -> FlowOutput:
+def given_where_valid(flow: FlowOutput, given: tuple[torch.Tensor, torch.Tensor], index: torch.Tensor,
+                      agreement: float = 0.0) -> FlowOutput:
     """``flow`` of example ``index`` (B,) with the flow fitted outside the model (example_flow "landmarks": every
     example's (B, K, 2, H, W) flow and (B, K, 1, H, W) validity) where that fit is valid, mask 0 there (the example's
-    own pixels); the network's flow and mask elsewhere."""
+    own pixels); the network's flow and mask elsewhere. ``agreement`` > 0: the fit only where it lies within that
+    many pixels per 128 of the frame's height of the network's flow (``GeneratorConfig.landmark_agreement``)."""
     flows, valid = given
+    fit = pick(flows, index)
     v = pick(valid, index).to(flow.example_flow.dtype)
-    return replace(flow, example_flow=flow.example_flow + v * (pick(flows, index) - flow.example_flow),
+    if agreement > 0:
+        near = (fit - flow.example_flow).norm(dim=1, keepdim=True) < agreement * fit.shape[-2] / 128
+        v = v * near.to(v.dtype)
+    return replace(flow, example_flow=flow.example_flow + v * (fit - flow.example_flow),
                    example_mask=(1 - v) * flow.example_mask)
 
 
@@ -233,8 +239,8 @@ class SequentialGenerator(nn.Module):
                                  "(part_flows)")
             if cfg.example_order == "layout":
                 raise ValueError("fitted landmark flows follow the attention's order, not example_order 'layout'")
-            flow = given_where_valid(flow, part_flows, example_index)
-            fill, *extra = [given_where_valid(f, part_flows, ranked[:, i])
+            flow = given_where_valid(flow, part_flows, example_index, cfg.landmark_agreement)
+            fill, *extra = [given_where_valid(f, part_flows, ranked[:, i], cfg.landmark_agreement)
                             for i, f in enumerate([fill, *extra], 1)] if fillers else [None]
         elif cfg.example_flow == "parts" and part_flows is not None:  # fitted beforehand for every example
             if cfg.example_order == "layout":
