@@ -74,8 +74,8 @@ class GeneratorConfig:
     # "landmarks" (face models, inference only): fitted outside the model from the 68 face landmarks of the frame and
     # the example (data/landmark_flow.py, piecewise affine), given to step() as part_flows; where that fit is valid
     # (the face) its flow with mask 0, elsewhere the flow network's flow and mask. On the shipped 128 px face model
-    # trained with "learned": synthetic held-out landmark error 1.28 -> 1.14 px, FID 33.3 -> 32.4; on a real video
-    # whose head moves far from the example's the example's face shows twice without the check below
+    # trained with "learned": synthetic held-out landmark error 1.28 -> 1.14 px, FID 33.3 -> 32.3 (with the check
+    # below; without it a real video whose head moves far from the example's shows the example's face twice)
     example_flow: str = "learned"
     # example_flow "landmarks": the fit is used only where it lies within this many pixels (per 128 px of the frame's
     # height) of the flow network's own flow; elsewhere the network's flow and mask, so a face that moved far from the
