@@ -24,7 +24,6 @@ def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weight
     if Path(src).suffix == ".safetensors":
         chosen, generator_config, dataset = load_generator(src)
         info = {**generator_info(src), "reexported_from": Path(src).name}
-        state = {"dataset": dataset}
     else:
         state = load_checkpoint(src)
         if "generator_config" not in state or "dataset" not in state:
@@ -32,23 +31,23 @@ def export_generator(src: str | Path, dst: str | Path, fp16: bool = True, weight
         chosen = state.get(weights, state.get("generator", state.get("ema")))
         info = {"source": Path(src).name, "step": int(state.get("step", -1)), "weights": weights,
                 "dtype": "float16" if fp16 else "float32", "config": state.get("config", {})}
-        generator_config = state["generator_config"]
+        generator_config, dataset = state["generator_config"], state["dataset"]
     tensors = {k: (v.half() if fp16 and v.is_floating_point() else v) for k, v in chosen.items()}
     generator_config = dict(generator_config)
     if example_flow is not None:
+        from vid2vid.data.landmark_flow import require_landmarks
         from vid2vid.data.layout import DatasetMeta
         from vid2vid.models.config import GeneratorConfig
-        from vid2vid.data.landmark_flow import require_landmarks
         from vid2vid.models.part_flow import require_part_channels
 
         generator_config["example_flow"] = example_flow
         GeneratorConfig(**generator_config)  # checked as any setting (parts needs example warping)
-        meta = DatasetMeta(**state["dataset"])
+        meta = DatasetMeta(**dataset)
         if example_flow == "parts":
             require_part_channels(str(src), meta.task, meta.semantic_channels)
         if example_flow == "landmarks":
             require_landmarks(str(src), meta.task, meta.keypoints)
-    return save_generator(dst, tensors, generator_config, state["dataset"], info)
+    return save_generator(dst, tensors, generator_config, dataset, info)
 
 
 def export_onnx_folder(src: str | Path, folder: str | Path, k: int, weights: str = "ema",

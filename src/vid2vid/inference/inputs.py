@@ -40,7 +40,7 @@ def load_examples(pipe: Pipeline, paths: list[Path], crop: bool = True
                                 f"{pipe.size[1]}x{pipe.size[0]}")
         landmarks = None
         if pipe.uses_landmarks:
-            landmarks = np.stack([stored_landmarks(clip_of_frame(p), int(p.stem)) for p in paths])
+            landmarks = np.stack([stored_landmarks(clip_of_frame(p), int(p.stem) + 1)[int(p.stem)] for p in paths])
         return [r for r, _ in pairs], [s for _, s in pairs], landmarks
     from vid2vid.inference.real_inputs import real_examples
 

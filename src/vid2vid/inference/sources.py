@@ -36,17 +36,17 @@ def load_stored_semantic(meta: DatasetMeta, clip: Path, index: int) -> tuple[tor
     return encode_semantic(meta, semantic, parts), semantic_to_rgb(meta, semantic)
 
 
-def stored_landmarks(clip: Path, index: int) -> np.ndarray:
-    """The (68, 3) face landmarks of frame ``index`` of a dataset clip (``keypoints.npy``)."""
+def stored_landmarks(clip: Path, frames: int) -> np.ndarray:
+    """The (N >= ``frames``, 68, 3) face landmarks of a dataset clip's frames (``keypoints.npy``, read once)."""
     path = clip / "keypoints.npy"
     if not path.is_file():
         raise UserError(f"{clip} has no keypoints.npy: example flow 'landmarks' needs the face landmarks of every "
                         "frame (prepare the data with `vid2vid data prepare --task face`, or use example flow learned)")
-    points = np.load(path, mmap_mode="r")
-    if points.ndim != 3 or points.shape[1] != N_LANDMARKS or index >= len(points):
-        raise UserError(f"{path} holds {points.shape}, not ({index + 1}+, {N_LANDMARKS}, 3) face landmarks; "
+    points = np.load(path)
+    if points.ndim != 3 or points.shape[1] != N_LANDMARKS or frames > len(points):
+        raise UserError(f"{path} holds {points.shape}, not ({frames}+, {N_LANDMARKS}, 3) face landmarks; "
                         "prepare the clip again")
-    return np.array(points[index], np.float32)
+    return points.astype(np.float32, copy=False)
 
 
 def check_clip_task(meta: DatasetMeta, clip: Path, what: str) -> None:
@@ -78,9 +78,10 @@ class ClipDriving:
                             f"{self.meta.width}x{self.meta.height}")
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, np.ndarray]]:
+        points = stored_landmarks(self.clip, self.count) if self.landmarks else None
         for i in range(self.count):
             semantic, preview = load_stored_semantic(self.meta, self.clip, i)
-            yield (semantic, preview, stored_landmarks(self.clip, i)) if self.landmarks else (semantic, preview)
+            yield (semantic, preview) if points is None else (semantic, preview, points[i])
 
 
 def example_from_dataset(meta: DatasetMeta, path: Path) -> tuple[np.ndarray, torch.Tensor]:
